@@ -1,1 +1,31 @@
-pub fn x(){}
+//! Clinic Vault core: the encrypted vault, key slots, users and roles, TOTP, brute-force
+//! protection and the hash-chained audit trail. No UI, no printing, no environment
+//! reads (except the test-only hooks, absent from release builds): the CLI and the
+//! desktop app are thin shells over this crate.
+#![deny(missing_docs)]
+
+pub mod audit;
+mod b64;
+pub mod clock;
+mod crashpoint;
+pub mod crockford;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod hardening;
+mod journal;
+mod keyslots;
+mod lockfile;
+pub mod perms;
+pub mod policy;
+pub mod secrets;
+pub mod totp;
+pub mod vault;
+mod wal;
+
+pub use audit::{AuditFilter, ChainReport, ListedEvent};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use perms::{Permission, Role};
+pub use secrets::{Password, ShownSecret};
+pub use vault::{first_login, init, recover, unlock, CoreConfig, InitOutcome, Session};

@@ -1,0 +1,225 @@
+//! `prelock.journal`: failed and refused attempts made while the vault is locked, so they
+//! reach the audit chain at the next unlock. One JSON line per attempt. The details (who
+//! typed what user name, when, why it failed) are sealed with HPKE to the vault's journal
+//! key, whose private half lives inside `vault.db`. What stays readable is what the
+//! lockout rule needs before anything can be decrypted: the slot id, the second and
+//! whether the attempt counted.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{self, Sealed};
+use crate::error::{Error, Result};
+use crate::secrets::PrivateKey;
+
+const INFO: &[u8] = b"clinic-vault/journal/v1";
+
+/// Consecutive failures after which attempts are delayed.
+pub const DELAY_AFTER_FAILURES: u32 = 5;
+/// Consecutive failures after which only an admin or the recovery key helps.
+pub const HARD_LOCK_AFTER_FAILURES: u32 = 20;
+/// First delay, doubling with each further failure.
+pub const FIRST_DELAY_SECS: i64 = 30;
+/// Longest delay.
+pub const MAX_DELAY_SECS: i64 = 15 * 60;
+
+/// How a line affects the lockout counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum LineKind {
+    /// A failed attempt: counts.
+    Fail,
+    /// An attempt refused during a delay or lockout: journaled, not counted.
+    Refused,
+    /// An attempt that did not count for another reason (clock error).
+    Noted,
+    /// An admin or the recovery key cleared the counter.
+    Clear,
+}
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Line {
+    /// Slot the attempt was against, `-` for an unknown user name.
+    pub slot: String,
+    /// Unix seconds of the attempt.
+    pub t: i64,
+    pub k: LineKind,
+    /// Sealed [`Detail`]; absent on carried-over and clear lines.
+    pub sealed: Option<Sealed>,
+}
+
+/// The sealed part of a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Detail {
+    /// Unique id, so a line is folded into the chain once even if a crash repeats the fold.
+    pub id: String,
+    pub time_us: i64,
+    /// The user name as typed.
+    pub user: String,
+    /// `unlock`, `recovery` or `first_login`.
+    pub attempt: String,
+    /// The error code the attempt got.
+    pub result: String,
+}
+
+/// Appends one line and fsyncs. The caller holds the writer lock.
+pub(crate) fn append(path: &Path, journal_public_key: &[u8], slot: &str, kind: LineKind, detail: &Detail) -> Result<()> {
+    let plaintext = serde_json::to_vec(detail).expect("detail serializes");
+    let sealed = crypto::hpke_seal(journal_public_key, INFO, slot.as_bytes(), &plaintext)?;
+    let line = Line { slot: slot.to_string(), t: crate::clock::us_to_secs(detail.time_us), k: kind, sealed: Some(sealed) };
+    append_line(path, &line)
+}
+
+pub(crate) fn append_line(path: &Path, line: &Line) -> Result<()> {
+    let mut text = serde_json::to_vec(line).expect("line serializes");
+    text.push(b'\n');
+    let mut file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io("opening the journal", e))?;
+    file.write_all(&text).map_err(|e| Error::io("writing the journal", e))?;
+    file.sync_all().map_err(|e| Error::io("syncing the journal", e))?;
+    Ok(())
+}
+
+/// The journal as read: parsed lines, and whether anything in it could not be parsed.
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    pub lines: Vec<Line>,
+    pub raw: Vec<u8>,
+    pub n_unreadable: usize,
+}
+
+/// Reads the journal; a missing file is an empty journal.
+pub(crate) fn read(path: &Path) -> Result<Journal> {
+    let raw = match std::fs::read(path) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Journal::default()),
+        Err(e) => return Err(Error::io("reading the journal", e)),
+    };
+    let mut journal = Journal::default();
+    for text in raw.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        match serde_json::from_slice::<Line>(text) {
+            Ok(line) => journal.lines.push(line),
+            Err(_) => journal.n_unreadable += 1,
+        }
+    }
+    journal.raw = raw;
+    Ok(journal)
+}
+
+/// Opens a line's sealed detail with the journal private key.
+pub(crate) fn open_detail(key: &PrivateKey, line: &Line) -> Option<Detail> {
+    let sealed = line.sealed.as_ref()?;
+    let plain = crypto::hpke_open(key, INFO, line.slot.as_bytes(), sealed)?;
+    serde_json::from_slice(&plain).ok()
+}
+
+/// Consecutive counted failures of a slot and the time of the last one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counter {
+    pub n_failures: u32,
+    pub last_failure_secs: i64,
+}
+
+/// The counter of `slot` as the journal tells it.
+pub(crate) fn counter(journal: &Journal, slot: &str) -> Counter {
+    let mut c = Counter::default();
+    for line in journal.lines.iter().filter(|l| l.slot == slot) {
+        match line.k {
+            LineKind::Fail => {
+                c.n_failures += 1;
+                c.last_failure_secs = c.last_failure_secs.max(line.t);
+            }
+            LineKind::Clear => c = Counter::default(),
+            LineKind::Refused | LineKind::Noted => {}
+        }
+    }
+    c
+}
+
+/// Whether a slot may try now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lockout {
+    Free,
+    /// Attempts refused for this many more seconds.
+    Delayed { retry_after_secs: u64 },
+    /// Attempts refused until an admin or the recovery key clears the counter.
+    Locked,
+}
+
+/// The brute-force rule of DESIGN §3, as a pure function.
+pub(crate) fn lockout(c: Counter, now_secs: i64) -> Lockout {
+    if c.n_failures >= HARD_LOCK_AFTER_FAILURES {
+        return Lockout::Locked;
+    }
+    if c.n_failures < DELAY_AFTER_FAILURES {
+        return Lockout::Free;
+    }
+    let doublings = (c.n_failures - DELAY_AFTER_FAILURES).min(16);
+    let delay = (FIRST_DELAY_SECS << doublings).min(MAX_DELAY_SECS);
+    let until = c.last_failure_secs + delay;
+    if now_secs < until {
+        Lockout::Delayed { retry_after_secs: (until - now_secs) as u64 }
+    } else {
+        Lockout::Free
+    }
+}
+
+/// Replaces the journal atomically with `lines` (used after folding, or to clear a
+/// counter). The caller holds the writer lock.
+pub(crate) fn rewrite(path: &Path, lines: &[Line]) -> Result<()> {
+    if lines.is_empty() {
+        return match std::fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io("removing the journal", e)),
+        };
+    }
+    let mut bytes = Vec::new();
+    for line in lines {
+        bytes.extend_from_slice(&serde_json::to_vec(line).expect("line serializes"));
+        bytes.push(b'\n');
+    }
+    crate::keyslots::write_atomic(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fails(n: u32, t: i64) -> Journal {
+        let line = Line { slot: "s".into(), t, k: LineKind::Fail, sealed: None };
+        Journal { lines: vec![line; n as usize], ..Journal::default() }
+    }
+
+    #[test]
+    fn delay_starts_at_five_doubles_and_caps() {
+        let t = 1_000_000;
+        assert_eq!(lockout(counter(&fails(4, t), "s"), t), Lockout::Free);
+        assert_eq!(lockout(counter(&fails(5, t), "s"), t), Lockout::Delayed { retry_after_secs: 30 });
+        assert_eq!(lockout(counter(&fails(5, t), "s"), t + 30), Lockout::Free);
+        assert_eq!(lockout(counter(&fails(6, t), "s"), t + 1), Lockout::Delayed { retry_after_secs: 59 });
+        assert_eq!(lockout(counter(&fails(9, t), "s"), t), Lockout::Delayed { retry_after_secs: 480 });
+        assert_eq!(lockout(counter(&fails(10, t), "s"), t), Lockout::Delayed { retry_after_secs: 900 });
+        assert_eq!(lockout(counter(&fails(19, t), "s"), t), Lockout::Delayed { retry_after_secs: 900 });
+        assert_eq!(lockout(counter(&fails(20, t), "s"), t + 86_400), Lockout::Locked);
+    }
+
+    #[test]
+    fn refused_attempts_do_not_count_and_clear_resets() {
+        let mut j = fails(4, 10);
+        j.lines.push(Line { slot: "s".into(), t: 11, k: LineKind::Refused, sealed: None });
+        assert_eq!(counter(&j, "s").n_failures, 4);
+        assert_eq!(counter(&j, "other").n_failures, 0);
+        j.lines.push(Line { slot: "s".into(), t: 12, k: LineKind::Clear, sealed: None });
+        assert_eq!(counter(&j, "s"), Counter::default());
+    }
+}

@@ -1,0 +1,310 @@
+//! The vault directory and its life cycle: create (`init`), enter (`unlock`,
+//! `first_login`, `recover`) and the unlocked [`Session`]. DESIGN §3 is the specification.
+
+mod enter;
+mod keystate;
+mod session;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::audit::{self, ChainContext, NewEvent, NOBODY};
+use crate::clock::Clock;
+use crate::crypto::{self, KdfParams, Sealed};
+use crate::db::{self, DbSettings};
+use crate::error::{Error, Result};
+use crate::keyslots::{self, KeyslotFile, NewSlot, SlotKind};
+use crate::lockfile::{SessionLock, WriterLock};
+use crate::perms::Role;
+use crate::secrets::{DataKey, Password, PrivateKey, ShownSecret, TotpSecret};
+use crate::{crockford, policy, totp};
+
+pub use enter::{first_login, recover, unlock, FirstLogin, Recovered};
+pub use session::{AddedUser, Session, UserSummary, VerifyReport, WhoAmI};
+
+/// How long a new user's one-time password (and a TOTP reset code) stays valid.
+pub const ONE_TIME_VALIDITY_US: i64 = 72 * 3600 * 1_000_000;
+/// How far behind the latest time seen the clock may be before unlock refuses.
+pub const CLOCK_TOLERANCE_US: i64 = 2 * totp::STEP_SECS * 1_000_000;
+
+/// Everything core needs from its shell, passed explicitly.
+#[derive(Clone)]
+pub struct CoreConfig {
+    /// Wall-clock time.
+    pub clock: Arc<dyn Clock>,
+    /// Argon2id parameters for new slots (never below [`KdfParams::FLOOR`]).
+    pub kdf: KdfParams,
+    /// Database connection settings.
+    pub db: DbSettings,
+}
+
+impl std::fmt::Debug for CoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreConfig").field("kdf", &self.kdf).field("db", &self.db).finish_non_exhaustive()
+    }
+}
+
+impl CoreConfig {
+    /// Defaults: the Argon2id floor and default database settings.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        CoreConfig { clock, kdf: KdfParams::FLOOR, db: DbSettings::default() }
+    }
+}
+
+/// The files of a vault directory.
+#[derive(Debug, Clone)]
+pub(crate) struct VaultPaths {
+    root: PathBuf,
+}
+
+/// Files that only a vault (possibly half-created) puts in its directory.
+const VAULT_FILES: &[&str] = &[
+    "vault.db",
+    "vault.db-wal",
+    "vault.db-shm",
+    "vault.db-journal",
+    "keyslots",
+    "keyslots.tmp",
+    "prelock.journal",
+    "prelock.tmp",
+    "vault.lock",
+];
+
+impl VaultPaths {
+    pub(crate) fn new(root: &Path) -> Self {
+        VaultPaths { root: root.to_path_buf() }
+    }
+    pub(crate) fn db(&self) -> PathBuf {
+        self.root.join("vault.db")
+    }
+    pub(crate) fn keyslots(&self) -> PathBuf {
+        self.root.join("keyslots")
+    }
+    pub(crate) fn journal(&self) -> PathBuf {
+        self.root.join("prelock.journal")
+    }
+    pub(crate) fn lock(&self) -> PathBuf {
+        self.root.join("vault.lock")
+    }
+
+    /// The paths of an existing, complete vault; `vault_not_found` otherwise.
+    pub(crate) fn existing(root: &Path) -> Result<Self> {
+        let paths = VaultPaths::new(root);
+        if !root.is_dir() {
+            return Err(Error::VaultNotFound(root.to_path_buf()));
+        }
+        match (paths.db().is_file(), paths.keyslots().is_file()) {
+            (true, true) => Ok(paths),
+            (false, false) => Err(Error::VaultNotFound(root.to_path_buf())),
+            (true, false) => Err(Error::Corrupt(format!(
+                "{} holds a vault database but no keyslots file: a half-created vault (run init again) or a lost keyslots file (restore it from backup)",
+                root.display()
+            ))),
+            (false, true) => Err(Error::Corrupt(format!(
+                "{} holds a keyslots file but no vault.db: the database is missing",
+                root.display()
+            ))),
+        }
+    }
+}
+
+/// Checks and normalises a user name: 1–64 characters after NFC, no control
+/// characters, no leading or trailing spaces.
+pub fn validate_user_name(name: &str) -> Result<String> {
+    let nfc: String = name.nfc().collect();
+    let n_chars = nfc.chars().count();
+    if n_chars == 0 || n_chars > 64 {
+        return Err(Error::InvalidInput("a user name has 1 to 64 characters".into()));
+    }
+    if nfc.chars().any(char::is_control) {
+        return Err(Error::InvalidInput("a user name may not contain control characters".into()));
+    }
+    if nfc.trim() != nfc {
+        return Err(Error::InvalidInput("a user name may not start or end with spaces".into()));
+    }
+    if nfc == NOBODY {
+        return Err(Error::InvalidInput("'-' is reserved".into()));
+    }
+    Ok(nfc)
+}
+
+const TOTP_INFO: &[u8] = b"clinic-vault/totp/v1";
+
+/// Seals a TOTP secret to the user's public key: only the user's own key opens it.
+pub(crate) fn seal_totp(public_key: &[u8], user_id: &str, secret: &TotpSecret) -> Result<Vec<u8>> {
+    let sealed = crypto::hpke_seal(public_key, TOTP_INFO, user_id.as_bytes(), secret.expose_bytes())?;
+    Ok(serde_json::to_vec(&sealed).expect("sealed serializes"))
+}
+
+pub(crate) fn open_totp(key: &PrivateKey, user_id: &str, stored: &[u8]) -> Result<TotpSecret> {
+    let sealed: Sealed = serde_json::from_slice(stored)
+        .map_err(|_| Error::Corrupt("a stored TOTP secret is damaged".into()))?;
+    let plain = crypto::hpke_open(key, TOTP_INFO, user_id.as_bytes(), &sealed)
+        .ok_or_else(|| Error::Corrupt("a stored TOTP secret does not open with its user's key".into()))?;
+    Ok(TotpSecret::from_vec(plain))
+}
+
+/// SHA-256 of a normalised reset code (100 random bits: a fast hash is enough).
+pub(crate) fn reset_code_hash(normalized: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::new()
+        .chain_update(b"clinic-vault/totp-reset/v1")
+        .chain_update(normalized.as_bytes())
+        .finalize()
+        .to_vec()
+}
+
+/// What `init` hands back once: show it, then drop it.
+#[derive(Debug)]
+pub struct InitOutcome {
+    /// The new vault's id.
+    pub vault_id: String,
+    /// The admin's user name.
+    pub user: String,
+    /// The admin's `otpauth://` URI.
+    pub totp_uri: ShownSecret,
+    /// The recovery key, shown once.
+    pub recovery_key: ShownSecret,
+}
+
+fn prepare_directory(root: &Path) -> Result<()> {
+    if root.exists() {
+        if !root.is_dir() {
+            return Err(Error::Conflict(format!("{} exists and is not a directory", root.display())));
+        }
+        let entries: Vec<String> = fs::read_dir(root)
+            .map_err(|e| Error::io("reading the vault directory", e))?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        if entries.iter().any(|e| e == "keyslots") {
+            return Err(Error::Conflict(format!("a vault already exists at {}", root.display())));
+        }
+        if let Some(foreign) = entries.iter().find(|e| !VAULT_FILES.contains(&e.as_str())) {
+            return Err(Error::Conflict(format!(
+                "{} is not empty ({foreign}); choose an empty or new directory",
+                root.display()
+            )));
+        }
+        // Only leftovers of an init that never finished: without a keyslots file the
+        // data key they were written under is gone, so nothing in them can be read.
+        for name in entries.iter().filter(|e| e.as_str() != "vault.lock") {
+            fs::remove_file(root.join(name)).map_err(|e| Error::io("removing a half-created vault", e))?;
+        }
+    } else {
+        fs::create_dir_all(root).map_err(|e| Error::io("creating the vault directory", e))?;
+    }
+    fs::set_permissions(root, fs::Permissions::from_mode(0o700))
+        .map_err(|e| Error::io("restricting the vault directory", e))?;
+    Ok(())
+}
+
+/// Creates a vault in `root` (new or empty, or holding only a half-created vault) with
+/// `admin` as its first user. Returns what must be shown once and the admin's session.
+pub fn init(root: &Path, admin: &str, password: &Password, cfg: &CoreConfig) -> Result<(InitOutcome, Session)> {
+    let admin = validate_user_name(admin)?;
+    let normalized = policy::check_new(&admin, password.expose_bytes())?;
+    if !cfg.kdf.meets_floor() {
+        return Err(Error::InvalidInput("Argon2id parameters below the floor".into()));
+    }
+    prepare_directory(root)?;
+    let paths = VaultPaths::new(root);
+    let writer = WriterLock::acquire(&paths.lock())?;
+    let now_us = cfg.clock.now_us();
+    let vault_id = uuid::Uuid::new_v4().to_string();
+    let device_id = uuid::Uuid::new_v4().to_string();
+    let user_id = uuid::Uuid::now_v7().to_string();
+    let dek = DataKey::generate();
+    let (journal_key, journal_public) = crypto::generate_keypair();
+
+    let (admin_slot, admin_key) = keyslots::new_slot(
+        &vault_id,
+        NewSlot { kind: SlotKind::User, user_id: Some(&user_id), user_name: Some(&admin), one_time_expires_us: None },
+        normalized.as_bytes(),
+        cfg.kdf,
+        &dek,
+    )?;
+    let recovery_key = crockford::new_recovery_key();
+    let recovery_data = crockford::normalize_recovery_key(&recovery_key).expect("fresh key is well-formed");
+    let (recovery_slot, _) = keyslots::new_slot(
+        &vault_id,
+        NewSlot { kind: SlotKind::Recovery, user_id: None, user_name: None, one_time_expires_us: None },
+        recovery_data.as_bytes(),
+        cfg.kdf,
+        &dek,
+    )?;
+    let secret = TotpSecret::generate();
+    let totp_sealed = seal_totp(&admin_slot.public_key, &user_id, &secret)?;
+    let totp_uri = totp::otpauth_uri(secret.expose_bytes(), &admin);
+    let file = KeyslotFile {
+        format: keyslots::FORMAT,
+        vault_id: vault_id.clone(),
+        generation: 1,
+        journal_public_key: journal_public.to_vec(),
+        slots: vec![admin_slot, recovery_slot],
+        checksum: String::new(),
+    };
+
+    let conn = db::create(&paths.db(), &dek, cfg.db)?;
+    let tx = conn.unchecked_transaction()?;
+    for (key, value) in [
+        ("vault_id", vault_id.clone()),
+        ("device_id", device_id.clone()),
+        ("created_us", now_us.to_string()),
+        ("latest_seen_us", now_us.to_string()),
+        ("journal_private_key", crate::b64::encode(journal_key.expose_bytes())),
+    ] {
+        db::set_meta(&tx, key, &value)?;
+    }
+    tx.execute(
+        "INSERT INTO users (id, name, role, enabled, created_us, created_by, password_state, totp_state, totp_sealed)
+         VALUES (?1, ?2, 'admin', 1, ?3, NULL, 'set', 'pending', ?4)",
+        rusqlite::params![user_id, admin, now_us, totp_sealed],
+    )?;
+    tx.execute(
+        "INSERT INTO keyslots_state (id, generation, content) VALUES (1, ?1, ?2)",
+        rusqlite::params![file.generation as i64, file.to_bytes()],
+    )?;
+    let ctx = ChainContext { vault_id: &vault_id, device_id: &device_id, now_us };
+    audit::append(&tx, &ctx, NewEvent::new(&admin, "admin", "vault.create", "vault").resource(&vault_id))?;
+    audit::append(
+        &tx,
+        &ctx,
+        NewEvent::new(&admin, "admin", "user.add", "user").resource(&admin).fields(&["role", "enabled"]),
+    )?;
+    audit::append(&tx, &ctx, NewEvent::new(&admin, "admin", "recovery_key.create", "vault").resource(&vault_id))?;
+    tx.commit()?;
+    crate::crashpoint::hit("init.db_committed");
+    // The keyslots file is written last: until it exists the directory is a
+    // half-created vault that the next init cleans up.
+    keyslots::write_atomic(&paths.keyslots(), &file.to_bytes())?;
+    drop(writer);
+
+    let lock = SessionLock::acquire_shared(&paths.lock())?;
+    let session = Session::new(session::SessionParts {
+        paths,
+        conn,
+        dek,
+        private_key: admin_key,
+        user_id,
+        user_name: admin.clone(),
+        role: Role::Admin,
+        vault_id: vault_id.clone(),
+        device_id,
+        cfg: cfg.clone(),
+        lock,
+        enrolled_totp_uri: None,
+    });
+    Ok((
+        InitOutcome {
+            vault_id,
+            user: admin,
+            totp_uri: ShownSecret::new(totp_uri),
+            recovery_key: ShownSecret::new(recovery_key),
+        },
+        session,
+    ))
+}
