@@ -29,7 +29,12 @@ pub(crate) struct NewEvent {
 }
 
 impl NewEvent {
-    pub(crate) fn new(actor: &str, role: &str, action: &'static str, resource_type: &'static str) -> Self {
+    pub(crate) fn new(
+        actor: &str,
+        role: &str,
+        action: &'static str,
+        resource_type: &'static str,
+    ) -> Self {
         NewEvent {
             actor: actor.to_string(),
             role: role.to_string(),
@@ -73,9 +78,11 @@ pub(crate) struct ChainContext<'a> {
 
 fn head_hash(conn: &Connection, vault_id: &str) -> Result<(u64, Hash32)> {
     let head: Option<(i64, Vec<u8>)> = conn
-        .query_row("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     match head {
         None => Ok((0, genesis_hash(vault_id))),
@@ -193,14 +200,16 @@ fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             resource_id: r.get(8)?,
             patient_id: r.get(9)?,
             outcome: r.get(10)?,
-            changed_fields: serde_json::from_str(&changed).unwrap_or_else(|_| vec!["<unreadable>".into()]),
+            changed_fields: serde_json::from_str(&changed)
+                .unwrap_or_else(|_| vec!["<unreadable>".into()]),
         },
         prev_hash: r.get(12)?,
         hash: r.get(13)?,
     })
 }
 
-const COLUMNS: &str = "seq, id, time_us, device_id, actor, role, action, resource_type, resource_id,
+const COLUMNS: &str =
+    "seq, id, time_us, device_id, actor, role, action, resource_type, resource_id,
     patient_id, outcome, changed_fields, prev_hash, hash";
 
 /// Lists events in chain order.
@@ -251,7 +260,11 @@ pub struct ChainReport {
 
 /// Parses `SEQ:HASH`.
 pub fn parse_head(text: &str) -> Result<(u64, String)> {
-    let bad = || Error::InvalidInput(format!("'{text}' is not a chain head (expected SEQ:HASH, 64 hex digits)"));
+    let bad = || {
+        Error::InvalidInput(format!(
+            "'{text}' is not a chain head (expected SEQ:HASH, 64 hex digits)"
+        ))
+    };
     let (seq, hash) = text.trim().split_once(':').ok_or_else(bad)?;
     let seq: u64 = seq.parse().map_err(|_| bad())?;
     let hash = hash.to_ascii_lowercase();
@@ -263,7 +276,11 @@ pub fn parse_head(text: &str) -> Result<(u64, String)> {
 
 /// Recomputes the whole chain from the stored fields; `corrupt` names the first bad
 /// position. With `expect_head`, the event at that sequence must have that hash.
-pub(crate) fn verify(conn: &Connection, vault_id: &str, expect_head: Option<(u64, String)>) -> Result<ChainReport> {
+pub(crate) fn verify(
+    conn: &Connection,
+    vault_id: &str,
+    expect_head: Option<(u64, String)>,
+) -> Result<ChainReport> {
     let mut prev = genesis_hash(vault_id);
     let mut expected_seq = 1u64;
     let mut anchor_seen = false;
@@ -272,7 +289,8 @@ pub(crate) fn verify(conn: &Connection, vault_id: &str, expect_head: Option<(u64
     for row in rows {
         let row = row?;
         let seq = row.event.seq;
-        let broken = |why: &str| Error::Corrupt(format!("audit chain broken at event {seq}: {why}"));
+        let broken =
+            |why: &str| Error::Corrupt(format!("audit chain broken at event {seq}: {why}"));
         if seq != expected_seq {
             return Err(Error::Corrupt(format!(
                 "audit chain broken at event {expected_seq}: missing (next stored event is {seq})"
@@ -281,7 +299,10 @@ pub(crate) fn verify(conn: &Connection, vault_id: &str, expect_head: Option<(u64
         if row.prev_hash != prev {
             return Err(broken("its link to the previous event does not match"));
         }
-        let canonical = row.event.canonical_bytes().map_err(|_| broken("its fields cannot be encoded"))?;
+        let canonical = row
+            .event
+            .canonical_bytes()
+            .map_err(|_| broken("its fields cannot be encoded"))?;
         let hash = chain_hash(&prev, &canonical);
         if row.hash != hash {
             return Err(broken("its content does not match its hash"));

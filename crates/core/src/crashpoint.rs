@@ -12,7 +12,10 @@ pub(crate) fn hit(_name: &str) {}
 pub(crate) fn hit(name: &str) {
     use std::sync::atomic::{AtomicU64, Ordering};
     static HITS: AtomicU64 = AtomicU64::new(0);
-    let Some(target) = std::env::var("CLINICVAULT_TEST_CRASH_AT").ok().and_then(|v| v.parse::<u64>().ok()) else {
+    let Some(target) = std::env::var("CLINICVAULT_TEST_CRASH_AT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
         return;
     };
     let n = HITS.fetch_add(1, Ordering::SeqCst) + 1;

@@ -25,7 +25,10 @@ fn decode_char(c: char) -> Option<u8> {
         'O' => '0',
         other => other,
     };
-    ALPHABET.iter().position(|&a| a as char == c).map(|p| p as u8)
+    ALPHABET
+        .iter()
+        .position(|&a| a as char == c)
+        .map(|p| p as u8)
 }
 
 /// Strips separators and maps look-alikes; `None` if any other character is present.
@@ -67,7 +70,8 @@ fn recovery_check(data: &str) -> String {
         .chain_update(b"clinic-vault/recovery-check/v1")
         .chain_update(data.as_bytes())
         .finalize();
-    let bits = (u128::from(digest[0]) << 12) | (u128::from(digest[1]) << 4) | u128::from(digest[2] >> 4);
+    let bits =
+        (u128::from(digest[0]) << 12) | (u128::from(digest[1]) << 4) | u128::from(digest[2] >> 4);
     encode_bits(bits, RECOVERY_CHECK_CHARS)
 }
 
@@ -125,7 +129,11 @@ mod tests {
             Some("ABCDEFGH1J K1MN0PQRST".replace(' ', "").as_str())
         );
         assert_eq!(normalize_one_time_code("ABCDE"), None);
-        assert_eq!(normalize_one_time_code("ABCDE-FGHIJ-KLMNO-PQRSU"), None, "U is not Crockford");
+        assert_eq!(
+            normalize_one_time_code("ABCDE-FGHIJ-KLMNO-PQRSU"),
+            None,
+            "U is not Crockford"
+        );
     }
 
     #[test]
@@ -137,7 +145,13 @@ mod tests {
         let mut chars: Vec<char> = key.chars().collect();
         chars[3] = if chars[3] == 'A' { 'B' } else { 'A' };
         let typo: String = chars.into_iter().collect();
-        assert_eq!(normalize_recovery_key(&typo), Err(RecoveryKeyFormatError::Check));
-        assert_eq!(normalize_recovery_key("short"), Err(RecoveryKeyFormatError::Shape));
+        assert_eq!(
+            normalize_recovery_key(&typo),
+            Err(RecoveryKeyFormatError::Check)
+        );
+        assert_eq!(
+            normalize_recovery_key("short"),
+            Err(RecoveryKeyFormatError::Shape)
+        );
     }
 }

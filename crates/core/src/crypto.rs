@@ -29,7 +29,11 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// RFC 9106's second recommended option, the floor every slot must meet.
-    pub const FLOOR: KdfParams = KdfParams { m_kib: 64 * 1024, t: 3, p: 4 };
+    pub const FLOOR: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 4,
+    };
 
     /// Whether these parameters are at least the floor.
     pub fn meets_floor(&self) -> bool {
@@ -47,7 +51,11 @@ impl KdfParams {
     }
 
     /// Cheap parameters that only this crate's unit tests accept.
-    pub(crate) const CHEAP_FOR_TESTS: KdfParams = KdfParams { m_kib: 256, t: 1, p: 1 };
+    pub(crate) const CHEAP_FOR_TESTS: KdfParams = KdfParams {
+        m_kib: 256,
+        t: 1,
+        p: 1,
+    };
 }
 
 /// Fills an array from the operating system's CSPRNG.
@@ -58,10 +66,18 @@ pub(crate) fn random_array<const N: usize>() -> [u8; N] {
 }
 
 /// Argon2id(password, salt) → 256-bit key-encryption key.
-pub(crate) fn derive_kek(password: &[u8], salt: &[u8], params: &KdfParams) -> Result<Zeroizing<[u8; 32]>> {
+pub(crate) fn derive_kek(
+    password: &[u8],
+    salt: &[u8],
+    params: &KdfParams,
+) -> Result<Zeroizing<[u8; 32]>> {
     let argon_params = argon2::Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|_| Error::Corrupt("a key slot has invalid Argon2id parameters".into()))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon_params);
+    let argon = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon_params,
+    );
     let mut out = Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(password, salt, out.as_mut())
@@ -74,7 +90,13 @@ pub(crate) fn aead_seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8>
     let cipher = Aes256Gcm::new(key.into());
     let nonce_bytes: [u8; 12] = random_array();
     let ct = cipher
-        .encrypt(Nonce::from_slice(&nonce_bytes), Payload { msg: plaintext, aad })
+        .encrypt(
+            Nonce::from_slice(&nonce_bytes),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .expect("AES-GCM encryption of a short message cannot fail");
     let mut out = nonce_bytes.to_vec();
     out.extend_from_slice(&ct);
@@ -112,7 +134,12 @@ pub(crate) struct Sealed {
 }
 
 /// Seals `plaintext` to `public_key` (HPKE base mode) with `info` and `aad` bound.
-pub(crate) fn hpke_seal(public_key: &[u8], info: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
+pub(crate) fn hpke_seal(
+    public_key: &[u8],
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Sealed> {
     let pk = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(public_key)
         .map_err(|_| Error::Corrupt("a stored public key is malformed".into()))?;
     let (enc, ct) = hpke::single_shot_seal::<AesGcm256, HkdfSha256, X25519HkdfSha256, _>(
@@ -124,17 +151,32 @@ pub(crate) fn hpke_seal(public_key: &[u8], info: &[u8], aad: &[u8], plaintext: &
         &mut OsRng,
     )
     .map_err(|_| Error::Internal("sealing failed".into()))?;
-    Ok(Sealed { enc: enc.to_bytes().to_vec(), ct })
+    Ok(Sealed {
+        enc: enc.to_bytes().to_vec(),
+        ct,
+    })
 }
 
 /// Opens [`hpke_seal`]'s output; `None` if it was not sealed to this key with this
 /// binding, or was altered.
-pub(crate) fn hpke_open(key: &PrivateKey, info: &[u8], aad: &[u8], sealed: &Sealed) -> Option<Zeroizing<Vec<u8>>> {
+pub(crate) fn hpke_open(
+    key: &PrivateKey,
+    info: &[u8],
+    aad: &[u8],
+    sealed: &Sealed,
+) -> Option<Zeroizing<Vec<u8>>> {
     let sk = <X25519HkdfSha256 as hpke::Kem>::PrivateKey::from_bytes(key.expose_bytes()).ok()?;
     let enc = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(&sealed.enc).ok()?;
-    hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(&OpModeR::Base, &sk, &enc, info, &sealed.ct, aad)
-        .ok()
-        .map(Zeroizing::new)
+    hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
+        &OpModeR::Base,
+        &sk,
+        &enc,
+        info,
+        &sealed.ct,
+        aad,
+    )
+    .ok()
+    .map(Zeroizing::new)
 }
 
 /// The public key of a private key.
@@ -159,12 +201,22 @@ mod tests {
             .data(argon2::AssociatedData::new(&[0x04; 12]).expect("ad"))
             .build()
             .expect("params");
-        let argon = argon2::Argon2::new_with_secret(&[0x03; 8], argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-            .expect("argon2");
+        let argon = argon2::Argon2::new_with_secret(
+            &[0x03; 8],
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            params,
+        )
+        .expect("argon2");
         let mut tag = [0u8; 32];
-        argon.hash_password_into(&[0x01; 32], &[0x02; 16], &mut tag).expect("hash");
+        argon
+            .hash_password_into(&[0x01; 32], &[0x02; 16], &mut tag)
+            .expect("hash");
         let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659");
+        assert_eq!(
+            hex,
+            "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
+        );
     }
 
     #[test]
@@ -181,7 +233,12 @@ mod tests {
     fn aead_binds_associated_data() {
         let key = [7u8; 32];
         let sealed = aead_seal(&key, b"slot-1", b"secret");
-        assert_eq!(aead_open(&key, b"slot-1", &sealed).as_deref().map(|v| v.as_slice()), Some(&b"secret"[..]));
+        assert_eq!(
+            aead_open(&key, b"slot-1", &sealed)
+                .as_deref()
+                .map(|v| v.as_slice()),
+            Some(&b"secret"[..])
+        );
         assert!(aead_open(&key, b"slot-2", &sealed).is_none());
         let mut flipped = sealed.clone();
         flipped[20] ^= 1;
@@ -193,7 +250,12 @@ mod tests {
         let (sk, pk) = generate_keypair();
         assert_eq!(public_key_of(&sk)?, pk);
         let sealed = hpke_seal(&pk, b"info", b"aad", b"dek bytes")?;
-        assert_eq!(hpke_open(&sk, b"info", b"aad", &sealed).as_deref().map(|v| v.as_slice()), Some(&b"dek bytes"[..]));
+        assert_eq!(
+            hpke_open(&sk, b"info", b"aad", &sealed)
+                .as_deref()
+                .map(|v| v.as_slice()),
+            Some(&b"dek bytes"[..])
+        );
         assert!(hpke_open(&sk, b"info", b"other", &sealed).is_none());
         let (other_sk, _) = generate_keypair();
         assert!(hpke_open(&other_sk, b"info", b"aad", &sealed).is_none());

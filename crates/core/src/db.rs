@@ -26,7 +26,10 @@ pub struct DbSettings {
 
 impl Default for DbSettings {
     fn default() -> Self {
-        DbSettings { cipher_memory_security: true, cache_kib: 32 * 1024 }
+        DbSettings {
+            cipher_memory_security: true,
+            cache_kib: 32 * 1024,
+        }
     }
 }
 
@@ -58,7 +61,11 @@ fn configure(conn: &Connection, settings: DbSettings) -> Result<()> {
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -{};
          PRAGMA temp_store = MEMORY;",
-        if settings.cipher_memory_security { "ON" } else { "OFF" },
+        if settings.cipher_memory_security {
+            "ON"
+        } else {
+            "OFF"
+        },
         settings.cache_kib
     ))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -73,13 +80,19 @@ pub(crate) fn open(path: &Path, dek: &DataKey, settings: DbSettings) -> Result<O
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::CannotOpen) => Error::VaultNotFound(path.parent().unwrap_or(path).to_path_buf()),
+        Some(rusqlite::ErrorCode::CannotOpen) => {
+            Error::VaultNotFound(path.parent().unwrap_or(path).to_path_buf())
+        }
         _ => Error::from(e),
     })?;
     apply_key(&conn, "key", dek)?;
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => {}
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => return Ok(Opened::WrongKey),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            return Ok(Opened::WrongKey)
+        }
         Err(e) => return Err(e.into()),
     }
     configure(&conn, settings)?;
@@ -91,7 +104,9 @@ pub(crate) fn open(path: &Path, dek: &DataKey, settings: DbSettings) -> Result<O
 pub(crate) fn create(path: &Path, dek: &DataKey, settings: DbSettings) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     apply_key(&conn, "key", dek)?;
     configure(&conn, settings)?;
@@ -116,7 +131,10 @@ pub(crate) fn rekey(conn: &Connection, new_dek: &DataKey) -> Result<()> {
 fn migrate(conn: &Connection) -> Result<()> {
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
-        return Err(Error::VaultTooNew { found: version, supported: SCHEMA_VERSION });
+        return Err(Error::VaultTooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.unchecked_transaction()?;
@@ -131,7 +149,9 @@ fn migrate(conn: &Connection) -> Result<()> {
 pub(crate) fn meta(conn: &Connection, key: &str) -> Result<String> {
     conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .map_err(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Error::Corrupt(format!("vault metadata '{key}' is missing")),
+            rusqlite::Error::QueryReturnedNoRows => {
+                Error::Corrupt(format!("vault metadata '{key}' is missing"))
+            }
             other => other.into(),
         })
 }
@@ -174,18 +194,35 @@ mod tests {
     #[test]
     fn schema_matches_golden() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
-        let conn = create(&dir.path().join("vault.db"), &DataKey::generate(), DbSettings::default())?;
-        let mut stmt = conn.prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name")?;
+        let conn = create(
+            &dir.path().join("vault.db"),
+            &DataKey::generate(),
+            DbSettings::default(),
+        )?;
+        let mut stmt = conn.prepare(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name",
+        )?;
         let rows: Vec<String> = stmt
-            .query_map([], |r| Ok(format!("{} {}\n{}\n", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .query_map([], |r| {
+                Ok(format!(
+                    "{} {}\n{}\n",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         let actual = format!("user_version {SCHEMA_VERSION}\n{}", rows.join(""));
         let golden_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/schema.txt");
         if std::env::var_os("CLINICVAULT_BLESS").is_some() {
             std::fs::write(golden_path, &actual).map_err(|e| Error::io("bless", e))?;
         }
-        let golden = std::fs::read_to_string(golden_path).map_err(|e| Error::io("golden schema", e))?;
-        assert_eq!(actual, golden, "the stored schema changed: add a migration, then bless");
+        let golden =
+            std::fs::read_to_string(golden_path).map_err(|e| Error::io("golden schema", e))?;
+        assert_eq!(
+            actual, golden,
+            "the stored schema changed: add a migration, then bless"
+        );
         Ok(())
     }
 
@@ -194,7 +231,10 @@ mod tests {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
         let path = dir.path().join("vault.db");
         drop(create(&path, &DataKey::generate(), DbSettings::default())?);
-        assert!(matches!(open(&path, &DataKey::generate(), DbSettings::default())?, Opened::WrongKey));
+        assert!(matches!(
+            open(&path, &DataKey::generate(), DbSettings::default())?,
+            Opened::WrongKey
+        ));
         Ok(())
     }
 
@@ -206,7 +246,10 @@ mod tests {
         let conn = create(&path, &dek, DbSettings::default())?;
         conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))?;
         drop(conn);
-        assert!(matches!(open(&path, &dek, DbSettings::default()), Err(Error::VaultTooNew { .. })));
+        assert!(matches!(
+            open(&path, &dek, DbSettings::default()),
+            Err(Error::VaultTooNew { .. })
+        ));
         Ok(())
     }
 }

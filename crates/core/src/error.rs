@@ -75,7 +75,9 @@ impl Error {
     /// Seconds until a locked-out user may try again, when that is known.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Error::LockedOut { retry_after_secs, .. } => *retry_after_secs,
+            Error::LockedOut {
+                retry_after_secs, ..
+            } => *retry_after_secs,
             _ => None,
         }
     }

@@ -68,10 +68,21 @@ pub(crate) struct Detail {
 }
 
 /// Appends one line and fsyncs. The caller holds the writer lock.
-pub(crate) fn append(path: &Path, journal_public_key: &[u8], slot: &str, kind: LineKind, detail: &Detail) -> Result<()> {
+pub(crate) fn append(
+    path: &Path,
+    journal_public_key: &[u8],
+    slot: &str,
+    kind: LineKind,
+    detail: &Detail,
+) -> Result<()> {
     let plaintext = serde_json::to_vec(detail).expect("detail serializes");
     let sealed = crypto::hpke_seal(journal_public_key, INFO, slot.as_bytes(), &plaintext)?;
-    let line = Line { slot: slot.to_string(), t: crate::clock::us_to_secs(detail.time_us), k: kind, sealed: Some(sealed) };
+    let line = Line {
+        slot: slot.to_string(),
+        t: crate::clock::us_to_secs(detail.time_us),
+        k: kind,
+        sealed: Some(sealed),
+    };
     append_line(path, &line)
 }
 
@@ -84,8 +95,10 @@ pub(crate) fn append_line(path: &Path, line: &Line) -> Result<()> {
         .mode(0o600)
         .open(path)
         .map_err(|e| Error::io("opening the journal", e))?;
-    file.write_all(&text).map_err(|e| Error::io("writing the journal", e))?;
-    file.sync_all().map_err(|e| Error::io("syncing the journal", e))?;
+    file.write_all(&text)
+        .map_err(|e| Error::io("writing the journal", e))?;
+    file.sync_all()
+        .map_err(|e| Error::io("syncing the journal", e))?;
     Ok(())
 }
 
@@ -150,7 +163,9 @@ pub(crate) fn counter(journal: &Journal, slot: &str) -> Counter {
 pub(crate) enum Lockout {
     Free,
     /// Attempts refused for this many more seconds.
-    Delayed { retry_after_secs: u64 },
+    Delayed {
+        retry_after_secs: u64,
+    },
     /// Attempts refused until an admin or the recovery key clears the counter.
     Locked,
 }
@@ -167,7 +182,9 @@ pub(crate) fn lockout(c: Counter, now_secs: i64) -> Lockout {
     let delay = (FIRST_DELAY_SECS << doublings).min(MAX_DELAY_SECS);
     let until = c.last_failure_secs + delay;
     if now_secs < until {
-        Lockout::Delayed { retry_after_secs: (until - now_secs) as u64 }
+        Lockout::Delayed {
+            retry_after_secs: (until - now_secs) as u64,
+        }
     } else {
         Lockout::Free
     }
@@ -196,30 +213,76 @@ mod tests {
     use super::*;
 
     fn fails(n: u32, t: i64) -> Journal {
-        let line = Line { slot: "s".into(), t, k: LineKind::Fail, sealed: None };
-        Journal { lines: vec![line; n as usize], ..Journal::default() }
+        let line = Line {
+            slot: "s".into(),
+            t,
+            k: LineKind::Fail,
+            sealed: None,
+        };
+        Journal {
+            lines: vec![line; n as usize],
+            ..Journal::default()
+        }
     }
 
     #[test]
     fn delay_starts_at_five_doubles_and_caps() {
         let t = 1_000_000;
         assert_eq!(lockout(counter(&fails(4, t), "s"), t), Lockout::Free);
-        assert_eq!(lockout(counter(&fails(5, t), "s"), t), Lockout::Delayed { retry_after_secs: 30 });
+        assert_eq!(
+            lockout(counter(&fails(5, t), "s"), t),
+            Lockout::Delayed {
+                retry_after_secs: 30
+            }
+        );
         assert_eq!(lockout(counter(&fails(5, t), "s"), t + 30), Lockout::Free);
-        assert_eq!(lockout(counter(&fails(6, t), "s"), t + 1), Lockout::Delayed { retry_after_secs: 59 });
-        assert_eq!(lockout(counter(&fails(9, t), "s"), t), Lockout::Delayed { retry_after_secs: 480 });
-        assert_eq!(lockout(counter(&fails(10, t), "s"), t), Lockout::Delayed { retry_after_secs: 900 });
-        assert_eq!(lockout(counter(&fails(19, t), "s"), t), Lockout::Delayed { retry_after_secs: 900 });
-        assert_eq!(lockout(counter(&fails(20, t), "s"), t + 86_400), Lockout::Locked);
+        assert_eq!(
+            lockout(counter(&fails(6, t), "s"), t + 1),
+            Lockout::Delayed {
+                retry_after_secs: 59
+            }
+        );
+        assert_eq!(
+            lockout(counter(&fails(9, t), "s"), t),
+            Lockout::Delayed {
+                retry_after_secs: 480
+            }
+        );
+        assert_eq!(
+            lockout(counter(&fails(10, t), "s"), t),
+            Lockout::Delayed {
+                retry_after_secs: 900
+            }
+        );
+        assert_eq!(
+            lockout(counter(&fails(19, t), "s"), t),
+            Lockout::Delayed {
+                retry_after_secs: 900
+            }
+        );
+        assert_eq!(
+            lockout(counter(&fails(20, t), "s"), t + 86_400),
+            Lockout::Locked
+        );
     }
 
     #[test]
     fn refused_attempts_do_not_count_and_clear_resets() {
         let mut j = fails(4, 10);
-        j.lines.push(Line { slot: "s".into(), t: 11, k: LineKind::Refused, sealed: None });
+        j.lines.push(Line {
+            slot: "s".into(),
+            t: 11,
+            k: LineKind::Refused,
+            sealed: None,
+        });
         assert_eq!(counter(&j, "s").n_failures, 4);
         assert_eq!(counter(&j, "other").n_failures, 0);
-        j.lines.push(Line { slot: "s".into(), t: 12, k: LineKind::Clear, sealed: None });
+        j.lines.push(Line {
+            slot: "s".into(),
+            t: 12,
+            k: LineKind::Clear,
+            sealed: None,
+        });
         assert_eq!(counter(&j, "s"), Counter::default());
     }
 }

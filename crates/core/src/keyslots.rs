@@ -67,7 +67,13 @@ pub(crate) struct Slot {
 }
 
 /// Associated data binding a slot's ciphertexts to this vault, slot and user.
-fn binding(vault_id: &str, slot_id: &str, kind: SlotKind, user_id: Option<&str>, what: &str) -> Vec<u8> {
+fn binding(
+    vault_id: &str,
+    slot_id: &str,
+    kind: SlotKind,
+    user_id: Option<&str>,
+    what: &str,
+) -> Vec<u8> {
     format!(
         "clinic-vault/slot/v{FORMAT}|{vault_id}|{slot_id}|{kind:?}|{}|{what}",
         user_id.unwrap_or("-")
@@ -77,7 +83,13 @@ fn binding(vault_id: &str, slot_id: &str, kind: SlotKind, user_id: Option<&str>,
 
 impl Slot {
     fn bind(&self, vault_id: &str, what: &str) -> Vec<u8> {
-        binding(vault_id, &self.slot_id, self.kind, self.user_id.as_deref(), what)
+        binding(
+            vault_id,
+            &self.slot_id,
+            self.kind,
+            self.user_id.as_deref(),
+            what,
+        )
     }
 
     /// Hash of everything that identifies the slot and guards its private key. The
@@ -95,20 +107,27 @@ impl Slot {
             "wrapped_private_key": crate::b64::encode(&self.wrapped_private_key),
             "one_time_expires_us": self.one_time_expires_us,
         });
-        let canonical = clinic_vault_proto::canonical_json(&identity).expect("slot identity is canonical");
+        let canonical =
+            clinic_vault_proto::canonical_json(&identity).expect("slot identity is canonical");
         Sha256::digest(canonical).into()
     }
 
     /// Derives the key-encryption key from `secret` and unwraps the private key;
     /// `None` means wrong secret (or a damaged slot, which looks the same).
-    pub(crate) fn open_private_key(&self, vault_id: &str, secret: &[u8]) -> Result<Option<PrivateKey>> {
+    pub(crate) fn open_private_key(
+        &self,
+        vault_id: &str,
+        secret: &[u8],
+    ) -> Result<Option<PrivateKey>> {
         if !self.kdf.meets_floor() {
             return Err(Error::Corrupt(
                 "a key slot's Argon2id parameters are below the floor (downgrade refused)".into(),
             ));
         }
         let kek = crypto::derive_kek(secret, &self.salt, &self.kdf)?;
-        let Some(raw) = crypto::aead_open(&kek, &self.bind(vault_id, "key"), &self.wrapped_private_key) else {
+        let Some(raw) =
+            crypto::aead_open(&kek, &self.bind(vault_id, "key"), &self.wrapped_private_key)
+        else {
             return Ok(None);
         };
         Ok(PrivateKey::from_slice(&raw))
@@ -129,16 +148,28 @@ impl Slot {
 
     /// Seals `dek` to this slot's public key.
     pub(crate) fn seal_dek(&self, vault_id: &str, dek: &DataKey) -> Result<Sealed> {
-        crypto::hpke_seal(&self.public_key, DEK_INFO, &self.bind(vault_id, "dek"), dek.expose_bytes())
+        crypto::hpke_seal(
+            &self.public_key,
+            DEK_INFO,
+            &self.bind(vault_id, "dek"),
+            dek.expose_bytes(),
+        )
     }
 
     /// Re-wraps this slot's private key under a new secret (password change).
-    pub(crate) fn rewrap(&mut self, vault_id: &str, key: &PrivateKey, secret: &[u8], kdf: KdfParams) -> Result<()> {
+    pub(crate) fn rewrap(
+        &mut self,
+        vault_id: &str,
+        key: &PrivateKey,
+        secret: &[u8],
+        kdf: KdfParams,
+    ) -> Result<()> {
         let salt: [u8; 16] = crypto::random_array();
         let kek = crypto::derive_kek(secret, &salt, &kdf)?;
         self.kdf = kdf;
         self.salt = salt.to_vec();
-        self.wrapped_private_key = crypto::aead_seal(&kek, &self.bind(vault_id, "key"), key.expose_bytes());
+        self.wrapped_private_key =
+            crypto::aead_seal(&kek, &self.bind(vault_id, "key"), key.expose_bytes());
         Ok(())
     }
 }
@@ -152,7 +183,13 @@ pub(crate) struct NewSlot<'a> {
 }
 
 /// A new slot with a fresh key pair, its private key wrapped under `secret`.
-pub(crate) fn new_slot(vault_id: &str, spec: NewSlot<'_>, secret: &[u8], kdf: KdfParams, dek: &DataKey) -> Result<(Slot, PrivateKey)> {
+pub(crate) fn new_slot(
+    vault_id: &str,
+    spec: NewSlot<'_>,
+    secret: &[u8],
+    kdf: KdfParams,
+    dek: &DataKey,
+) -> Result<(Slot, PrivateKey)> {
     let (private_key, public_key) = crypto::generate_keypair();
     let mut slot = Slot {
         slot_id: uuid::Uuid::new_v4().to_string(),
@@ -164,7 +201,10 @@ pub(crate) fn new_slot(vault_id: &str, spec: NewSlot<'_>, secret: &[u8], kdf: Kd
         salt: Vec::new(),
         wrapped_private_key: Vec::new(),
         one_time_expires_us: spec.one_time_expires_us,
-        sealed_dek: Sealed { enc: Vec::new(), ct: Vec::new() },
+        sealed_dek: Sealed {
+            enc: Vec::new(),
+            ct: Vec::new(),
+        },
         next_sealed_dek: None,
     };
     slot.rewrap(vault_id, &private_key, secret, kdf)?;
@@ -187,7 +227,10 @@ impl KeyslotFile {
         body.checksum = String::new();
         let value = serde_json::to_value(&body).expect("keyslots serialize");
         let canonical = clinic_vault_proto::canonical_json(&value).expect("keyslots are canonical");
-        Sha256::digest(canonical).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(canonical)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Equality of content, ignoring the stored checksum.
@@ -207,12 +250,18 @@ impl KeyslotFile {
         let version: Version = serde_json::from_slice(bytes)
             .map_err(|_| Error::Corrupt("the keyslots file is damaged (not readable)".into()))?;
         if version.format > FORMAT {
-            return Err(Error::VaultTooNew { found: version.format, supported: FORMAT });
+            return Err(Error::VaultTooNew {
+                found: version.format,
+                supported: FORMAT,
+            });
         }
-        let file: KeyslotFile = serde_json::from_slice(bytes)
-            .map_err(|_| Error::Corrupt("the keyslots file is damaged (unexpected content)".into()))?;
+        let file: KeyslotFile = serde_json::from_slice(bytes).map_err(|_| {
+            Error::Corrupt("the keyslots file is damaged (unexpected content)".into())
+        })?;
         if file.checksum != file.computed_checksum() {
-            return Err(Error::Corrupt("the keyslots file is damaged (checksum mismatch)".into()));
+            return Err(Error::Corrupt(
+                "the keyslots file is damaged (checksum mismatch)".into(),
+            ));
         }
         Ok(file)
     }
@@ -242,7 +291,9 @@ pub(crate) fn read(path: &Path) -> Result<KeyslotFile> {
 /// Replaces `path` atomically: temp file, fsync, rename, directory fsync. The caller
 /// holds the vault's writer lock.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| Error::Internal("keyslots path has no directory".into()))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Internal("keyslots path has no directory".into()))?;
     let tmp = path.with_extension("tmp");
     let mut file = OpenOptions::new()
         .write(true)
@@ -251,9 +302,11 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .mode(0o600)
         .open(&tmp)
         .map_err(|e| Error::io("writing keyslots", e))?;
-    file.write_all(bytes).map_err(|e| Error::io("writing keyslots", e))?;
+    file.write_all(bytes)
+        .map_err(|e| Error::io("writing keyslots", e))?;
     crate::crashpoint::hit("keyslots.tmp_written");
-    file.sync_all().map_err(|e| Error::io("syncing keyslots", e))?;
+    file.sync_all()
+        .map_err(|e| Error::io("syncing keyslots", e))?;
     drop(file);
     fs::rename(&tmp, path).map_err(|e| Error::io("replacing keyslots", e))?;
     crate::crashpoint::hit("keyslots.renamed");

@@ -21,7 +21,9 @@ fn open_lock_file(path: &Path) -> Result<File> {
         .mode(0o600)
         .open(path)
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::VaultNotFound(path.parent().unwrap_or(path).to_path_buf()),
+            std::io::ErrorKind::NotFound => {
+                Error::VaultNotFound(path.parent().unwrap_or(path).to_path_buf())
+            }
             _ => Error::io("opening vault.lock", e),
         })
 }
@@ -37,7 +39,10 @@ impl WriterLock {
         // SAFETY: flock on a descriptor we own.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
         if rc != 0 {
-            return Err(Error::io("locking vault.lock", std::io::Error::last_os_error()));
+            return Err(Error::io(
+                "locking vault.lock",
+                std::io::Error::last_os_error(),
+            ));
         }
         Ok(WriterLock(file))
     }
@@ -69,7 +74,9 @@ impl SessionLock {
     pub(crate) fn acquire_shared(path: &Path) -> Result<Self> {
         let file = open_lock_file(path)?;
         ofd_lock(&file, libc::F_RDLCK).map_err(|_| {
-            Error::Conflict("the vault is being re-keyed by another program; try again in a moment".into())
+            Error::Conflict(
+                "the vault is being re-keyed by another program; try again in a moment".into(),
+            )
         })?;
         Ok(SessionLock(file))
     }
@@ -77,7 +84,10 @@ impl SessionLock {
     /// Upgrades to exclusive; `conflict` if any other session is open.
     pub(crate) fn upgrade_exclusive(&self) -> Result<()> {
         ofd_lock(&self.0, libc::F_WRLCK).map_err(|_| {
-            Error::Conflict("the vault is open in another program (close the app and other sessions first)".into())
+            Error::Conflict(
+                "the vault is open in another program (close the app and other sessions first)"
+                    .into(),
+            )
         })
     }
 
@@ -102,7 +112,10 @@ mod tests {
         assert!(matches!(a.upgrade_exclusive(), Err(Error::Conflict(_))));
         drop(b);
         a.upgrade_exclusive()?;
-        assert!(matches!(SessionLock::acquire_shared(&path), Err(Error::Conflict(_))));
+        assert!(matches!(
+            SessionLock::acquire_shared(&path),
+            Err(Error::Conflict(_))
+        ));
         Ok(())
     }
 }

@@ -90,8 +90,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Role::*;
     match permission {
         DemographicsRead | ConsentRead | GdprLog => true,
-        DemographicsWrite | DemographicsArchive | DemographicsHistory | ScanImport | ConsentRecord
-        | ConsentWithdraw => matches!(role, Receptionist | Clinician),
+        DemographicsWrite | DemographicsArchive | DemographicsHistory | ScanImport
+        | ConsentRecord | ConsentWithdraw => matches!(role, Receptionist | Clinician),
         ClinicalRead | ClinicalWrite | ClinicalHistory | ScanView => role == Clinician,
         GdprFulfil | ManageUsers | ManageSettings | RotateKeys | AuditReview => role == Admin,
     }

@@ -58,7 +58,11 @@ pub fn assess(user_name: &str, password: &str) -> PolicyReport {
             problems.push(format!("too easy to guess ({hint})"));
         }
     }
-    PolicyReport { acceptable: problems.is_empty(), score, problems }
+    PolicyReport {
+        acceptable: problems.is_empty(),
+        score,
+        problems,
+    }
 }
 
 /// Checks a new password and returns its NFC form, or `invalid_input` naming the
@@ -100,7 +104,10 @@ mod tests {
     fn normalizes_to_nfc_before_counting() {
         // "é" as e + combining acute is one character after NFC.
         let decomposed = "e\u{301}".repeat(11);
-        assert_eq!(assess("bob", &decomposed).problems[0], "use at least 12 characters");
+        assert_eq!(
+            assess("bob", &decomposed).problems[0],
+            "use at least 12 characters"
+        );
         assert!(check_new("bob", &[0xff, 0xfe]).is_err());
         let n = check_new("bob", "ve\u{301}lo-quartz-mango-ribbon".as_bytes()).expect("ok");
         assert!(n.contains('\u{e9}'));

@@ -30,9 +30,36 @@ pub fn step_at(unix_secs: i64) -> i64 {
     unix_secs.div_euclid(STEP_SECS)
 }
 
+/// The code an authenticator shows at `unix_secs` for an `otpauth://` URI's secret
+/// (for tools and tests that play the authenticator).
+pub fn code_for_uri(uri: &str, unix_secs: i64) -> Option<String> {
+    let secret = uri.split("secret=").nth(1)?.split('&').next()?;
+    Some(code_for_step(&base32_decode(secret)?, step_at(unix_secs)))
+}
+
+fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = Vec::new();
+    let (mut buffer, mut n_bits) = (0u32, 0u32);
+    for c in text.trim_end_matches('=').bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c.to_ascii_uppercase())? as u32;
+        buffer = (buffer << 5) | v;
+        n_bits += 5;
+        if n_bits >= 8 {
+            out.push((buffer >> (n_bits - 8)) as u8);
+            n_bits -= 8;
+        }
+    }
+    Some(out)
+}
+
 /// The code for a step, zero-padded.
 pub(crate) fn code_for_step(secret: &[u8], step: i64) -> String {
-    format!("{:0width$}", hotp(secret, step as u64, DIGITS), width = DIGITS as usize)
+    format!(
+        "{:0width$}",
+        hotp(secret, step as u64, DIGITS),
+        width = DIGITS as usize
+    )
 }
 
 /// Whether `code` has the shape of a TOTP code.
@@ -42,7 +69,12 @@ pub fn is_code_shaped(code: &str) -> bool {
 
 /// The step a code matches within ±1 of `now_step` and later than `last_step`, checking
 /// every candidate in constant time.
-pub(crate) fn matching_step(secret: &[u8], code: &str, now_step: i64, last_step: Option<i64>) -> Option<i64> {
+pub(crate) fn matching_step(
+    secret: &[u8],
+    code: &str,
+    now_step: i64,
+    last_step: Option<i64>,
+) -> Option<i64> {
     if !is_code_shaped(code) {
         return None;
     }
@@ -117,7 +149,10 @@ mod tests {
         ];
         for (t, expected) in vectors {
             assert_eq!(hotp(RFC_SECRET, step_at(t) as u64, 8), expected, "T={t}");
-            assert_eq!(code_for_step(RFC_SECRET, step_at(t)), format!("{:06}", expected % 1_000_000));
+            assert_eq!(
+                code_for_step(RFC_SECRET, step_at(t)),
+                format!("{:06}", expected % 1_000_000)
+            );
         }
     }
 
@@ -126,12 +161,29 @@ mod tests {
         let now = step_at(1_234_567_890);
         let code = code_for_step(RFC_SECRET, now - 1);
         assert_eq!(matching_step(RFC_SECRET, &code, now, None), Some(now - 1));
-        assert_eq!(matching_step(RFC_SECRET, &code, now, Some(now - 1)), None, "replay");
-        assert_eq!(matching_step(RFC_SECRET, &code, now + 1, None), None, "two steps old");
+        assert_eq!(
+            matching_step(RFC_SECRET, &code, now, Some(now - 1)),
+            None,
+            "replay"
+        );
+        assert_eq!(
+            matching_step(RFC_SECRET, &code, now + 1, None),
+            None,
+            "two steps old"
+        );
         let next = code_for_step(RFC_SECRET, now + 1);
-        assert_eq!(matching_step(RFC_SECRET, &next, now, Some(now)), Some(now + 1));
+        assert_eq!(
+            matching_step(RFC_SECRET, &next, now, Some(now)),
+            Some(now + 1)
+        );
         assert_eq!(matching_step(RFC_SECRET, "12345", now, None), None);
         assert_eq!(matching_step(RFC_SECRET, "12345a", now, None), None);
+    }
+
+    #[test]
+    fn code_for_uri_reads_the_secret_back() {
+        let uri = otpauth_uri(RFC_SECRET, "a");
+        assert_eq!(code_for_uri(&uri, 59).as_deref(), Some("287082"));
     }
 
     #[test]

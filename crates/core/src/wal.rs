@@ -80,7 +80,9 @@ pub(crate) fn check_bytes(bytes: &[u8]) -> Result<()> {
             continue;
         }
         if let Some(stale_idx) = stale_from {
-            return Err(damaged(format!("frame {stale_idx} does not belong to the log")));
+            return Err(damaged(format!(
+                "frame {stale_idx} does not belong to the log"
+            )));
         }
         let page = word(frame, 0, true);
         let is_commit = word(frame, 4, true) != 0;

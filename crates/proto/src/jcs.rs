@@ -103,7 +103,10 @@ mod tests {
         // RFC 8785 §3.2.3: "\u{10000}" (surrogate pair D800 DC00) sorts before "\u{ff61}".
         let v = json!({"\u{ff61}": 1, "\u{10000}": 2, "b": 3, "a": [true, null, -4]});
         let text = String::from_utf8(canonical_json(&v)?).expect("utf8");
-        assert_eq!(text, "{\"a\":[true,null,-4],\"b\":3,\"\u{10000}\":2,\"\u{ff61}\":1}");
+        assert_eq!(
+            text,
+            "{\"a\":[true,null,-4],\"b\":3,\"\u{10000}\":2,\"\u{ff61}\":1}"
+        );
         Ok(())
     }
 

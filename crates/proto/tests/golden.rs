@@ -73,10 +73,20 @@ fn chain_hashes_match_golden() {
 fn python_verifier_agrees_when_available() {
     // The golden chain was also produced by tests/golden/verify_chain.py, a dozen lines
     // of standard-library Python an outside auditor can read; run it when python3 exists.
-    let script = format!("{}/tests/golden/verify_chain.py", env!("CARGO_MANIFEST_DIR"));
+    let script = format!(
+        "{}/tests/golden/verify_chain.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let Ok(output) = std::process::Command::new("python3").arg(&script).output() else {
         return;
     };
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim_end(), golden("chain.txt"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim_end(),
+        golden("chain.txt")
+    );
 }

@@ -11,7 +11,10 @@ use subtle::ConstantTimeEq;
 
 use super::keystate;
 use super::session::SessionParts;
-use super::{open_totp, reset_code_hash, seal_totp, validate_user_name, CoreConfig, Session, VaultPaths, CLOCK_TOLERANCE_US};
+use super::{
+    open_totp, reset_code_hash, seal_totp, validate_user_name, CoreConfig, Session, VaultPaths,
+    CLOCK_TOLERANCE_US,
+};
 use crate::audit::{self, ChainContext, NewEvent, NOBODY};
 use crate::db::{self, Opened};
 use crate::error::{Error, Result};
@@ -44,7 +47,13 @@ impl Attempt<'_> {
             attempt: self.kind.to_string(),
             result: result.to_string(),
         };
-        journal::append(&self.paths.journal(), &self.file.journal_public_key, slot_id, line, &detail)
+        journal::append(
+            &self.paths.journal(),
+            &self.file.journal_public_key,
+            slot_id,
+            line,
+            &detail,
+        )
     }
 
     /// Journals a counted failure and returns `err`. If the journal cannot be written
@@ -128,14 +137,22 @@ struct OpenVault {
     used_next_key: bool,
 }
 
-fn open_vault(paths: &VaultPaths, file: &KeyslotFile, slot: &Slot, key: &PrivateKey, cfg: &CoreConfig) -> Result<OpenVault> {
-    let dek = slot
-        .open_dek(&file.vault_id, key)
-        .ok_or_else(|| Error::Corrupt("this key slot is damaged: its data key does not open".into()))?;
+fn open_vault(
+    paths: &VaultPaths,
+    file: &KeyslotFile,
+    slot: &Slot,
+    key: &PrivateKey,
+    cfg: &CoreConfig,
+) -> Result<OpenVault> {
+    let dek = slot.open_dek(&file.vault_id, key).ok_or_else(|| {
+        Error::Corrupt("this key slot is damaged: its data key does not open".into())
+    })?;
     let (conn, dek, used_next_key) = match db::open(&paths.db(), &dek, cfg.db)? {
         Opened::Ok(conn) => (conn, dek, false),
         Opened::WrongKey => {
-            let next = slot.open_dek_next(&file.vault_id, key).ok_or_else(page_one_damaged)?;
+            let next = slot
+                .open_dek_next(&file.vault_id, key)
+                .ok_or_else(page_one_damaged)?;
             match db::open(&paths.db(), &next, cfg.db)? {
                 Opened::Ok(conn) => (conn, next, true),
                 Opened::WrongKey => return Err(page_one_damaged()),
@@ -149,7 +166,11 @@ fn open_vault(paths: &VaultPaths, file: &KeyslotFile, slot: &Slot, key: &Private
             "this key slot is not the one the vault recorded (swapped or rolled back keyslots file)".into(),
         ));
     }
-    Ok(OpenVault { conn, dek, used_next_key })
+    Ok(OpenVault {
+        conn,
+        dek,
+        used_next_key,
+    })
 }
 
 fn page_one_damaged() -> Error {
@@ -165,29 +186,11 @@ fn check_clock(conn: &Connection, now_us: i64) -> Result<()> {
     if now_us < latest - CLOCK_TOLERANCE_US {
         return Err(Error::ClockError(format!(
             "this PC's clock reads {} UTC, but the vault was last used at {} UTC: correct the PC's date and time, then try again",
-            format_time(now_us),
-            format_time(latest)
+            crate::clock::format_utc(now_us),
+            crate::clock::format_utc(latest)
         )));
     }
     Ok(())
-}
-
-/// `YYYY-MM-DD HH:MM:SS` for an error message.
-pub(crate) fn format_time(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 struct UserRow {
@@ -222,19 +225,22 @@ fn load_user(conn: &Connection, column: &str, value: &str) -> Result<Option<User
             ))
         })
         .optional()?;
-    row.map(|(id, name, role, enabled, totp_state, totp_sealed, last, reset_hash, reset_exp)| {
-        Ok(UserRow {
-            id,
-            name,
-            role: Role::parse(&role).map_err(|_| Error::Corrupt("a stored role is damaged".into()))?,
-            enabled: enabled == 1,
-            totp_state,
-            totp_sealed,
-            totp_last_step: last,
-            totp_reset_hash: reset_hash,
-            totp_reset_expires_us: reset_exp,
-        })
-    })
+    row.map(
+        |(id, name, role, enabled, totp_state, totp_sealed, last, reset_hash, reset_exp)| {
+            Ok(UserRow {
+                id,
+                name,
+                role: Role::parse(&role)
+                    .map_err(|_| Error::Corrupt("a stored role is damaged".into()))?,
+                enabled: enabled == 1,
+                totp_state,
+                totp_sealed,
+                totp_last_step: last,
+                totp_reset_hash: reset_hash,
+                totp_reset_expires_us: reset_exp,
+            })
+        },
+    )
     .transpose()
 }
 
@@ -264,7 +270,11 @@ fn finish(
         .and_then(|k| crate::b64::decode(&k))
         .and_then(|k| PrivateKey::from_slice(&k))
         .ok_or_else(|| Error::Corrupt("the vault's journal key is damaged".into()))?;
-    let ctx = ChainContext { vault_id: &vault_id, device_id: &device_id, now_us };
+    let ctx = ChainContext {
+        vault_id: &vault_id,
+        device_id: &device_id,
+        now_us,
+    };
     for event in fold_journal(&tx, &journal_key, &journal, now_us)? {
         audit::append(&tx, &ctx, event)?;
     }
@@ -296,7 +306,11 @@ fn finish(
 
 /// A rotation whose `PRAGMA rekey` ran (the next key opened the database) is finished;
 /// one that never reached it is abandoned, keeping the old key.
-fn settle_rotation(next: &mut KeyslotFile, used_next_key: bool, actor: (&str, &str)) -> Vec<NewEvent> {
+fn settle_rotation(
+    next: &mut KeyslotFile,
+    used_next_key: bool,
+    actor: (&str, &str),
+) -> Vec<NewEvent> {
     if !next.slots.iter().any(|s| s.next_sealed_dek.is_some()) {
         return Vec::new();
     }
@@ -311,14 +325,22 @@ fn settle_rotation(next: &mut KeyslotFile, used_next_key: bool, actor: (&str, &s
     let (outcome, note) = if used_next_key {
         ("success", "completed at unlock after an interruption")
     } else {
-        ("failure", "interrupted before the database was re-encrypted; the old key stays in use")
+        (
+            "failure",
+            "interrupted before the database was re-encrypted; the old key stays in use",
+        )
     };
     vec![NewEvent::new(actor.0, actor.1, "vault.rekey", "vault")
         .outcome(outcome)
         .detail(serde_json::json!({ "note": note }))]
 }
 
-fn fold_journal(conn: &Connection, key: &PrivateKey, journal: &Journal, now_us: i64) -> Result<Vec<NewEvent>> {
+fn fold_journal(
+    conn: &Connection,
+    key: &PrivateKey,
+    journal: &Journal,
+    now_us: i64,
+) -> Result<Vec<NewEvent>> {
     let mut events = Vec::new();
     let mut counts: HashMap<&str, u32> = HashMap::new();
     let mut n_unopenable = 0usize;
@@ -339,7 +361,11 @@ fn fold_journal(conn: &Connection, key: &PrivateKey, journal: &Journal, now_us: 
             continue;
         };
         let already: bool = conn
-            .query_row("SELECT 1 FROM journal_folded WHERE id = ?1", [&detail.id], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM journal_folded WHERE id = ?1",
+                [&detail.id],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some();
         if already || !seen_ids.insert(detail.id.clone()) {
@@ -351,8 +377,16 @@ fn fold_journal(conn: &Connection, key: &PrivateKey, journal: &Journal, now_us: 
             "first_login" => "user.first_login",
             _ => "user.unlock",
         };
-        let outcome = if line.k == LineKind::Refused { "denied" } else { "failure" };
-        let actor = if detail.user.is_empty() { NOBODY.to_string() } else { detail.user.clone() };
+        let outcome = if line.k == LineKind::Refused {
+            "denied"
+        } else {
+            "failure"
+        };
+        let actor = if detail.user.is_empty() {
+            NOBODY.to_string()
+        } else {
+            detail.user.clone()
+        };
         events.push(
             NewEvent::new(&actor, NOBODY, action, "user")
                 .resource(actor.clone())
@@ -361,7 +395,8 @@ fn fold_journal(conn: &Connection, key: &PrivateKey, journal: &Journal, now_us: 
                 .detail(serde_json::json!({ "result": detail.result, "while": "locked" })),
         );
         if line.k == LineKind::Fail
-            && (n_failures == journal::DELAY_AFTER_FAILURES || n_failures == journal::HARD_LOCK_AFTER_FAILURES)
+            && (n_failures == journal::DELAY_AFTER_FAILURES
+                || n_failures == journal::HARD_LOCK_AFTER_FAILURES)
         {
             let hard = n_failures == journal::HARD_LOCK_AFTER_FAILURES;
             events.push(
@@ -398,21 +433,41 @@ fn carry_over(journal: &Journal, reset_slots: &[&str]) -> Vec<journal::Line> {
     slots.sort_unstable();
     slots.dedup();
     let mut lines = Vec::new();
-    for slot in slots.into_iter().filter(|s| *s != NOBODY && !reset_slots.contains(s)) {
+    for slot in slots
+        .into_iter()
+        .filter(|s| *s != NOBODY && !reset_slots.contains(s))
+    {
         let counter = journal::counter(journal, slot);
         for _ in 0..counter.n_failures {
-            lines.push(journal::Line { slot: slot.to_string(), t: counter.last_failure_secs, k: LineKind::Fail, sealed: None });
+            lines.push(journal::Line {
+                slot: slot.to_string(),
+                t: counter.last_failure_secs,
+                k: LineKind::Fail,
+                sealed: None,
+            });
         }
     }
     lines
 }
 
 /// Unlocks `root` as `user` with password and TOTP code (or a TOTP reset code).
-pub fn unlock(root: &std::path::Path, user: &str, password: &Password, code: &str, cfg: &CoreConfig) -> Result<Session> {
+pub fn unlock(
+    root: &std::path::Path,
+    user: &str,
+    password: &Password,
+    code: &str,
+    cfg: &CoreConfig,
+) -> Result<Session> {
     let paths = VaultPaths::existing(root)?;
     let file = keyslots::read(&paths.keyslots())?;
     let now_us = cfg.clock.now_us();
-    let attempt = Attempt { paths: &paths, file: &file, typed_user: user, kind: "unlock", now_us };
+    let attempt = Attempt {
+        paths: &paths,
+        file: &file,
+        typed_user: user,
+        kind: "unlock",
+        now_us,
+    };
     let code = parse_code(code)?;
     let Some(slot) = file.user_slot(user) else {
         return Err(attempt.note(NOBODY, Error::bad_credentials()));
@@ -430,12 +485,18 @@ pub fn unlock(root: &std::path::Path, user: &str, password: &Password, code: &st
         )));
     }
     let lock = SessionLock::acquire_shared(&paths.lock())?;
-    let mut opened = open_vault(&paths, &file, slot, &key, cfg).map_err(|e| name_bad_pages(&paths, None, cfg, e))?;
-    let user_id = slot.user_id.clone().ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?;
+    let mut opened = open_vault(&paths, &file, slot, &key, cfg)
+        .map_err(|e| name_bad_pages(&paths, None, cfg, e))?;
+    let user_id = slot
+        .user_id
+        .clone()
+        .ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?;
     let checked = (|| {
         let conn = &mut opened.conn;
         let Some(row) = load_user(conn, "id", &user_id)? else {
-            return Err(Error::Corrupt("a key slot names a user the vault does not know".into()));
+            return Err(Error::Corrupt(
+                "a key slot names a user the vault does not know".into(),
+            ));
         };
         if !row.enabled {
             return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
@@ -446,35 +507,64 @@ pub fn unlock(root: &std::path::Path, user: &str, password: &Password, code: &st
         let now_step = totp::step_at(crate::clock::us_to_secs(now_us));
         let mut enrolled_uri = None;
         let mut extra_events = Vec::new();
-        let (state, sealed, step): (&str, Option<Vec<u8>>, Option<i64>) = match (&code, row.totp_state.as_str()) {
-            (Code::Totp(code), "pending" | "confirmed") => {
-                let sealed = row.totp_sealed.as_deref().ok_or_else(|| Error::Corrupt("a TOTP secret is missing".into()))?;
-                let secret = open_totp(&key, &row.id, sealed)?;
-                let Some(step) = totp::matching_step(secret.expose_bytes(), code, now_step, row.totp_last_step) else {
-                    return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
-                };
-                if row.totp_state == "pending" {
-                    extra_events.push(NewEvent::new(&row.name, row.role.as_str(), "user.totp_confirm", "user").resource(&row.name));
+        let (state, sealed, step): (&str, Option<Vec<u8>>, Option<i64>) =
+            match (&code, row.totp_state.as_str()) {
+                (Code::Totp(code), "pending" | "confirmed") => {
+                    let sealed = row
+                        .totp_sealed
+                        .as_deref()
+                        .ok_or_else(|| Error::Corrupt("a TOTP secret is missing".into()))?;
+                    let secret = open_totp(&key, &row.id, sealed)?;
+                    let Some(step) = totp::matching_step(
+                        secret.expose_bytes(),
+                        code,
+                        now_step,
+                        row.totp_last_step,
+                    ) else {
+                        return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+                    };
+                    if row.totp_state == "pending" {
+                        extra_events.push(
+                            NewEvent::new(
+                                &row.name,
+                                row.role.as_str(),
+                                "user.totp_confirm",
+                                "user",
+                            )
+                            .resource(&row.name),
+                        );
+                    }
+                    ("confirmed", None, Some(step))
                 }
-                ("confirmed", None, Some(step))
-            }
-            (Code::Reset(code), "reset") => {
-                let expected = row.totp_reset_hash.as_deref().unwrap_or_default();
-                let matches: bool = reset_code_hash(code).ct_eq(expected).into();
-                if !matches {
-                    return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+                (Code::Reset(code), "reset") => {
+                    let expected = row.totp_reset_hash.as_deref().unwrap_or_default();
+                    let matches: bool = reset_code_hash(code).ct_eq(expected).into();
+                    if !matches {
+                        return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+                    }
+                    if !row.totp_reset_expires_us.is_some_and(|exp| now_us < exp) {
+                        return Err(Error::BadCredentials(
+                            "this TOTP reset code has expired: ask an admin for a new one".into(),
+                        ));
+                    }
+                    let secret = TotpSecret::generate();
+                    let public_key = crate::crypto::public_key_of(&key)?;
+                    enrolled_uri = Some(ShownSecret::new(totp::otpauth_uri(
+                        secret.expose_bytes(),
+                        &row.name,
+                    )));
+                    extra_events.push(
+                        NewEvent::new(&row.name, row.role.as_str(), "user.totp_enroll", "user")
+                            .resource(&row.name),
+                    );
+                    (
+                        "pending",
+                        Some(seal_totp(&public_key, &row.id, &secret)?),
+                        None,
+                    )
                 }
-                if !row.totp_reset_expires_us.is_some_and(|exp| now_us < exp) {
-                    return Err(Error::BadCredentials("this TOTP reset code has expired: ask an admin for a new one".into()));
-                }
-                let secret = TotpSecret::generate();
-                let public_key = crate::crypto::public_key_of(&key)?;
-                enrolled_uri = Some(ShownSecret::new(totp::otpauth_uri(secret.expose_bytes(), &row.name)));
-                extra_events.push(NewEvent::new(&row.name, row.role.as_str(), "user.totp_enroll", "user").resource(&row.name));
-                ("pending", Some(seal_totp(&public_key, &row.id, &secret)?), None)
-            }
-            _ => return Err(attempt.fail(&slot.slot_id, Error::bad_credentials())),
-        };
+                _ => return Err(attempt.fail(&slot.slot_id, Error::bad_credentials())),
+            };
         let (name, role, apply_user_id) = (row.name.clone(), row.role, user_id.clone());
         let apply: Apply<'_> = Box::new(move |tx, _slots| {
             if let Some(sealed) = sealed {
@@ -489,14 +579,25 @@ pub fn unlock(root: &std::path::Path, user: &str, password: &Password, code: &st
                     params![state, step, apply_user_id],
                 )?;
             }
-            let mut events = vec![NewEvent::new(&name, role.as_str(), "user.unlock", "user").resource(&name)];
+            let mut events =
+                vec![NewEvent::new(&name, role.as_str(), "user.unlock", "user").resource(&name)];
             events.extend(extra_events);
             Ok(events)
         });
-        finish(conn, &paths, &file, opened.used_next_key, now_us, (&row.name, row.role.as_str()), &[&slot.slot_id], apply)?;
+        finish(
+            conn,
+            &paths,
+            &file,
+            opened.used_next_key,
+            now_us,
+            (&row.name, row.role.as_str()),
+            &[&slot.slot_id],
+            apply,
+        )?;
         Ok((row, enrolled_uri))
     })();
-    let (row, enrolled_uri) = checked.map_err(|e| name_bad_pages(&paths, Some(&opened.dek), cfg, e))?;
+    let (row, enrolled_uri) =
+        checked.map_err(|e| name_bad_pages(&paths, Some(&opened.dek), cfg, e))?;
     let vault_id = db::meta(&opened.conn, "vault_id")?;
     let device_id = db::meta(&opened.conn, "device_id")?;
     Ok(Session::new(SessionParts {
@@ -518,7 +619,12 @@ pub fn unlock(root: &std::path::Path, user: &str, password: &Password, code: &st
 /// A `corrupt` error met while reading the opened database gains the list of pages
 /// that fail authentication, so the admin learns what is damaged even when the damage
 /// keeps every session (and so `verify`) from starting.
-fn name_bad_pages(paths: &VaultPaths, dek: Option<&DataKey>, cfg: &CoreConfig, err: Error) -> Error {
+fn name_bad_pages(
+    paths: &VaultPaths,
+    dek: Option<&DataKey>,
+    cfg: &CoreConfig,
+    err: Error,
+) -> Error {
     let (Error::Corrupt(message), Some(dek)) = (&err, dek) else {
         return err;
     };
@@ -526,9 +632,10 @@ fn name_bad_pages(paths: &VaultPaths, dek: Option<&DataKey>, cfg: &CoreConfig, e
         return err;
     };
     match db::integrity_problems(&conn) {
-        Ok(problems) if !problems.is_empty() => {
-            Error::Corrupt(format!("{message}; damaged: {}; restore the vault from a backup", problems.join("; ")))
-        }
+        Ok(problems) if !problems.is_empty() => Error::Corrupt(format!(
+            "{message}; damaged: {}; restore the vault from a backup",
+            problems.join("; ")
+        )),
         _ => err,
     }
 }
@@ -543,16 +650,29 @@ pub struct FirstLogin {
 /// Replaces a new user's one-time password with their own and enrolls their TOTP. The
 /// account gets a fresh key pair, so whoever saw the one-time password learns nothing
 /// that still works.
-pub fn first_login(root: &std::path::Path, user: &str, one_time_password: &Password, new_password: &Password, cfg: &CoreConfig) -> Result<FirstLogin> {
+pub fn first_login(
+    root: &std::path::Path,
+    user: &str,
+    one_time_password: &Password,
+    new_password: &Password,
+    cfg: &CoreConfig,
+) -> Result<FirstLogin> {
     let paths = VaultPaths::existing(root)?;
     let file = keyslots::read(&paths.keyslots())?;
     let now_us = cfg.clock.now_us();
-    let attempt = Attempt { paths: &paths, file: &file, typed_user: user, kind: "first_login", now_us };
+    let attempt = Attempt {
+        paths: &paths,
+        file: &file,
+        typed_user: user,
+        kind: "first_login",
+        now_us,
+    };
     let Some(slot) = file.user_slot(user) else {
         return Err(attempt.note(NOBODY, Error::bad_credentials()));
     };
     attempt.check_lockout(&slot.slot_id)?;
-    let typed = typed_secret(one_time_password).and_then(|t| crockford::normalize_one_time_code(&t));
+    let typed =
+        typed_secret(one_time_password).and_then(|t| crockford::normalize_one_time_code(&t));
     let Some(otp) = typed else {
         return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
     };
@@ -564,7 +684,7 @@ pub fn first_login(root: &std::path::Path, user: &str, one_time_password: &Passw
         Some(expires) if now_us >= expires => {
             return Err(Error::BadCredentials(format!(
                 "this one-time password expired at {} UTC: ask an admin to issue a new one (user disable, then user enable)",
-                format_time(expires)
+                crate::clock::format_utc(expires)
             )))
         }
         Some(_) => {}
@@ -572,14 +692,27 @@ pub fn first_login(root: &std::path::Path, user: &str, one_time_password: &Passw
     let name = validate_user_name(user)?;
     let new_secret = policy::check_new(&name, new_password.expose_bytes())?;
     let _lock = SessionLock::acquire_shared(&paths.lock())?;
-    let OpenVault { mut conn, dek, used_next_key, .. } = open_vault(&paths, &file, slot, &key, cfg)?;
+    let OpenVault {
+        mut conn,
+        dek,
+        used_next_key,
+        ..
+    } = open_vault(&paths, &file, slot, &key, cfg)?;
     check_clock(&conn, now_us).map_err(|e| attempt.note(&slot.slot_id, e))?;
-    let user_id = slot.user_id.clone().ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?;
+    let user_id = slot
+        .user_id
+        .clone()
+        .ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?;
     let row = load_user(&conn, "id", &user_id)?
         .ok_or_else(|| Error::Corrupt("a key slot names a user the vault does not know".into()))?;
     let (new_slot, _new_key) = keyslots::new_slot(
         &file.vault_id,
-        NewSlot { kind: SlotKind::User, user_id: Some(&user_id), user_name: Some(&row.name), one_time_expires_us: None },
+        NewSlot {
+            kind: SlotKind::User,
+            user_id: Some(&user_id),
+            user_name: Some(&row.name),
+            one_time_expires_us: None,
+        },
         new_secret.as_bytes(),
         cfg.kdf,
         &dek,
@@ -598,11 +731,22 @@ pub fn first_login(root: &std::path::Path, user: &str, one_time_password: &Passw
             params![sealed, user_id],
         )?;
         Ok(vec![
-            NewEvent::new(&actor, role, "user.first_login", "user").resource(&actor).fields(&["password"]),
+            NewEvent::new(&actor, role, "user.first_login", "user")
+                .resource(&actor)
+                .fields(&["password"]),
             NewEvent::new(&actor, role, "user.totp_enroll", "user").resource(&actor),
         ])
     });
-    finish(&mut conn, &paths, &file, used_next_key, now_us, (&row.name, row.role.as_str()), &[&slot.slot_id], apply)?;
+    finish(
+        &mut conn,
+        &paths,
+        &file,
+        used_next_key,
+        now_us,
+        (&row.name, row.role.as_str()),
+        &[&slot.slot_id],
+        apply,
+    )?;
     Ok(FirstLogin { totp_uri })
 }
 
@@ -614,11 +758,23 @@ pub struct Recovered {
 }
 
 /// Uses the recovery key to give `admin` a new password and TOTP, clearing lockouts.
-pub fn recover(root: &std::path::Path, admin: &str, recovery_key: &Password, new_password: &Password, cfg: &CoreConfig) -> Result<Recovered> {
+pub fn recover(
+    root: &std::path::Path,
+    admin: &str,
+    recovery_key: &Password,
+    new_password: &Password,
+    cfg: &CoreConfig,
+) -> Result<Recovered> {
     let paths = VaultPaths::existing(root)?;
     let file = keyslots::read(&paths.keyslots())?;
     let now_us = cfg.clock.now_us();
-    let attempt = Attempt { paths: &paths, file: &file, typed_user: admin, kind: "recovery", now_us };
+    let attempt = Attempt {
+        paths: &paths,
+        file: &file,
+        typed_user: admin,
+        kind: "recovery",
+        now_us,
+    };
     let slot = file
         .recovery_slot()
         .ok_or_else(|| Error::Corrupt("the keyslots file has no recovery slot".into()))?;
@@ -628,13 +784,17 @@ pub fn recover(root: &std::path::Path, admin: &str, recovery_key: &Password, new
         Some(Err(crockford::RecoveryKeyFormatError::Check)) => {
             return Err(attempt.fail(
                 &slot.slot_id,
-                Error::InvalidInput("that recovery key has a typo (its check group does not match)".into()),
+                Error::InvalidInput(
+                    "that recovery key has a typo (its check group does not match)".into(),
+                ),
             ))
         }
         _ => {
             return Err(attempt.fail(
                 &slot.slot_id,
-                Error::InvalidInput("that is not a recovery key (30 characters in six groups of five)".into()),
+                Error::InvalidInput(
+                    "that is not a recovery key (30 characters in six groups of five)".into(),
+                ),
             ))
         }
     };
@@ -644,9 +804,15 @@ pub fn recover(root: &std::path::Path, admin: &str, recovery_key: &Password, new
     let name = validate_user_name(admin)?;
     let new_secret = policy::check_new(&name, new_password.expose_bytes())?;
     let _lock = SessionLock::acquire_shared(&paths.lock())?;
-    let OpenVault { mut conn, dek, used_next_key, .. } = open_vault(&paths, &file, slot, &key, cfg)?;
+    let OpenVault {
+        mut conn,
+        dek,
+        used_next_key,
+        ..
+    } = open_vault(&paths, &file, slot, &key, cfg)?;
     check_clock(&conn, now_us).map_err(|e| attempt.note(&slot.slot_id, e))?;
-    let row = load_user(&conn, "name", &name)?.ok_or_else(|| Error::NotFound(format!("no user named {name}")))?;
+    let row = load_user(&conn, "name", &name)?
+        .ok_or_else(|| Error::NotFound(format!("no user named {name}")))?;
     if row.role != Role::Admin {
         return Err(Error::InvalidInput(format!(
             "the recovery key resets an admin account; {name} is a {}",
@@ -655,7 +821,12 @@ pub fn recover(root: &std::path::Path, admin: &str, recovery_key: &Password, new
     }
     let (new_slot, _new_key) = keyslots::new_slot(
         &file.vault_id,
-        NewSlot { kind: SlotKind::User, user_id: Some(&row.id), user_name: Some(&row.name), one_time_expires_us: None },
+        NewSlot {
+            kind: SlotKind::User,
+            user_id: Some(&row.id),
+            user_name: Some(&row.name),
+            one_time_expires_us: None,
+        },
         new_secret.as_bytes(),
         cfg.kdf,
         &dek,
@@ -670,7 +841,9 @@ pub fn recover(root: &std::path::Path, admin: &str, recovery_key: &Password, new
     }
     let (user_id, actor) = (row.id.clone(), row.name.clone());
     let apply: Apply<'_> = Box::new(move |tx, slots| {
-        slots.slots.retain(|s| !(s.kind == SlotKind::User && s.user_id.as_deref() == Some(user_id.as_str())));
+        slots.slots.retain(|s| {
+            !(s.kind == SlotKind::User && s.user_id.as_deref() == Some(user_id.as_str()))
+        });
         slots.slots.push(new_slot);
         tx.execute(
             "UPDATE users SET enabled = 1, password_state = 'set', totp_state = 'pending', totp_sealed = ?1,
@@ -687,6 +860,15 @@ pub fn recover(root: &std::path::Path, admin: &str, recovery_key: &Password, new
             NewEvent::new(&actor, "admin", "user.clear_lockout", "user").resource(&actor),
         ])
     });
-    finish(&mut conn, &paths, &file, used_next_key, now_us, (&row.name, "admin"), &reset, apply)?;
+    finish(
+        &mut conn,
+        &paths,
+        &file,
+        used_next_key,
+        now_us,
+        (&row.name, "admin"),
+        &reset,
+        apply,
+    )?;
     Ok(Recovered { totp_uri })
 }

@@ -37,17 +37,22 @@ impl KeyState {
     /// merely behind (a crash before publishing) is fine, anything else is `corrupt`.
     pub(crate) fn check_file(&self, file: &KeyslotFile) -> Result<()> {
         if file.vault_id != self.current.vault_id {
-            return Err(Error::Corrupt("the keyslots file belongs to another vault".into()));
+            return Err(Error::Corrupt(
+                "the keyslots file belongs to another vault".into(),
+            ));
         }
         let newest = self.effective().generation;
         if file.generation > newest {
             return Err(Error::Corrupt(
-                "the keyslots file is newer than the vault database records (swapped files?)".into(),
+                "the keyslots file is newer than the vault database records (swapped files?)"
+                    .into(),
             ));
         }
         for recorded in std::iter::once(&self.current).chain(self.pending.as_ref()) {
             if file.generation == recorded.generation && !file.same_content(recorded) {
-                return Err(Error::Corrupt("the keyslots file differs from what the vault database records".into()));
+                return Err(Error::Corrupt(
+                    "the keyslots file differs from what the vault database records".into(),
+                ));
             }
         }
         Ok(())
@@ -55,8 +60,9 @@ impl KeyState {
 }
 
 fn parse(bytes: Vec<u8>) -> Result<KeyslotFile> {
-    KeyslotFile::from_bytes(&bytes)
-        .map_err(|_| Error::Corrupt("the key-slot record inside the vault database is damaged".into()))
+    KeyslotFile::from_bytes(&bytes).map_err(|_| {
+        Error::Corrupt("the key-slot record inside the vault database is damaged".into())
+    })
 }
 
 /// Reads the recorded state.
@@ -66,7 +72,10 @@ pub(crate) fn load(conn: &Connection) -> Result<KeyState> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    Ok(KeyState { current: parse(content)?, pending: pending.map(parse).transpose()? })
+    Ok(KeyState {
+        current: parse(content)?,
+        pending: pending.map(parse).transpose()?,
+    })
 }
 
 /// Records `next` as pending inside the caller's transaction. Its generation must be

@@ -44,14 +44,21 @@ pub struct CoreConfig {
 
 impl std::fmt::Debug for CoreConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CoreConfig").field("kdf", &self.kdf).field("db", &self.db).finish_non_exhaustive()
+        f.debug_struct("CoreConfig")
+            .field("kdf", &self.kdf)
+            .field("db", &self.db)
+            .finish_non_exhaustive()
     }
 }
 
 impl CoreConfig {
     /// Defaults: the Argon2id floor and default database settings.
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        CoreConfig { clock, kdf: KdfParams::FLOOR, db: DbSettings::default() }
+        CoreConfig {
+            clock,
+            kdf: KdfParams::FLOOR,
+            db: DbSettings::default(),
+        }
     }
 }
 
@@ -76,7 +83,9 @@ const VAULT_FILES: &[&str] = &[
 
 impl VaultPaths {
     pub(crate) fn new(root: &Path) -> Self {
-        VaultPaths { root: root.to_path_buf() }
+        VaultPaths {
+            root: root.to_path_buf(),
+        }
     }
     pub(crate) fn db(&self) -> PathBuf {
         self.root.join("vault.db")
@@ -118,13 +127,19 @@ pub fn validate_user_name(name: &str) -> Result<String> {
     let nfc: String = name.nfc().collect();
     let n_chars = nfc.chars().count();
     if n_chars == 0 || n_chars > 64 {
-        return Err(Error::InvalidInput("a user name has 1 to 64 characters".into()));
+        return Err(Error::InvalidInput(
+            "a user name has 1 to 64 characters".into(),
+        ));
     }
     if nfc.chars().any(char::is_control) {
-        return Err(Error::InvalidInput("a user name may not contain control characters".into()));
+        return Err(Error::InvalidInput(
+            "a user name may not contain control characters".into(),
+        ));
     }
     if nfc.trim() != nfc {
-        return Err(Error::InvalidInput("a user name may not start or end with spaces".into()));
+        return Err(Error::InvalidInput(
+            "a user name may not start or end with spaces".into(),
+        ));
     }
     if nfc == NOBODY {
         return Err(Error::InvalidInput("'-' is reserved".into()));
@@ -136,15 +151,22 @@ const TOTP_INFO: &[u8] = b"clinic-vault/totp/v1";
 
 /// Seals a TOTP secret to the user's public key: only the user's own key opens it.
 pub(crate) fn seal_totp(public_key: &[u8], user_id: &str, secret: &TotpSecret) -> Result<Vec<u8>> {
-    let sealed = crypto::hpke_seal(public_key, TOTP_INFO, user_id.as_bytes(), secret.expose_bytes())?;
+    let sealed = crypto::hpke_seal(
+        public_key,
+        TOTP_INFO,
+        user_id.as_bytes(),
+        secret.expose_bytes(),
+    )?;
     Ok(serde_json::to_vec(&sealed).expect("sealed serializes"))
 }
 
 pub(crate) fn open_totp(key: &PrivateKey, user_id: &str, stored: &[u8]) -> Result<TotpSecret> {
     let sealed: Sealed = serde_json::from_slice(stored)
         .map_err(|_| Error::Corrupt("a stored TOTP secret is damaged".into()))?;
-    let plain = crypto::hpke_open(key, TOTP_INFO, user_id.as_bytes(), &sealed)
-        .ok_or_else(|| Error::Corrupt("a stored TOTP secret does not open with its user's key".into()))?;
+    let plain =
+        crypto::hpke_open(key, TOTP_INFO, user_id.as_bytes(), &sealed).ok_or_else(|| {
+            Error::Corrupt("a stored TOTP secret does not open with its user's key".into())
+        })?;
     Ok(TotpSecret::from_vec(plain))
 }
 
@@ -174,14 +196,20 @@ pub struct InitOutcome {
 fn prepare_directory(root: &Path) -> Result<()> {
     if root.exists() {
         if !root.is_dir() {
-            return Err(Error::Conflict(format!("{} exists and is not a directory", root.display())));
+            return Err(Error::Conflict(format!(
+                "{} exists and is not a directory",
+                root.display()
+            )));
         }
         let entries: Vec<String> = fs::read_dir(root)
             .map_err(|e| Error::io("reading the vault directory", e))?
             .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
             .collect();
         if entries.iter().any(|e| e == "keyslots") {
-            return Err(Error::Conflict(format!("a vault already exists at {}", root.display())));
+            return Err(Error::Conflict(format!(
+                "a vault already exists at {}",
+                root.display()
+            )));
         }
         if let Some(foreign) = entries.iter().find(|e| !VAULT_FILES.contains(&e.as_str())) {
             return Err(Error::Conflict(format!(
@@ -192,7 +220,8 @@ fn prepare_directory(root: &Path) -> Result<()> {
         // Only leftovers of an init that never finished: without a keyslots file the
         // data key they were written under is gone, so nothing in them can be read.
         for name in entries.iter().filter(|e| e.as_str() != "vault.lock") {
-            fs::remove_file(root.join(name)).map_err(|e| Error::io("removing a half-created vault", e))?;
+            fs::remove_file(root.join(name))
+                .map_err(|e| Error::io("removing a half-created vault", e))?;
         }
     } else {
         fs::create_dir_all(root).map_err(|e| Error::io("creating the vault directory", e))?;
@@ -204,11 +233,18 @@ fn prepare_directory(root: &Path) -> Result<()> {
 
 /// Creates a vault in `root` (new or empty, or holding only a half-created vault) with
 /// `admin` as its first user. Returns what must be shown once and the admin's session.
-pub fn init(root: &Path, admin: &str, password: &Password, cfg: &CoreConfig) -> Result<(InitOutcome, Session)> {
+pub fn init(
+    root: &Path,
+    admin: &str,
+    password: &Password,
+    cfg: &CoreConfig,
+) -> Result<(InitOutcome, Session)> {
     let admin = validate_user_name(admin)?;
     let normalized = policy::check_new(&admin, password.expose_bytes())?;
     if !cfg.kdf.meets_floor() {
-        return Err(Error::InvalidInput("Argon2id parameters below the floor".into()));
+        return Err(Error::InvalidInput(
+            "Argon2id parameters below the floor".into(),
+        ));
     }
     prepare_directory(root)?;
     let paths = VaultPaths::new(root);
@@ -222,16 +258,27 @@ pub fn init(root: &Path, admin: &str, password: &Password, cfg: &CoreConfig) -> 
 
     let (admin_slot, admin_key) = keyslots::new_slot(
         &vault_id,
-        NewSlot { kind: SlotKind::User, user_id: Some(&user_id), user_name: Some(&admin), one_time_expires_us: None },
+        NewSlot {
+            kind: SlotKind::User,
+            user_id: Some(&user_id),
+            user_name: Some(&admin),
+            one_time_expires_us: None,
+        },
         normalized.as_bytes(),
         cfg.kdf,
         &dek,
     )?;
     let recovery_key = crockford::new_recovery_key();
-    let recovery_data = crockford::normalize_recovery_key(&recovery_key).expect("fresh key is well-formed");
+    let recovery_data =
+        crockford::normalize_recovery_key(&recovery_key).expect("fresh key is well-formed");
     let (recovery_slot, _) = keyslots::new_slot(
         &vault_id,
-        NewSlot { kind: SlotKind::Recovery, user_id: None, user_name: None, one_time_expires_us: None },
+        NewSlot {
+            kind: SlotKind::Recovery,
+            user_id: None,
+            user_name: None,
+            one_time_expires_us: None,
+        },
         recovery_data.as_bytes(),
         cfg.kdf,
         &dek,
@@ -249,13 +296,18 @@ pub fn init(root: &Path, admin: &str, password: &Password, cfg: &CoreConfig) -> 
     };
 
     let conn = db::create(&paths.db(), &dek, cfg.db)?;
+    fs::set_permissions(paths.db(), fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io("restricting vault.db", e))?;
     let tx = conn.unchecked_transaction()?;
     for (key, value) in [
         ("vault_id", vault_id.clone()),
         ("device_id", device_id.clone()),
         ("created_us", now_us.to_string()),
         ("latest_seen_us", now_us.to_string()),
-        ("journal_private_key", crate::b64::encode(journal_key.expose_bytes())),
+        (
+            "journal_private_key",
+            crate::b64::encode(journal_key.expose_bytes()),
+        ),
     ] {
         db::set_meta(&tx, key, &value)?;
     }
@@ -268,14 +320,28 @@ pub fn init(root: &Path, admin: &str, password: &Password, cfg: &CoreConfig) -> 
         "INSERT INTO keyslots_state (id, generation, content) VALUES (1, ?1, ?2)",
         rusqlite::params![file.generation as i64, file.to_bytes()],
     )?;
-    let ctx = ChainContext { vault_id: &vault_id, device_id: &device_id, now_us };
-    audit::append(&tx, &ctx, NewEvent::new(&admin, "admin", "vault.create", "vault").resource(&vault_id))?;
+    let ctx = ChainContext {
+        vault_id: &vault_id,
+        device_id: &device_id,
+        now_us,
+    };
     audit::append(
         &tx,
         &ctx,
-        NewEvent::new(&admin, "admin", "user.add", "user").resource(&admin).fields(&["role", "enabled"]),
+        NewEvent::new(&admin, "admin", "vault.create", "vault").resource(&vault_id),
     )?;
-    audit::append(&tx, &ctx, NewEvent::new(&admin, "admin", "recovery_key.create", "vault").resource(&vault_id))?;
+    audit::append(
+        &tx,
+        &ctx,
+        NewEvent::new(&admin, "admin", "user.add", "user")
+            .resource(&admin)
+            .fields(&["role", "enabled"]),
+    )?;
+    audit::append(
+        &tx,
+        &ctx,
+        NewEvent::new(&admin, "admin", "recovery_key.create", "vault").resource(&vault_id),
+    )?;
     tx.commit()?;
     crate::crashpoint::hit("init.db_committed");
     // The keyslots file is written last: until it exists the directory is a

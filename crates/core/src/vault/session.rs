@@ -8,7 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use super::keystate;
-use super::{open_totp, reset_code_hash, validate_user_name, CoreConfig, VaultPaths, ONE_TIME_VALIDITY_US};
+use super::{
+    open_totp, reset_code_hash, validate_user_name, CoreConfig, VaultPaths, ONE_TIME_VALIDITY_US,
+};
 use crate::audit::{self, AuditFilter, ChainContext, ChainReport, ListedEvent, NewEvent};
 use crate::db;
 use crate::error::{Error, Result};
@@ -119,7 +121,12 @@ pub(crate) struct OpCtx<'a> {
 
 impl OpCtx<'_> {
     fn event(&mut self, action: &'static str, resource_type: &'static str) -> &mut NewEvent {
-        self.events.push(NewEvent::new(self.actor, self.role.as_str(), action, resource_type));
+        self.events.push(NewEvent::new(
+            self.actor,
+            self.role.as_str(),
+            action,
+            resource_type,
+        ));
         self.events.last_mut().expect("just pushed")
     }
 }
@@ -131,8 +138,18 @@ struct Op {
     resource_id: Option<String>,
 }
 
-fn op(permission: Option<Permission>, action: &'static str, resource_type: &'static str, resource_id: Option<&str>) -> Op {
-    Op { permission, action, resource_type, resource_id: resource_id.map(str::to_string) }
+fn op(
+    permission: Option<Permission>,
+    action: &'static str,
+    resource_type: &'static str,
+    resource_id: Option<&str>,
+) -> Op {
+    Op {
+        permission,
+        action,
+        resource_type,
+        resource_id: resource_id.map(str::to_string),
+    }
 }
 
 impl Session {
@@ -160,17 +177,27 @@ impl Session {
     fn run<T>(&mut self, op: Op, f: impl FnOnce(&mut OpCtx<'_>) -> Result<T>) -> Result<T> {
         let now_us = self.p.cfg.clock.now_us();
         let writer = WriterLock::acquire(&self.p.paths.lock())?;
-        let tx = self.p.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ctx = ChainContext { vault_id: &self.p.vault_id, device_id: &self.p.device_id, now_us };
+        let tx = self
+            .p
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ctx = ChainContext {
+            vault_id: &self.p.vault_id,
+            device_id: &self.p.device_id,
+            now_us,
+        };
         let row: Option<(String, i64)> = tx
-            .query_row("SELECT role, enabled FROM users WHERE id = ?1", [&self.p.user_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT role, enabled FROM users WHERE id = ?1",
+                [&self.p.user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let denial = match &row {
             None | Some((_, 0)) => Some(Error::Forbidden("your account has been disabled".into())),
             Some((role, _)) => {
-                self.p.role = Role::parse(role).map_err(|_| Error::Corrupt("a stored role is damaged".into()))?;
+                self.p.role = Role::parse(role)
+                    .map_err(|_| Error::Corrupt("a stored role is damaged".into()))?;
                 match op.permission {
                     Some(perm) if !allows(self.p.role, perm) => Some(Error::Forbidden(format!(
                         "a {} may not do this ({})",
@@ -182,7 +209,13 @@ impl Session {
             }
         };
         if let Some(err) = denial {
-            let mut event = NewEvent::new(&self.p.user_name, self.p.role.as_str(), op.action, op.resource_type).outcome("denied");
+            let mut event = NewEvent::new(
+                &self.p.user_name,
+                self.p.role.as_str(),
+                op.action,
+                op.resource_type,
+            )
+            .outcome("denied");
             event.resource_id = op.resource_id;
             audit::append(&tx, &ctx, event)?;
             tx.commit()?;
@@ -202,7 +235,12 @@ impl Session {
             slots_changed: false,
         };
         let out = f(&mut op_ctx)?;
-        let OpCtx { events, mut slots, slots_changed, .. } = op_ctx;
+        let OpCtx {
+            events,
+            mut slots,
+            slots_changed,
+            ..
+        } = op_ctx;
         for event in events {
             audit::append(&tx, &ctx, event)?;
         }
@@ -226,7 +264,11 @@ impl Session {
     /// Who is unlocked.
     pub fn whoami(&mut self) -> Result<WhoAmI> {
         self.run(op(None, "user.whoami", "user", None), |_| Ok(()))?;
-        Ok(WhoAmI { user: self.p.user_name.clone(), role: self.p.role, vault_id: self.p.vault_id.clone() })
+        Ok(WhoAmI {
+            user: self.p.user_name.clone(),
+            role: self.p.role,
+            vault_id: self.p.vault_id.clone(),
+        })
     }
 
     /// Adds a user with a role and a one-time password (valid 72 h).
@@ -292,32 +334,47 @@ impl Session {
     /// Disables a user and removes their key slot.
     pub fn disable_user(&mut self, name: &str) -> Result<()> {
         let own = self.p.user_name.clone();
-        self.run(op(Some(Permission::ManageUsers), "user.disable", "user", Some(name)), |ctx| {
-            let (user_id, role, enabled) = find_user(ctx.tx, name)?;
-            if name == own {
-                return Err(Error::Conflict("you cannot disable your own account".into()));
-            }
-            if !enabled {
-                return Err(Error::Conflict(format!("{name} is already disabled")));
-            }
-            if role == Role::Admin {
-                let n_admins: i64 = ctx.tx.query_row(
-                    "SELECT count(*) FROM users WHERE role = 'admin' AND enabled = 1",
-                    [],
-                    |r| r.get(0),
-                )?;
-                if n_admins <= 1 {
-                    return Err(Error::Conflict("the last enabled admin cannot be disabled".into()));
+        self.run(
+            op(
+                Some(Permission::ManageUsers),
+                "user.disable",
+                "user",
+                Some(name),
+            ),
+            |ctx| {
+                let (user_id, role, enabled) = find_user(ctx.tx, name)?;
+                if name == own {
+                    return Err(Error::Conflict(
+                        "you cannot disable your own account".into(),
+                    ));
                 }
-            }
-            ctx.tx.execute("UPDATE users SET enabled = 0 WHERE id = ?1", [&user_id])?;
-            ctx.slots.slots.retain(|s| s.user_id.as_deref() != Some(user_id.as_str()));
-            ctx.slots_changed = true;
-            let event = ctx.event("user.disable", "user");
-            event.resource_id = Some(name.to_string());
-            event.changed_fields = vec!["enabled"];
-            Ok(())
-        })
+                if !enabled {
+                    return Err(Error::Conflict(format!("{name} is already disabled")));
+                }
+                if role == Role::Admin {
+                    let n_admins: i64 = ctx.tx.query_row(
+                        "SELECT count(*) FROM users WHERE role = 'admin' AND enabled = 1",
+                        [],
+                        |r| r.get(0),
+                    )?;
+                    if n_admins <= 1 {
+                        return Err(Error::Conflict(
+                            "the last enabled admin cannot be disabled".into(),
+                        ));
+                    }
+                }
+                ctx.tx
+                    .execute("UPDATE users SET enabled = 0 WHERE id = ?1", [&user_id])?;
+                ctx.slots
+                    .slots
+                    .retain(|s| s.user_id.as_deref() != Some(user_id.as_str()));
+                ctx.slots_changed = true;
+                let event = ctx.event("user.disable", "user");
+                event.resource_id = Some(name.to_string());
+                event.changed_fields = vec!["enabled"];
+                Ok(())
+            },
+        )
     }
 
     /// Re-enables a disabled user with a fresh one-time password (and a fresh key pair).
@@ -374,12 +431,20 @@ impl Session {
         let slot_id = keyslots::read(&self.p.paths.keyslots())?
             .user_slot(name)
             .map(|s| s.slot_id.clone());
-        self.run(op(Some(Permission::ManageUsers), "user.clear_lockout", "user", Some(name)), |ctx| {
-            find_user(ctx.tx, name)?;
-            let event = ctx.event("user.clear_lockout", "user");
-            event.resource_id = Some(name.to_string());
-            Ok(())
-        })?;
+        self.run(
+            op(
+                Some(Permission::ManageUsers),
+                "user.clear_lockout",
+                "user",
+                Some(name),
+            ),
+            |ctx| {
+                find_user(ctx.tx, name)?;
+                let event = ctx.event("user.clear_lockout", "user");
+                event.resource_id = Some(name.to_string());
+                Ok(())
+            },
+        )?;
         // After the event commits: a crash here leaves the lockout in place, which the
         // admin sees and repeats; never a cleared lockout without its event.
         if let Some(slot) = slot_id {
@@ -387,7 +452,12 @@ impl Session {
             let now = crate::clock::us_to_secs(self.p.cfg.clock.now_us());
             journal::append_line(
                 &self.p.paths.journal(),
-                &journal::Line { slot, t: now, k: LineKind::Clear, sealed: None },
+                &journal::Line {
+                    slot,
+                    t: now,
+                    k: LineKind::Clear,
+                    sealed: None,
+                },
             )?;
         }
         Ok(())
@@ -404,8 +474,12 @@ impl Session {
                 .slots
                 .slots
                 .iter_mut()
-                .find(|s| s.kind == SlotKind::User && s.user_id.as_deref() == Some(user_id.as_str()))
-                .ok_or_else(|| Error::Forbidden("your key slot is gone (account disabled?)".into()))?;
+                .find(|s| {
+                    s.kind == SlotKind::User && s.user_id.as_deref() == Some(user_id.as_str())
+                })
+                .ok_or_else(|| {
+                    Error::Forbidden("your key slot is gone (account disabled?)".into())
+                })?;
             slot.rewrap(ctx.vault_id, &key, normalized.as_bytes(), kdf)?;
             ctx.slots_changed = true;
             let actor = ctx.actor.to_string();
@@ -428,12 +502,19 @@ impl Session {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             if state != "pending" {
-                return Err(Error::Conflict("there is no authenticator waiting for confirmation".into()));
+                return Err(Error::Conflict(
+                    "there is no authenticator waiting for confirmation".into(),
+                ));
             }
             let secret = open_totp(&key, &user_id, &sealed.unwrap_or_default())?;
             let now_step = totp::step_at(crate::clock::us_to_secs(ctx.now_us));
             let step = totp::matching_step(secret.expose_bytes(), code.trim(), now_step, last)
-                .ok_or_else(|| Error::BadCredentials("that code does not match: check the authenticator and the PC's clock".into()))?;
+                .ok_or_else(|| {
+                    Error::BadCredentials(
+                        "that code does not match: check the authenticator and the PC's clock"
+                            .into(),
+                    )
+                })?;
             ctx.tx.execute(
                 "UPDATE users SET totp_state = 'confirmed', totp_last_step = ?1 WHERE id = ?2",
                 params![step, user_id],
@@ -447,23 +528,37 @@ impl Session {
     /// Replaces the recovery key; the old one stops working.
     pub fn rotate_recovery_key(&mut self) -> Result<ShownSecret> {
         let kdf = self.p.cfg.kdf;
-        self.run(op(Some(Permission::RotateKeys), "recovery_key.rotate", "vault", None), |ctx| {
-            let key = crockford::new_recovery_key();
-            let data = crockford::normalize_recovery_key(&key).expect("fresh key is well-formed");
-            let (slot, _) = keyslots::new_slot(
-                ctx.vault_id,
-                NewSlot { kind: SlotKind::Recovery, user_id: None, user_name: None, one_time_expires_us: None },
-                data.as_bytes(),
-                kdf,
-                ctx.dek,
-            )?;
-            ctx.slots.slots.retain(|s| s.kind != SlotKind::Recovery);
-            ctx.slots.slots.push(slot);
-            ctx.slots_changed = true;
-            let vault_id = ctx.vault_id.to_string();
-            ctx.event("recovery_key.rotate", "vault").resource_id = Some(vault_id);
-            Ok(ShownSecret::new(key))
-        })
+        self.run(
+            op(
+                Some(Permission::RotateKeys),
+                "recovery_key.rotate",
+                "vault",
+                None,
+            ),
+            |ctx| {
+                let key = crockford::new_recovery_key();
+                let data =
+                    crockford::normalize_recovery_key(&key).expect("fresh key is well-formed");
+                let (slot, _) = keyslots::new_slot(
+                    ctx.vault_id,
+                    NewSlot {
+                        kind: SlotKind::Recovery,
+                        user_id: None,
+                        user_name: None,
+                        one_time_expires_us: None,
+                    },
+                    data.as_bytes(),
+                    kdf,
+                    ctx.dek,
+                )?;
+                ctx.slots.slots.retain(|s| s.kind != SlotKind::Recovery);
+                ctx.slots.slots.push(slot);
+                ctx.slots_changed = true;
+                let vault_id = ctx.vault_id.to_string();
+                ctx.event("recovery_key.rotate", "vault").resource_id = Some(vault_id);
+                Ok(ShownSecret::new(key))
+            },
+        )
     }
 
     /// Rotates the data key: every page is re-encrypted under a fresh key, which is then
@@ -478,16 +573,19 @@ impl Session {
     fn rekey_exclusive(&mut self) -> Result<()> {
         let new_dek = DataKey::generate();
         // Step 1: every slot also carries the new key, recorded and published.
-        self.run(op(Some(Permission::RotateKeys), "vault.rekey", "vault", None), |ctx| {
-            for slot in &mut ctx.slots.slots {
-                slot.next_sealed_dek = Some(slot.seal_dek(ctx.vault_id, &new_dek)?);
-            }
-            ctx.slots_changed = true;
-            let vault_id = ctx.vault_id.to_string();
-            let event = ctx.event("vault.rekey_begin", "vault");
-            event.resource_id = Some(vault_id);
-            Ok(())
-        })?;
+        self.run(
+            op(Some(Permission::RotateKeys), "vault.rekey", "vault", None),
+            |ctx| {
+                for slot in &mut ctx.slots.slots {
+                    slot.next_sealed_dek = Some(slot.seal_dek(ctx.vault_id, &new_dek)?);
+                }
+                ctx.slots_changed = true;
+                let vault_id = ctx.vault_id.to_string();
+                let event = ctx.event("vault.rekey_begin", "vault");
+                event.resource_id = Some(vault_id);
+                Ok(())
+            },
+        )?;
         // Step 2: re-encrypt (one SQLCipher transaction; a crash leaves either key).
         {
             let _writer = WriterLock::acquire(&self.p.paths.lock())?;
@@ -495,37 +593,47 @@ impl Session {
         }
         self.p.dek = new_dek;
         // Step 3: the new key becomes the only one.
-        self.run(op(Some(Permission::RotateKeys), "vault.rekey", "vault", None), |ctx| {
-            for slot in &mut ctx.slots.slots {
-                if let Some(next) = slot.next_sealed_dek.take() {
-                    slot.sealed_dek = next;
+        self.run(
+            op(Some(Permission::RotateKeys), "vault.rekey", "vault", None),
+            |ctx| {
+                for slot in &mut ctx.slots.slots {
+                    if let Some(next) = slot.next_sealed_dek.take() {
+                        slot.sealed_dek = next;
+                    }
                 }
-            }
-            ctx.slots_changed = true;
-            let vault_id = ctx.vault_id.to_string();
-            ctx.event("vault.rekey", "vault").resource_id = Some(vault_id);
-            Ok(())
-        })
+                ctx.slots_changed = true;
+                let vault_id = ctx.vault_id.to_string();
+                ctx.event("vault.rekey", "vault").resource_id = Some(vault_id);
+                Ok(())
+            },
+        )
     }
 
     /// Audit events in chain order, with their hashes and local detail.
     pub fn audit_list(&mut self, filter: &AuditFilter) -> Result<Vec<ListedEvent>> {
-        self.run(op(Some(Permission::AuditReview), "audit.list", "audit", None), |ctx| audit::list(ctx.tx, filter))
+        self.run(
+            op(Some(Permission::AuditReview), "audit.list", "audit", None),
+            |ctx| audit::list(ctx.tx, filter),
+        )
     }
 
     /// The chain head as `(seq, hex hash)`.
     pub fn audit_head(&mut self) -> Result<(u64, String)> {
         let vault_id = self.p.vault_id.clone();
-        self.run(op(Some(Permission::AuditReview), "audit.head", "audit", None), |ctx| audit::head(ctx.tx, &vault_id))
+        self.run(
+            op(Some(Permission::AuditReview), "audit.head", "audit", None),
+            |ctx| audit::head(ctx.tx, &vault_id),
+        )
     }
 
     /// Recomputes the chain; `corrupt` names the first bad event.
     pub fn audit_verify(&mut self, expect_head: Option<&str>) -> Result<ChainReport> {
         let expect = expect_head.map(audit::parse_head).transpose()?;
         let vault_id = self.p.vault_id.clone();
-        self.run(op(Some(Permission::AuditReview), "audit.verify", "audit", None), |ctx| {
-            audit::verify(ctx.tx, &vault_id, expect)
-        })
+        self.run(
+            op(Some(Permission::AuditReview), "audit.verify", "audit", None),
+            |ctx| audit::verify(ctx.tx, &vault_id, expect),
+        )
     }
 
     /// Authenticates every page of the vault (SQLCipher HMACs), checks the structure,
@@ -533,18 +641,27 @@ impl Session {
     pub fn verify(&mut self) -> Result<VerifyReport> {
         let vault_id = self.p.vault_id.clone();
         let paths = self.p.paths.clone();
-        self.run(op(Some(Permission::AuditReview), "vault.verify", "vault", None), |ctx| {
-            let problems = db::integrity_problems(ctx.tx)?;
-            if !problems.is_empty() {
-                return Err(Error::Corrupt(format!("vault.db failed its page check: {}", problems.join("; "))));
-            }
-            crate::wal::check(&paths.db().with_extension("db-wal"))?;
-            let file = keyslots::read(&paths.keyslots())?;
-            keystate::load(ctx.tx)?.check_file(&file)?;
-            let pages: i64 = ctx.tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-            let audit = audit::verify(ctx.tx, &vault_id, None)?;
-            Ok(VerifyReport { pages: pages as u64, audit })
-        })
+        self.run(
+            op(Some(Permission::AuditReview), "vault.verify", "vault", None),
+            |ctx| {
+                let problems = db::integrity_problems(ctx.tx)?;
+                if !problems.is_empty() {
+                    return Err(Error::Corrupt(format!(
+                        "vault.db failed its page check: {}",
+                        problems.join("; ")
+                    )));
+                }
+                crate::wal::check(&paths.db().with_extension("db-wal"))?;
+                let file = keyslots::read(&paths.keyslots())?;
+                keystate::load(ctx.tx)?.check_file(&file)?;
+                let pages: i64 = ctx.tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                let audit = audit::verify(ctx.tx, &vault_id, None)?;
+                Ok(VerifyReport {
+                    pages: pages as u64,
+                    audit,
+                })
+            },
+        )
     }
 
     /// Locks: records the lock, closes the database and zeroizes every key.
@@ -559,29 +676,49 @@ impl Session {
 
 fn find_user(conn: &Connection, name: &str) -> Result<(String, Role, bool)> {
     let row: Option<(String, String, i64)> = conn
-        .query_row("SELECT id, role, enabled FROM users WHERE name = ?1", [name], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT id, role, enabled FROM users WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
-    let (id, role, enabled) = row.ok_or_else(|| Error::NotFound(format!("no user named {name}")))?;
+    let (id, role, enabled) =
+        row.ok_or_else(|| Error::NotFound(format!("no user named {name}")))?;
     let role = Role::parse(&role).map_err(|_| Error::Corrupt("a stored role is damaged".into()))?;
     Ok((id, role, enabled == 1))
 }
 
 /// A fresh key pair and one-time-password slot for `user_id`, replacing any slot it had.
-fn issue_one_time_slot(ctx: &mut OpCtx<'_>, user_id: &str, name: &str, role: Role) -> Result<AddedUser> {
+fn issue_one_time_slot(
+    ctx: &mut OpCtx<'_>,
+    user_id: &str,
+    name: &str,
+    role: Role,
+) -> Result<AddedUser> {
     let code = crockford::new_one_time_code();
     let norm = crockford::normalize_one_time_code(&code).expect("fresh code is well-formed");
     let expires_us = ctx.now_us + ONE_TIME_VALIDITY_US;
     let (slot, _) = keyslots::new_slot(
         ctx.vault_id,
-        NewSlot { kind: SlotKind::User, user_id: Some(user_id), user_name: Some(name), one_time_expires_us: Some(expires_us) },
+        NewSlot {
+            kind: SlotKind::User,
+            user_id: Some(user_id),
+            user_name: Some(name),
+            one_time_expires_us: Some(expires_us),
+        },
         norm.as_bytes(),
         ctx.kdf,
         ctx.dek,
     )?;
-    ctx.slots.slots.retain(|s| s.user_id.as_deref() != Some(user_id));
+    ctx.slots
+        .slots
+        .retain(|s| s.user_id.as_deref() != Some(user_id));
     ctx.slots.slots.push(slot);
     ctx.slots_changed = true;
-    Ok(AddedUser { user: name.to_string(), role, one_time_password: ShownSecret::new(code), expires_us })
+    Ok(AddedUser {
+        user: name.to_string(),
+        role,
+        one_time_password: ShownSecret::new(code),
+        expires_us,
+    })
 }

@@ -1,0 +1,5 @@
+//! Process-level tests of `clinicvault`: one binary, one module per area. Time moves
+//! only through the test clock file (the `test-hooks` feature, never in release).
+
+mod common;
+mod tour;
