@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test clock and crash points exist only with core's `test-hooks` feature, which
+# only the CLI's dev-dependency enables. Build the release binary and prove it has
+# neither: their environment variable names must not appear in it, and setting them
+# must change nothing.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+cargo build --release --locked -p clinic-vault-cli --bin clinicvault --quiet
+bin="$CARGO_TARGET_DIR/release/clinicvault"
+passed=0; failed=0
+check() { if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $*" >&2; fi; }
+
+no_hook_strings() { ! grep -a -q -e CLINICVAULT_TEST_CLOCK_FILE -e CLINICVAULT_TEST_CRASH_AT "$bin"; }
+check no_hook_strings
+
+# With the hooks' variables set, a release binary still runs on the system clock and
+# never kills itself: init succeeds and the vault's creation time is now, not 1970.
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+echo 0 > "$tmp/clock"
+hooks_inert() {
+  printf 'correct horse battery staple orbit\n' \
+    | CLINICVAULT_TEST_CLOCK_FILE="$tmp/clock" CLINICVAULT_TEST_CRASH_AT=1 \
+      "$bin" init --vault "$tmp/v" --admin alice --json >"$tmp/out" 2>"$tmp/err"
+}
+check hooks_inert
+echo "release-hooks: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds clinicvault and runs it on a local demo vault
+# (until the desktop app lands, "the app" is the CLI). The demo vault lives in
+# ./demo-vault; its admin's password and recovery key are printed once, at creation.
+source "$(dirname "$0")/lib.sh"
+setup
+cargo build --release --locked -p clinic-vault-cli --bin clinicvault --quiet
+bin="$CARGO_TARGET_DIR/release/clinicvault"
+vault="${CLINIC_VAULT_DIR:-$ROOT/demo-vault}"
+password="demo-clinic orbit violet 2026"
+
+totp_now() { # the code an authenticator app would show for an otpauth:// URI
+  python3 - "$1" <<'PY'
+import base64, hashlib, hmac, struct, sys, time, urllib.parse
+q = urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query)
+s = q["secret"][0]; key = base64.b32decode(s + "=" * (-len(s) % 8))
+h = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = h[19] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
+PY
+}
+
+if [ ! -f "$vault/keyslots" ]; then
+  echo "Creating a demo vault in $vault (admin: demo-admin, password: $password)"
+  printf '%s\n' "$password" | "$bin" init --vault "$vault" --admin demo-admin --json > "$vault.init.json"
+  chmod 600 "$vault.init.json"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("Recovery key:", d["recovery_key"]); print("Authenticator URI:", d["totp_uri"])' "$vault.init.json"
+fi
+uri=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totp_uri"])' "$vault.init.json")
+# Each TOTP step unlocks once (replays are refused): wait for a fresh step if the
+# last run used this one.
+step=$(( $(date +%s) / 30 ))
+if [ -f "$vault.laststep" ] && [ "$(cat "$vault.laststep")" -ge "$step" ]; then
+  wait_secs=$(( 30 - $(date +%s) % 30 ))
+  echo "Waiting ${wait_secs}s for the next TOTP code (each code unlocks once)..."
+  sleep "$wait_secs"
+  step=$(( $(date +%s) / 30 ))
+fi
+echo "$step" > "$vault.laststep"
+code=$(totp_now "$uri")
+echo
+echo "Unlocking as demo-admin with the current TOTP code $code and running a short tour:"
+printf '%s\nwhoami\nuser list\naudit list --limit 8\naudit verify\n' "$password" \
+  | "$bin" --vault "$vault" --user demo-admin --totp "$code" batch
+echo
+echo "Try it yourself:  $bin --help"
+echo "(each unlock needs a fresh TOTP code; the demo's authenticator URI is in $vault.init.json)"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check CI runs: formatting, clippy with
+# warnings denied, docs with warnings denied, all tests, and the check that release
+# builds carry no test hooks.
+source "$(dirname "$0")/lib.sh"
+setup
+start=$(date +%s)
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy (warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cargo doc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+echo "== cargo test"
+cargo test --workspace --locked
+
+echo "== release build carries no test hooks"
+bash scripts/check-release-hooks.sh
+
+echo "== all checks passed in $(( $(date +%s) - start )) s"
