@@ -66,11 +66,7 @@ pub(crate) fn random_array<const N: usize>() -> [u8; N] {
 }
 
 /// Argon2id(password, salt) → 256-bit key-encryption key.
-pub(crate) fn derive_kek(
-    password: &[u8],
-    salt: &[u8],
-    params: &KdfParams,
-) -> Result<Zeroizing<[u8; 32]>> {
+pub fn derive_kek(password: &[u8], salt: &[u8], params: &KdfParams) -> Result<Zeroizing<[u8; 32]>> {
     let argon_params = argon2::Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|_| Error::Corrupt("a key slot has invalid Argon2id parameters".into()))?;
     let argon = argon2::Argon2::new(

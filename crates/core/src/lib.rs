@@ -28,4 +28,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use perms::{Permission, Role};
 pub use secrets::{Password, ShownSecret};
-pub use vault::{first_login, init, recover, unlock, CoreConfig, InitOutcome, Session};
+pub use vault::{
+    first_login, init, recover, unlock, unlock_timed, CoreConfig, InitOutcome, Session,
+    UnlockTimings,
+};

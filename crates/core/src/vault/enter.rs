@@ -458,6 +458,27 @@ pub fn unlock(
     code: &str,
     cfg: &CoreConfig,
 ) -> Result<Session> {
+    unlock_timed(root, user, password, code, cfg).map(|(session, _)| session)
+}
+
+/// Where an unlock spent its time.
+#[derive(Debug, Clone, Copy)]
+pub struct UnlockTimings {
+    /// Argon2id and unwrapping the private key.
+    pub kdf: std::time::Duration,
+    /// Everything after: unsealing the data key, opening and checking the database,
+    /// loading the user, TOTP, the audit commit.
+    pub after_kdf: std::time::Duration,
+}
+
+/// [`unlock`], also reporting where the time went (for benchmarks and diagnostics).
+pub fn unlock_timed(
+    root: &std::path::Path,
+    user: &str,
+    password: &Password,
+    code: &str,
+    cfg: &CoreConfig,
+) -> Result<(Session, UnlockTimings)> {
     let paths = VaultPaths::existing(root)?;
     let file = keyslots::read(&paths.keyslots())?;
     let now_us = cfg.clock.now_us();
@@ -476,9 +497,12 @@ pub fn unlock(
     let Some(secret) = typed_secret(password) else {
         return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
     };
+    let kdf_started = std::time::Instant::now();
     let Some(key) = slot.open_private_key(&file.vault_id, secret.as_bytes())? else {
         return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
     };
+    let kdf = kdf_started.elapsed();
+    let after_started = std::time::Instant::now();
     if slot.one_time_expires_us.is_some() {
         return Err(Error::InvalidInput(format!(
             "{user} still has a one-time password: run first-login to choose a password and set up the authenticator"
@@ -600,7 +624,7 @@ pub fn unlock(
         checked.map_err(|e| name_bad_pages(&paths, Some(&opened.dek), cfg, e))?;
     let vault_id = db::meta(&opened.conn, "vault_id")?;
     let device_id = db::meta(&opened.conn, "device_id")?;
-    Ok(Session::new(SessionParts {
+    let session = Session::new(SessionParts {
         paths,
         conn: opened.conn,
         dek: opened.dek,
@@ -613,7 +637,14 @@ pub fn unlock(
         cfg: cfg.clone(),
         lock,
         enrolled_totp_uri: enrolled_uri,
-    }))
+    });
+    Ok((
+        session,
+        UnlockTimings {
+            kdf,
+            after_kdf: after_started.elapsed(),
+        },
+    ))
 }
 
 /// A `corrupt` error met while reading the opened database gains the list of pages

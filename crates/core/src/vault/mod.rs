@@ -4,6 +4,8 @@
 mod enter;
 mod keystate;
 mod session;
+#[cfg(test)]
+mod tests;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -23,7 +25,7 @@ use crate::perms::Role;
 use crate::secrets::{DataKey, Password, PrivateKey, ShownSecret, TotpSecret};
 use crate::{crockford, policy, totp};
 
-pub use enter::{first_login, recover, unlock, FirstLogin, Recovered};
+pub use enter::{first_login, recover, unlock, unlock_timed, FirstLogin, Recovered, UnlockTimings};
 pub use session::{AddedUser, Session, UserSummary, VerifyReport, WhoAmI};
 
 /// How long a new user's one-time password (and a TOTP reset code) stays valid.

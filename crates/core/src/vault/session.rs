@@ -40,7 +40,7 @@ pub(crate) struct SessionParts {
 /// An unlocked vault, for one user. Dropping it closes the database and zeroizes the
 /// keys; [`Session::lock`] does the same and records the lock in the audit trail.
 pub struct Session {
-    p: SessionParts,
+    pub(super) p: SessionParts,
 }
 
 impl std::fmt::Debug for Session {
@@ -662,6 +662,30 @@ impl Session {
                 })
             },
         )
+    }
+
+    /// Benchmark support: appends `n_bytes` of random filler to a scratch table, in
+    /// transactions of about 1 MiB, so rotation and page checks can be measured on a
+    /// vault of a given size. Only with the `bench-support` feature.
+    #[cfg(feature = "bench-support")]
+    pub fn bench_fill(&mut self, n_bytes: usize) -> Result<()> {
+        self.p.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS bench_filler (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+        )?;
+        let mut written = 0;
+        while written < n_bytes {
+            let tx = self.p.conn.transaction()?;
+            for _ in 0..256 {
+                let chunk: [u8; 4096] = crate::crypto::random_array();
+                tx.execute(
+                    "INSERT INTO bench_filler (data) VALUES (?1)",
+                    [chunk.as_slice()],
+                )?;
+                written += chunk.len();
+            }
+            tx.commit()?;
+        }
+        Ok(())
     }
 
     /// Locks: records the lock, closes the database and zeroizes every key.

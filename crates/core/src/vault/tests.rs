@@ -1,0 +1,345 @@
+//! Vault life-cycle tests through core's API, with cheap Argon2id parameters (this
+//! crate's unit tests only) and a manual clock.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::audit::AuditFilter;
+use crate::clock::ManualClock;
+use crate::journal;
+
+const PW: &str = "correct horse battery staple orbit";
+const T0_US: i64 = 1_767_225_600_000_000;
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    clock: Arc<ManualClock>,
+    cfg: CoreConfig,
+    admin_uri: String,
+    recovery_key: String,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("vault");
+        let clock = Arc::new(ManualClock::new(T0_US));
+        let mut cfg = CoreConfig::new(clock.clone());
+        cfg.kdf = KdfParams::CHEAP_FOR_TESTS;
+        let (outcome, session) =
+            init(&root, "alice", &Password::from_str_copy(PW), &cfg).expect("init");
+        session.lock().expect("lock");
+        Fixture {
+            _tmp: tmp,
+            root,
+            clock,
+            cfg,
+            admin_uri: outcome.totp_uri.expose_secret().to_string(),
+            recovery_key: outcome.recovery_key.expose_secret().to_string(),
+        }
+    }
+
+    fn code(&self, uri: &str) -> String {
+        totp::code_for_uri(uri, self.clock.now_us() / 1_000_000).expect("code")
+    }
+
+    fn unlock_as(&self, user: &str, pw: &str, uri: &str) -> Result<Session> {
+        self.clock.advance_us(30_000_000);
+        unlock(
+            &self.root,
+            user,
+            &Password::from_str_copy(pw),
+            &self.code(uri),
+            &self.cfg,
+        )
+    }
+
+    fn admin(&self) -> Session {
+        self.unlock_as("alice", PW, &self.admin_uri)
+            .expect("admin unlock")
+    }
+
+    fn add_user(&self, name: &str, role: Role, pw: &str) -> String {
+        let mut admin = self.admin();
+        let added = admin.add_user(name, role).expect("add");
+        admin.lock().expect("lock");
+        let otp = Password::from_str_copy(added.one_time_password.expose_secret());
+        first_login(
+            &self.root,
+            name,
+            &otp,
+            &Password::from_str_copy(pw),
+            &self.cfg,
+        )
+        .expect("first login")
+        .totp_uri
+        .expose_secret()
+        .to_string()
+    }
+}
+
+#[test]
+fn unlock_works_once_per_code_and_wrong_secrets_look_alike() {
+    let f = Fixture::new();
+    f.clock.advance_us(30_000_000);
+    let code = f.code(&f.admin_uri);
+    let pw = Password::from_str_copy(PW);
+    unlock(&f.root, "alice", &pw, &code, &f.cfg)
+        .expect("first use")
+        .lock()
+        .expect("lock");
+    let replay = unlock(&f.root, "alice", &pw, &code, &f.cfg)
+        .err()
+        .map(|e| e.code());
+    assert_eq!(replay, Some("bad_credentials"));
+    let wrong_pw = unlock(
+        &f.root,
+        "alice",
+        &Password::from_str_copy("nope"),
+        &code,
+        &f.cfg,
+    )
+    .err()
+    .map(|e| e.code());
+    assert_eq!(wrong_pw, Some("bad_credentials"));
+    let unknown = unlock(&f.root, "mallory", &pw, &code, &f.cfg)
+        .err()
+        .map(|e| e.code());
+    assert_eq!(unknown, Some("bad_credentials"));
+}
+
+#[test]
+fn lockout_delays_then_allows_and_failures_reach_the_audit_trail() {
+    let f = Fixture::new();
+    f.clock.advance_us(30_000_000);
+    for _ in 0..5 {
+        let code = f.code(&f.admin_uri);
+        let err = unlock(
+            &f.root,
+            "alice",
+            &Password::from_str_copy("wrong password"),
+            &code,
+            &f.cfg,
+        )
+        .err();
+        assert_eq!(err.map(|e| e.code()), Some("bad_credentials"));
+    }
+    let code = f.code(&f.admin_uri);
+    let refused = unlock(
+        &f.root,
+        "alice",
+        &Password::from_str_copy(PW),
+        &code,
+        &f.cfg,
+    )
+    .err()
+    .expect("refused");
+    assert_eq!(refused.code(), "locked_out");
+    assert_eq!(refused.retry_after_secs(), Some(30));
+    let mut admin = f
+        .unlock_as("alice", PW, &f.admin_uri)
+        .expect("after the delay");
+    let failures = admin
+        .audit_list(&AuditFilter {
+            action: Some("user.unlock".into()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    let outcomes: Vec<&str> = failures.iter().map(|e| e.event.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "failure").count(),
+        5,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "denied").count(),
+        1,
+        "{outcomes:?}"
+    );
+    let lockouts = admin
+        .audit_list(&AuditFilter {
+            action: Some("user.lockout".into()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    assert_eq!(lockouts.len(), 1);
+    admin.audit_verify(None).expect("chain intact");
+}
+
+#[test]
+fn disabled_user_loses_the_session_and_the_slot() {
+    let f = Fixture::new();
+    let bob_uri = f.add_user("bob", Role::Admin, "plum orbit violet candle 42");
+    let mut bob = f
+        .unlock_as("bob", "plum orbit violet candle 42", &bob_uri)
+        .expect("bob unlocks");
+    let mut admin = f.admin();
+    admin.disable_user("bob").expect("disable");
+    let err = bob
+        .add_user("carol", Role::Receptionist)
+        .err()
+        .expect("refused");
+    assert_eq!(err.code(), "forbidden");
+    drop(bob);
+    let denied = admin
+        .audit_list(&AuditFilter {
+            actor: Some("bob".into()),
+            action: Some("user.add".into()),
+            limit: None,
+        })
+        .expect("list");
+    assert_eq!(
+        denied.last().map(|e| e.event.outcome.as_str()),
+        Some("denied")
+    );
+    admin.lock().expect("lock");
+    let again = f
+        .unlock_as("bob", "plum orbit violet candle 42", &bob_uri)
+        .err()
+        .map(|e| e.code());
+    assert_eq!(again, Some("bad_credentials"));
+}
+
+#[test]
+fn role_matrix_is_enforced_and_denials_are_audited() {
+    let f = Fixture::new();
+    let uri = f.add_user("rita", Role::Receptionist, "plum orbit violet candle 42");
+    let mut rita = f
+        .unlock_as("rita", "plum orbit violet candle 42", &uri)
+        .expect("unlock");
+    assert_eq!(
+        rita.audit_list(&AuditFilter::default())
+            .err()
+            .map(|e| e.code()),
+        Some("forbidden")
+    );
+    assert_eq!(rita.rekey().err().map(|e| e.code()), Some("forbidden"));
+    assert_eq!(rita.whoami().expect("whoami").role, Role::Receptionist);
+    rita.lock().expect("lock");
+    let mut admin = f.admin();
+    let denied = admin
+        .audit_list(&AuditFilter {
+            actor: Some("rita".into()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    assert!(denied
+        .iter()
+        .any(|e| e.event.action == "audit.list" && e.event.outcome == "denied"));
+    assert!(denied
+        .iter()
+        .any(|e| e.event.action == "vault.rekey" && e.event.outcome == "denied"));
+}
+
+#[test]
+fn rekey_replaces_the_data_key_and_every_slot_still_opens() {
+    let f = Fixture::new();
+    let uri = f.add_user("bob", Role::Clinician, "plum orbit violet candle 42");
+    let mut admin = f.admin();
+    let old_key = DataKey::from_slice(admin.p.dek.expose_bytes()).expect("32 bytes");
+    admin.rekey().expect("rekey");
+    admin.lock().expect("lock");
+    let opened = db::open(&f.root.join("vault.db"), &old_key, DbSettings::default()).expect("open");
+    assert!(
+        matches!(opened, db::Opened::WrongKey),
+        "the old key must no longer open the database"
+    );
+    f.unlock_as("bob", "plum orbit violet candle 42", &uri)
+        .expect("bob still unlocks")
+        .lock()
+        .expect("lock");
+    let recovered = recover(
+        &f.root,
+        "alice",
+        &Password::from_str_copy(&f.recovery_key),
+        &Password::from_str_copy("new admin passphrase quartz 77"),
+        &f.cfg,
+    )
+    .expect("recovery slot still opens");
+    let mut admin = f
+        .unlock_as(
+            "alice",
+            "new admin passphrase quartz 77",
+            recovered.totp_uri.expose_secret(),
+        )
+        .expect("unlock");
+    admin.verify().expect("verify");
+    let slots = keyslots::read(&f.root.join("keyslots")).expect("read");
+    assert!(slots.slots.iter().all(|s| s.next_sealed_dek.is_none()));
+}
+
+#[test]
+fn rolled_back_keyslots_are_refused() {
+    let f = Fixture::new();
+    let before = fs::read(f.root.join("keyslots")).expect("read");
+    let mut admin = f.admin();
+    admin
+        .change_password(&Password::from_str_copy("a brand new passphrase 2026"))
+        .expect("passwd");
+    admin.lock().expect("lock");
+    fs::write(f.root.join("keyslots"), &before).expect("roll back");
+    let err = f
+        .unlock_as("alice", PW, &f.admin_uri)
+        .err()
+        .expect("refused");
+    assert_eq!(err.code(), "corrupt", "{err}");
+}
+
+#[test]
+fn an_edited_audit_event_is_located() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    admin.add_user("bob", Role::Clinician).expect("add");
+    let head = admin.audit_head().expect("head");
+    admin
+        .p
+        .conn
+        .execute(
+            "UPDATE audit_events SET outcome = 'failure' WHERE seq = 4",
+            [],
+        )
+        .expect("tamper");
+    let err = admin.audit_verify(None).err().expect("detected");
+    assert!(err.to_string().contains("event 4"), "{err}");
+    admin
+        .p
+        .conn
+        .execute(
+            "UPDATE audit_events SET outcome = 'success' WHERE seq = 4",
+            [],
+        )
+        .expect("restore");
+    admin
+        .p
+        .conn
+        .execute_batch(
+            "DELETE FROM audit_detail WHERE seq > 3; DELETE FROM audit_events WHERE seq > 3",
+        )
+        .expect("cut the tail");
+    let anchored = admin
+        .audit_verify(Some(&format!("{}:{}", head.0, head.1)))
+        .err()
+        .expect("cut detected");
+    assert_eq!(anchored.code(), "corrupt");
+}
+
+#[test]
+fn clock_going_back_is_a_clock_error_not_a_failure() {
+    let f = Fixture::new();
+    f.admin().lock().expect("lock");
+    f.clock.advance_us(-10 * 60 * 1_000_000);
+    let code = f.code(&f.admin_uri);
+    let err = unlock(
+        &f.root,
+        "alice",
+        &Password::from_str_copy(PW),
+        &code,
+        &f.cfg,
+    )
+    .err()
+    .expect("refused");
+    assert_eq!(err.code(), "clock_error");
+    let journal = journal::read(&f.root.join("prelock.journal")).expect("journal");
+    assert!(journal.lines.iter().all(|l| l.k != journal::LineKind::Fail));
+}

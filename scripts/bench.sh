@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Prints the vault benchmark figures recorded in docs/BENCHMARKS.md.
+# Usage: scripts/bench.sh [--quick]
+source "$(dirname "$0")/lib.sh"
+setup
+cargo bench -p clinic-vault-core --features bench-support --bench vault --locked -- "$@"
