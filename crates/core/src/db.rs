@@ -227,6 +227,21 @@ mod tests {
     }
 
     #[test]
+    fn cipher_memory_security_setting_takes_effect() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        // SQLCipher keeps memory security on for the rest of the process once enabled,
+        // so only "on" can be checked here (the benchmark measures "off" first).
+        let conn = create(
+            &dir.path().join("v.db"),
+            &DataKey::generate(),
+            DbSettings::default(),
+        )?;
+        let value: String = conn.query_row("PRAGMA cipher_memory_security", [], |r| r.get(0))?;
+        assert_eq!(value, "1");
+        Ok(())
+    }
+
+    #[test]
     fn wrong_key_is_reported_not_an_error() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
         let path = dir.path().join("vault.db");

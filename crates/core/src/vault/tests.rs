@@ -343,3 +343,25 @@ fn clock_going_back_is_a_clock_error_not_a_failure() {
     let journal = journal::read(&f.root.join("prelock.journal")).expect("journal");
     assert!(journal.lines.iter().all(|l| l.k != journal::LineKind::Fail));
 }
+
+#[test]
+fn an_operation_whose_audit_write_fails_changes_nothing() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    admin
+        .p
+        .conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_audit BEFORE INSERT ON audit_events
+             BEGIN SELECT RAISE(ABORT, 'audit storage unavailable'); END;",
+        )
+        .expect("trigger");
+    let slots_before = fs::read(f.root.join("keyslots")).expect("read");
+    assert!(admin.add_user("bob", Role::Clinician).is_err());
+    admin.p.conn.execute_batch("DROP TRIGGER refuse_audit").expect("drop trigger");
+    let users = admin.list_users().expect("list");
+    assert!(users.iter().all(|u| u.name != "bob"), "the user must not exist without its event");
+    assert_eq!(fs::read(f.root.join("keyslots")).expect("read"), slots_before);
+    let state = keystate::load(&admin.p.conn).expect("state");
+    assert!(state.pending.is_none());
+}
