@@ -14,8 +14,10 @@ pub struct Cli {
     /// The vault directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub vault: Option<PathBuf>,
-    /// The user to unlock as.
-    #[arg(long, global = true, value_name = "NAME")]
+    /// The user to unlock as (before the command; `first-login` and `recover` also
+    /// take it after). Not global: `audit list --user U` is a filter, and a global
+    /// `--user` would clash with it.
+    #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
     /// The 6-digit code from the authenticator app (or a TOTP reset code).
     #[arg(long, global = true, value_name = "CODE")]
@@ -37,9 +39,17 @@ pub enum Command {
         admin: String,
     },
     /// A new user's first login: stdin line 1 the one-time password, line 2 the new password.
-    FirstLogin,
+    FirstLogin {
+        /// The new user (may also come before the command).
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
     /// Use the recovery key: stdin line 1 the key, line 2 the admin's new password.
-    Recover,
+    Recover {
+        /// The admin whose password and authenticator are reset.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
     /// Change your password: stdin line 1 the current password, line 2 the new one.
     Passwd,
     /// Run the remaining stdin lines as commands under one unlock, one result per line.

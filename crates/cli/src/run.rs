@@ -28,15 +28,24 @@ fn required<'a, T>(value: &'a Option<T>, flag: &str) -> Result<&'a T> {
         .ok_or_else(|| Error::InvalidInput(format!("{flag} is required for this command")))
 }
 
+/// A flag given after the command, else the same flag before it.
+fn either<'a>(after: &'a Option<String>, before: &'a Option<String>) -> &'a Option<String> {
+    if after.is_some() {
+        after
+    } else {
+        before
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let cfg = CoreConfig::new(process_clock());
     let mut input = Input::stdin();
     let json_mode = cli.json;
     match cli.command {
         Command::Init { ref admin } => init(&cli, admin, &cfg, &mut input),
-        Command::FirstLogin => {
+        Command::FirstLogin { ref user } => {
             let vault = required(&cli.vault, "--vault")?;
-            let user = required(&cli.user, "--user")?;
+            let user = required(either(user, &cli.user), "--user")?;
             let otp = input.secret("One-time password: ", "one-time password")?;
             let new = input.new_secret("New password: ", "new password")?;
             let done = clinic_vault_core::first_login(vault, user, &otp, &new, &cfg)?;
@@ -53,9 +62,9 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Recover => {
+        Command::Recover { ref user } => {
             let vault = required(&cli.vault, "--vault")?;
-            let user = required(&cli.user, "--user")?;
+            let user = required(either(user, &cli.user), "--user")?;
             let key = input.secret("Recovery key: ", "recovery key")?;
             let new = input.new_secret("New admin password: ", "new password")?;
             let done = clinic_vault_core::recover(vault, user, &key, &new, &cfg)?;
