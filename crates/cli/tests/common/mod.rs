@@ -224,3 +224,195 @@ impl TestVault {
         out.json()["totp_uri"].as_str().expect("uri").to_string()
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Helpers for the users, auth, audit, bad-input and tamper tests.
+// ---------------------------------------------------------------------------------
+
+/// A strong password for test users other than the admin.
+pub const BOB_PW: &str = "plum orbit violet candle 42";
+
+impl Run {
+    /// The error code of a failed `--json` run whose stdout may hold earlier results
+    /// (a batch): the last JSON line is the error. Also checks the one-line stderr.
+    pub fn last_error_code(&self) -> String {
+        assert_ne!(
+            self.status, 0,
+            "expected a failure, got stdout {:?}",
+            self.stdout
+        );
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "stderr must be one line: {:?}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        let lines = self.json_lines();
+        let last = lines.last().expect("an error object on stdout");
+        last["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error object: {last}"))
+            .to_string()
+    }
+
+    /// The `{"error":{…}}` object of a failed `--json` run (after `error_code` checks).
+    pub fn error(&self) -> Value {
+        let _ = self.error_code();
+        self.json()["error"].clone()
+    }
+}
+
+/// Whether `s` is `n` groups of five Crockford base32 characters joined by hyphens.
+pub fn is_crockford_groups(s: &str, n: usize) -> bool {
+    const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == n
+        && groups
+            .iter()
+            .all(|g| g.len() == 5 && g.chars().all(|c| ALPHABET.contains(c)))
+}
+
+/// A small deterministic generator for seeded fault offsets (Knuth's MMIX LCG).
+#[derive(Debug, Clone)]
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 11
+    }
+    /// A value in `lo..hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo)
+    }
+}
+
+/// The vault's files except `prelock.journal` and `vault.lock` (which failed attempts
+/// may legitimately touch), by name.
+pub fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("read vault dir")
+        .map(|e| e.expect("dir entry"))
+        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "prelock.journal" && n != "vault.lock")
+        .map(|n| {
+            let bytes = std::fs::read(dir.join(&n)).expect("read vault file");
+            (n, bytes)
+        })
+        .collect()
+}
+
+impl TestVault {
+    /// A temp dir and clock but no vault yet (`dir` does not exist).
+    pub fn uninit() -> TestVault {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("vault");
+        let clock = tmp.path().join("clock");
+        let mut v = TestVault {
+            tmp,
+            dir,
+            clock,
+            now_secs: T0_SECS,
+            admin_uri: String::new(),
+            recovery_key: String::new(),
+        };
+        v.set_time(T0_SECS);
+        v
+    }
+
+    /// `--vault V --user U --totp CODE [--json] ARGS…` with raw stdin, at the current
+    /// time (the clock is not moved).
+    pub fn run_as(&self, user: &str, code: &str, json: bool, args: &[&str], stdin: &[u8]) -> Run {
+        let dir = self.dir_str().to_string();
+        let mut full = vec!["--vault", dir.as_str(), "--user", user, "--totp", code];
+        if json {
+            full.push("--json");
+        }
+        full.extend_from_slice(args);
+        self.run_bytes(&full, stdin, &[])
+    }
+
+    /// An unlock attempt (`whoami`) with this password and code, at the current time.
+    pub fn try_unlock(&self, user: &str, password: &str, code: &str) -> Run {
+        self.run_as(
+            user,
+            code,
+            true,
+            &["whoami"],
+            format!("{password}\n").as_bytes(),
+        )
+    }
+
+    /// `first-login` for `user` with the one-time password and a new password.
+    pub fn first_login(&self, user: &str, one_time: &str, new_password: &str) -> Run {
+        let dir = self.dir_str().to_string();
+        self.run(
+            &["--vault", &dir, "--user", user, "first-login", "--json"],
+            &format!("{one_time}\n{new_password}\n"),
+        )
+    }
+
+    /// `recover --user USER` with a recovery key and a new password.
+    pub fn recover(&self, user: &str, key: &str, new_password: &str) -> Run {
+        let dir = self.dir_str().to_string();
+        self.run(
+            &["--vault", &dir, "recover", "--user", user, "--json"],
+            &format!("{key}\n{new_password}\n"),
+        )
+    }
+
+    /// Adds a user as the admin and returns their one-time password.
+    pub fn add_user_otp(&mut self, name: &str, role: &str) -> String {
+        let added = self
+            .admin(&["user", "add", name, "--role", role])
+            .ok()
+            .json();
+        added["one_time_password"]
+            .as_str()
+            .expect("otp")
+            .to_string()
+    }
+
+    /// The admin's `audit list --json ARGS…`: the events.
+    pub fn audit_events(&mut self, args: &[&str]) -> Vec<Value> {
+        let mut full = vec!["audit", "list"];
+        full.extend_from_slice(args);
+        let listed = self.admin(&full).ok().json();
+        listed["events"].as_array().expect("events").clone()
+    }
+
+    /// The admin's `user list --json`: the entry for `name`.
+    pub fn user_entry(&mut self, name: &str) -> Value {
+        let listed = self.admin(&["user", "list"]).ok().json();
+        listed["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not listed: {listed}"))
+            .clone()
+    }
+}
+
+impl TestVault {
+    /// A 6-digit code that matches none of the steps the vault accepts now (±1).
+    pub fn wrong_code(&self, uri: &str) -> String {
+        let near: Vec<String> = [-30, 0, 30]
+            .iter()
+            .map(|d| clinic_vault_core::totp::code_for_uri(uri, self.now_secs + d).expect("code"))
+            .collect();
+        let mut n: u32 = self.code(uri).parse().expect("digits");
+        loop {
+            n = (n + 1) % 1_000_000;
+            let candidate = format!("{n:06}");
+            if !near.contains(&candidate) {
+                return candidate;
+            }
+        }
+    }
+}
