@@ -1,4 +1,4 @@
-//! The hash-chained audit trail inside `vault.db`. [`append`] is the single place that
+//! The hash-chained audit trail inside `vault.db`. `append` is the single place that
 //! writes an event; it runs inside the caller's transaction, reading the chain head
 //! there, so the event commits or rolls back with the change it records.
 

@@ -250,6 +250,8 @@ type Apply<'a> = Box<dyn FnOnce(&Connection, &mut KeyslotFile) -> Result<Vec<New
 /// Commits a successful entry: folds the journal, settles an interrupted data-key
 /// rotation, applies the caller's change, records `latest_seen`, publishes key slots
 /// and compacts the journal (the counters of `reset_slots` start again at zero).
+// Each argument is a distinct fact about this entry; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     conn: &mut Connection,
     paths: &VaultPaths,
@@ -566,7 +568,7 @@ pub fn unlock_timed(
                     if !matches {
                         return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
                     }
-                    if !row.totp_reset_expires_us.is_some_and(|exp| now_us < exp) {
+                    if row.totp_reset_expires_us.is_none_or(|exp| now_us >= exp) {
                         return Err(Error::BadCredentials(
                             "this TOTP reset code has expired: ask an admin for a new one".into(),
                         ));

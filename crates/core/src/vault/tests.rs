@@ -133,8 +133,7 @@ fn lockout_delays_then_allows_and_failures_reach_the_audit_trail() {
         &code,
         &f.cfg,
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(refused.code(), "locked_out");
     assert_eq!(refused.retry_after_secs(), Some(30));
     let mut admin = f
@@ -178,8 +177,7 @@ fn disabled_user_loses_the_session_and_the_slot() {
     admin.disable_user("bob").expect("disable");
     let err = bob
         .add_user("carol", Role::Receptionist)
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(err.code(), "forbidden");
     drop(bob);
     let denied = admin
@@ -281,8 +279,7 @@ fn rolled_back_keyslots_are_refused() {
     fs::write(f.root.join("keyslots"), &before).expect("roll back");
     let err = f
         .unlock_as("alice", PW, &f.admin_uri)
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(err.code(), "corrupt", "{err}");
 }
 
@@ -300,7 +297,7 @@ fn an_edited_audit_event_is_located() {
             [],
         )
         .expect("tamper");
-    let err = admin.audit_verify(None).err().expect("detected");
+    let err = admin.audit_verify(None).expect_err("detected");
     assert!(err.to_string().contains("event 4"), "{err}");
     admin
         .p
@@ -319,8 +316,7 @@ fn an_edited_audit_event_is_located() {
         .expect("cut the tail");
     let anchored = admin
         .audit_verify(Some(&format!("{}:{}", head.0, head.1)))
-        .err()
-        .expect("cut detected");
+        .expect_err("cut detected");
     assert_eq!(anchored.code(), "corrupt");
 }
 
@@ -337,8 +333,7 @@ fn clock_going_back_is_a_clock_error_not_a_failure() {
         &code,
         &f.cfg,
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(err.code(), "clock_error");
     let journal = journal::read(&f.root.join("prelock.journal")).expect("journal");
     assert!(journal.lines.iter().all(|l| l.k != journal::LineKind::Fail));
