@@ -303,7 +303,8 @@ fn finish(
         // The file is behind what the database recorded: roll it forward.
         keyslots::write_atomic(&paths.keyslots(), &effective.to_bytes())?;
     }
-    journal::rewrite(&paths.journal(), &carry_over(&journal, reset_slots))
+    let live: Vec<&str> = next.slots.iter().map(|s| s.slot_id.as_str()).collect();
+    journal::rewrite(&paths.journal(), &carry_over(&journal, reset_slots, &live))
 }
 
 /// A rotation whose `PRAGMA rekey` ran (the next key opened the database) is finished;
@@ -428,16 +429,16 @@ fn fold_journal(
     Ok(events)
 }
 
-/// The journal after a fold: for each slot still counting failures, that many unsealed
-/// lines at its last failure time (already folded, so never folded again).
-fn carry_over(journal: &Journal, reset_slots: &[&str]) -> Vec<journal::Line> {
+/// The journal after a fold: for each live slot still counting failures, that many
+/// unsealed lines at its last failure time (already folded, so never folded again).
+fn carry_over(journal: &Journal, reset_slots: &[&str], live_slots: &[&str]) -> Vec<journal::Line> {
     let mut slots: Vec<&str> = journal.lines.iter().map(|l| l.slot.as_str()).collect();
     slots.sort_unstable();
     slots.dedup();
     let mut lines = Vec::new();
     for slot in slots
         .into_iter()
-        .filter(|s| *s != NOBODY && !reset_slots.contains(s))
+        .filter(|s| live_slots.contains(s) && !reset_slots.contains(s))
     {
         let counter = journal::counter(journal, slot);
         for _ in 0..counter.n_failures {

@@ -688,13 +688,24 @@ impl Session {
         Ok(())
     }
 
-    /// Locks: records the lock, closes the database and zeroizes every key.
+    /// Locks: records the lock, closes the database and zeroizes every key. The lock is
+    /// recorded even for an account disabled meanwhile (it is not a permission).
     pub fn lock(mut self) -> Result<()> {
-        let name = self.p.user_name.clone();
-        self.run(op(None, "user.lock", "user", Some(&name)), |ctx| {
-            ctx.event("user.lock", "user").resource_id = Some(name.clone());
-            Ok(())
-        })
+        let now_us = self.p.cfg.clock.now_us();
+        let ctx = ChainContext {
+            vault_id: &self.p.vault_id,
+            device_id: &self.p.device_id,
+            now_us,
+        };
+        let tx = self
+            .p
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let event = NewEvent::new(&self.p.user_name, self.p.role.as_str(), "user.lock", "user")
+            .resource(self.p.user_name.clone());
+        audit::append(&tx, &ctx, event)?;
+        tx.commit()?;
+        Ok(())
     }
 }
 
