@@ -277,9 +277,7 @@ fn rolled_back_keyslots_are_refused() {
         .expect("passwd");
     admin.lock().expect("lock");
     fs::write(f.root.join("keyslots"), &before).expect("roll back");
-    let err = f
-        .unlock_as("alice", PW, &f.admin_uri)
-        .expect_err("refused");
+    let err = f.unlock_as("alice", PW, &f.admin_uri).expect_err("refused");
     assert_eq!(err.code(), "corrupt", "{err}");
 }
 
@@ -353,10 +351,20 @@ fn an_operation_whose_audit_write_fails_changes_nothing() {
         .expect("trigger");
     let slots_before = fs::read(f.root.join("keyslots")).expect("read");
     assert!(admin.add_user("bob", Role::Clinician).is_err());
-    admin.p.conn.execute_batch("DROP TRIGGER refuse_audit").expect("drop trigger");
+    admin
+        .p
+        .conn
+        .execute_batch("DROP TRIGGER refuse_audit")
+        .expect("drop trigger");
     let users = admin.list_users().expect("list");
-    assert!(users.iter().all(|u| u.name != "bob"), "the user must not exist without its event");
-    assert_eq!(fs::read(f.root.join("keyslots")).expect("read"), slots_before);
+    assert!(
+        users.iter().all(|u| u.name != "bob"),
+        "the user must not exist without its event"
+    );
+    assert_eq!(
+        fs::read(f.root.join("keyslots")).expect("read"),
+        slots_before
+    );
     let state = keystate::load(&admin.p.conn).expect("state");
     assert!(state.pending.is_none());
 }
