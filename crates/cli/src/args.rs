@@ -14,9 +14,9 @@ pub struct Cli {
     /// The vault directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub vault: Option<PathBuf>,
-    /// The user to unlock as (before the command; `first-login` and `recover` also
-    /// take it after). Not global: `audit list --user U` is a filter, and a global
-    /// `--user` would clash with it.
+    /// The user to unlock as (`first-login` and `recover` also take it after the command).
+    // Not global: `audit list --user U` is a filter, and a global `--user` would clash
+    // with it (clap's debug assertions panic on two `--user` in one command).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
     /// The 6-digit code from the authenticator app (or a TOTP reset code).
