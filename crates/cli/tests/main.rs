@@ -3,6 +3,7 @@
 
 mod audit_cli;
 mod auth;
+mod bad_input;
 mod common;
 mod tour;
 mod users;
