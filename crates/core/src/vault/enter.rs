@@ -159,7 +159,9 @@ fn open_vault(
             }
         }
     };
-    let state = keystate::load(&conn)?;
+    // A damaged page met here keeps every session (and so `verify`) from starting:
+    // name the bad pages now.
+    let state = keystate::load(&conn).map_err(|e| name_bad_pages(paths, Some(&dek), cfg, e))?;
     state.check_file(file)?;
     if !state.records(slot) {
         return Err(Error::Corrupt(
