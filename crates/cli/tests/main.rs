@@ -5,5 +5,6 @@ mod audit_cli;
 mod auth;
 mod bad_input;
 mod common;
+mod tamper;
 mod tour;
 mod users;
