@@ -56,8 +56,8 @@ fn wrong_password_wrong_code_replayed_code_and_unknown_user_look_the_same() {
         assert_eq!(err["message"], wrong_pw["message"], "same message: {err}");
         assert!(err.get("retry_after_secs").is_none());
     }
-    // Four counted failures (the unknown name has no counter); the fifth would start
-    // a delay, but a success in between resets the count.
+    // Each success resets alice's count (the unknown name has no counter at all), so
+    // none of this reached the delay.
     v.next_step();
     v.try_unlock(ADMIN, ADMIN_PW, &v.code(&uri)).ok();
     assert_eq!(v.user_entry(ADMIN)["failed_attempts"], 0);
