@@ -416,3 +416,21 @@ fn recovery_key_rotation_retires_the_old_key() {
         .collect();
     assert_eq!(outcomes, ["failure", "success"]);
 }
+
+#[test]
+fn one_time_password_typed_at_unlock_points_to_first_login() {
+    let mut v = TestVault::new();
+    let added = v
+        .admin(&["user", "add", "bob", "--role", "clinician"])
+        .ok()
+        .json();
+    let otp = added["one_time_password"]
+        .as_str()
+        .expect("otp")
+        .to_string();
+    let uri = v.admin_uri.clone();
+    // Any 6 digits: the one-time password is checked first and the hint is given.
+    let out = v.as_user("bob", &otp, &uri, &["whoami"], "");
+    assert_eq!(out.error_code(), "invalid_input");
+    assert!(out.stderr.contains("first-login"), "{}", out.stderr);
+}

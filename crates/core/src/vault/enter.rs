@@ -499,9 +499,16 @@ pub fn unlock_timed(
         return Err(attempt.note(NOBODY, Error::bad_credentials()));
     };
     attempt.check_lockout(&slot.slot_id)?;
-    let Some(secret) = typed_secret(password) else {
+    let Some(mut secret) = typed_secret(password) else {
         return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
     };
+    if slot.one_time_expires_us.is_some() {
+        // A new user typing their one-time password here (as shown, with hyphens)
+        // should learn to run first-login, not see a wrong-password error.
+        if let Some(code) = crockford::normalize_one_time_code(&secret) {
+            secret = zeroize::Zeroizing::new(code);
+        }
+    }
     let kdf_started = std::time::Instant::now();
     let Some(key) = slot.open_private_key(&file.vault_id, secret.as_bytes())? else {
         return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
