@@ -8,3 +8,4 @@ mod common;
 mod tamper;
 mod tour;
 mod users;
+mod wal_damage;
