@@ -5,6 +5,7 @@ mod audit_cli;
 mod auth;
 mod bad_input;
 mod common;
+mod crash;
 mod tamper;
 mod tour;
 mod users;
