@@ -16,9 +16,14 @@ echo "== cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 echo "== cargo test"
-cargo test --workspace --locked
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
 
 echo "== release build carries no test hooks"
-bash scripts/check-release-hooks.sh
+bash scripts/check-release-hooks.sh 2>&1 | tee -a "$log"
 
 echo "== all checks passed in $(( $(date +%s) - start )) s"
+# One closing line for the whole run: every cargo test binary plus the hook check.
+awk '/^test result:/ { p += $4; f += $6 }
+     /^release-hooks:/ { p += $2; f += $4 }
+     END { printf "all tests: %d passed, %d failed\n", p, f }' "$log"
