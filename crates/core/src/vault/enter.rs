@@ -683,6 +683,33 @@ fn name_bad_pages(
     }
 }
 
+/// A user's new credentials after first login or recovery: a fresh key pair in a slot
+/// wrapped under `secret`, and a fresh TOTP secret sealed to it (with its URI).
+fn fresh_credentials(
+    vault_id: &str,
+    row: &UserRow,
+    secret: &[u8],
+    dek: &DataKey,
+    cfg: &CoreConfig,
+) -> Result<(Slot, Vec<u8>, ShownSecret)> {
+    let (slot, _key) = keyslots::new_slot(
+        vault_id,
+        NewSlot {
+            kind: SlotKind::User,
+            user_id: Some(&row.id),
+            user_name: Some(&row.name),
+            one_time_expires_us: None,
+        },
+        secret,
+        cfg.kdf,
+        dek,
+    )?;
+    let totp_secret = TotpSecret::generate();
+    let sealed = seal_totp(&slot.public_key, &row.id, &totp_secret)?;
+    let uri = ShownSecret::new(totp::otpauth_uri(totp_secret.expose_bytes(), &row.name));
+    Ok((slot, sealed, uri))
+}
+
 /// The result of a first login.
 #[derive(Debug)]
 pub struct FirstLogin {
@@ -748,21 +775,8 @@ pub fn first_login(
         .ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?;
     let row = load_user(&conn, "id", &user_id)?
         .ok_or_else(|| Error::Corrupt("a key slot names a user the vault does not know".into()))?;
-    let (new_slot, _new_key) = keyslots::new_slot(
-        &file.vault_id,
-        NewSlot {
-            kind: SlotKind::User,
-            user_id: Some(&user_id),
-            user_name: Some(&row.name),
-            one_time_expires_us: None,
-        },
-        new_secret.as_bytes(),
-        cfg.kdf,
-        &dek,
-    )?;
-    let secret = TotpSecret::generate();
-    let sealed = seal_totp(&new_slot.public_key, &user_id, &secret)?;
-    let totp_uri = ShownSecret::new(totp::otpauth_uri(secret.expose_bytes(), &row.name));
+    let (new_slot, sealed, totp_uri) =
+        fresh_credentials(&file.vault_id, &row, new_secret.as_bytes(), &dek, cfg)?;
     let old_slot_id = slot.slot_id.clone();
     let (actor, role) = (row.name.clone(), row.role.as_str());
     let apply: Apply<'_> = Box::new(move |tx, slots| {
@@ -862,21 +876,8 @@ pub fn recover(
             row.role.as_str()
         )));
     }
-    let (new_slot, _new_key) = keyslots::new_slot(
-        &file.vault_id,
-        NewSlot {
-            kind: SlotKind::User,
-            user_id: Some(&row.id),
-            user_name: Some(&row.name),
-            one_time_expires_us: None,
-        },
-        new_secret.as_bytes(),
-        cfg.kdf,
-        &dek,
-    )?;
-    let secret = TotpSecret::generate();
-    let sealed = seal_totp(&new_slot.public_key, &row.id, &secret)?;
-    let totp_uri = ShownSecret::new(totp::otpauth_uri(secret.expose_bytes(), &row.name));
+    let (new_slot, sealed, totp_uri) =
+        fresh_credentials(&file.vault_id, &row, new_secret.as_bytes(), &dek, cfg)?;
     let old_slot_id = file.user_slot(&row.name).map(|s| s.slot_id.clone());
     let mut reset: Vec<&str> = vec![&slot.slot_id];
     if let Some(old) = old_slot_id.as_deref() {
