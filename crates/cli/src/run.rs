@@ -370,6 +370,7 @@ fn audit_command(session: &mut Session, command: &AuditCommand) -> Result<Output
                 actor: actor.clone(),
                 action: action.clone(),
                 limit: *limit,
+                patient: None,
             };
             let events = session.audit_list(&filter)?;
             let text = events

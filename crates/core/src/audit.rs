@@ -20,12 +20,15 @@ pub(crate) struct NewEvent {
     pub action: &'static str,
     pub resource_type: &'static str,
     pub resource_id: Option<String>,
+    pub patient_id: Option<String>,
     pub outcome: &'static str,
     pub changed_fields: Vec<&'static str>,
     /// Local-only detail (never synced), e.g. why an attempt failed.
     pub detail: Option<serde_json::Value>,
     /// Time of the event; `None` means now.
     pub time_us: Option<i64>,
+    /// Patients a search showed (local detail, so `audit list --patient` finds it).
+    pub search_hits: Vec<String>,
 }
 
 impl NewEvent {
@@ -41,10 +44,12 @@ impl NewEvent {
             action,
             resource_type,
             resource_id: None,
+            patient_id: None,
             outcome: "success",
             changed_fields: Vec::new(),
             detail: None,
             time_us: None,
+            search_hits: Vec::new(),
         }
     }
     pub(crate) fn resource(mut self, id: impl Into<String>) -> Self {
@@ -109,7 +114,7 @@ pub(crate) fn append(conn: &Connection, ctx: &ChainContext<'_>, event: NewEvent)
         action: event.action.to_string(),
         resource_type: event.resource_type.to_string(),
         resource_id: event.resource_id,
-        patient_id: None,
+        patient_id: event.patient_id,
         outcome: event.outcome.to_string(),
         changed_fields: event.changed_fields.iter().map(|s| s.to_string()).collect(),
     };
@@ -144,6 +149,14 @@ pub(crate) fn append(conn: &Connection, ctx: &ChainContext<'_>, event: NewEvent)
             params![seq as i64, detail.to_string()],
         )?;
     }
+    if !event.search_hits.is_empty() {
+        let mut stmt = conn.prepare_cached(
+            "INSERT OR IGNORE INTO audit_search_hits (seq, patient_id) VALUES (?1, ?2)",
+        )?;
+        for patient_id in &event.search_hits {
+            stmt.execute(params![seq as i64, patient_id])?;
+        }
+    }
     crate::crashpoint::hit("audit.appended");
     Ok(seq)
 }
@@ -173,6 +186,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Only the last N matching events.
     pub limit: Option<u32>,
+    /// Only events about this patient, including the searches that showed them.
+    pub patient: Option<String>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -217,11 +232,15 @@ pub(crate) fn list(conn: &Connection, filter: &AuditFilter) -> Result<Vec<Listed
     let sql = format!(
         "SELECT * FROM (SELECT {COLUMNS} FROM audit_events
            WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
+             AND (?4 IS NULL OR patient_id = ?4 OR seq IN (SELECT seq FROM audit_search_hits WHERE patient_id = ?4))
            ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
     );
     let limit = filter.limit.map_or(-1, i64::from);
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![filter.actor, filter.action, limit], row_to_event)?;
+    let rows = stmt.query_map(
+        params![filter.actor, filter.action, limit, filter.patient],
+        row_to_event,
+    )?;
     let mut detail_stmt = conn.prepare("SELECT detail FROM audit_detail WHERE seq = ?1")?;
     let mut out = Vec::new();
     for row in rows {

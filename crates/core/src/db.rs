@@ -10,7 +10,7 @@ use crate::secrets::DataKey;
 
 /// Schema migrations, oldest first; the schema version is their count. Never edit a
 /// released migration: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("schema/v1.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql")];
 
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -129,6 +129,12 @@ pub(crate) fn rekey(conn: &Connection, new_dek: &DataKey) -> Result<()> {
 }
 
 fn migrate(conn: &Connection) -> Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Applies the migrations after the stored version, up to `target`, each in its own
+/// transaction.
+fn migrate_to(conn: &Connection, target: u32) -> Result<()> {
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(Error::VaultTooNew {
@@ -136,7 +142,12 @@ fn migrate(conn: &Connection) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    for (idx, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(version as usize)
+    {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", idx + 1))?;
@@ -238,6 +249,30 @@ mod tests {
         )?;
         let value: String = conn.query_row("PRAGMA cipher_memory_security", [], |r| r.get(0))?;
         assert_eq!(value, "1");
+        Ok(())
+    }
+
+    #[test]
+    fn a_version_1_vault_migrates_forward_keeping_its_rows() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("vault.db");
+        let dek = DataKey::generate();
+        let conn = Connection::open(&path)?;
+        apply_key(&conn, "key", &dek)?;
+        migrate_to(&conn, 1)?;
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('vault_id', 'v1-vault')",
+            [],
+        )?;
+        drop(conn);
+        let Opened::Ok(conn) = open(&path, &dek, DbSettings::default())? else {
+            panic!("the key opens the database");
+        };
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(meta(&conn, "vault_id")?, "v1-vault");
+        let n: i64 = conn.query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?;
+        assert_eq!(n, 0);
         Ok(())
     }
 

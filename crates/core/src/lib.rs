@@ -18,6 +18,7 @@ mod keyslots;
 mod lockfile;
 pub mod perms;
 pub mod policy;
+pub mod records;
 pub mod secrets;
 pub mod totp;
 pub mod vault;

@@ -3,6 +3,7 @@
 
 mod enter;
 mod keystate;
+mod records_ops;
 mod session;
 #[cfg(test)]
 mod tests;

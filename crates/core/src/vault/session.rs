@@ -107,6 +107,7 @@ pub struct VerifyReport {
 /// What an operation needs to know and may change.
 pub(crate) struct OpCtx<'a> {
     pub tx: &'a Connection,
+    pub device_id: &'a str,
     pub actor: &'a str,
     pub role: Role,
     pub now_us: i64,
@@ -120,7 +121,11 @@ pub(crate) struct OpCtx<'a> {
 }
 
 impl OpCtx<'_> {
-    fn event(&mut self, action: &'static str, resource_type: &'static str) -> &mut NewEvent {
+    pub(super) fn event(
+        &mut self,
+        action: &'static str,
+        resource_type: &'static str,
+    ) -> &mut NewEvent {
         self.events.push(NewEvent::new(
             self.actor,
             self.role.as_str(),
@@ -131,14 +136,16 @@ impl OpCtx<'_> {
     }
 }
 
-struct Op {
-    permission: Option<Permission>,
-    action: &'static str,
-    resource_type: &'static str,
-    resource_id: Option<String>,
+/// What an operation is, for the permission check and a denial's audit event.
+pub(super) struct Op {
+    pub permission: Option<Permission>,
+    pub action: &'static str,
+    pub resource_type: &'static str,
+    pub resource_id: Option<String>,
+    pub patient_id: Option<String>,
 }
 
-fn op(
+pub(super) fn op(
     permission: Option<Permission>,
     action: &'static str,
     resource_type: &'static str,
@@ -149,6 +156,7 @@ fn op(
         action,
         resource_type,
         resource_id: resource_id.map(str::to_string),
+        patient_id: None,
     }
 }
 
@@ -174,7 +182,11 @@ impl Session {
 
     /// The one entry point: enabled check, permission check, operation and audit in one
     /// transaction, then key-slot publication.
-    fn run<T>(&mut self, op: Op, f: impl FnOnce(&mut OpCtx<'_>) -> Result<T>) -> Result<T> {
+    pub(super) fn run<T>(
+        &mut self,
+        op: Op,
+        f: impl FnOnce(&mut OpCtx<'_>) -> Result<T>,
+    ) -> Result<T> {
         let now_us = self.p.cfg.clock.now_us();
         let writer = WriterLock::acquire(&self.p.paths.lock())?;
         let tx = self
@@ -217,6 +229,7 @@ impl Session {
             )
             .outcome("denied");
             event.resource_id = op.resource_id;
+            event.patient_id = op.patient_id;
             audit::append(&tx, &ctx, event)?;
             tx.commit()?;
             return Err(err);
@@ -224,6 +237,7 @@ impl Session {
         let state = keystate::load(&tx)?;
         let mut op_ctx = OpCtx {
             tx: &tx,
+            device_id: &self.p.device_id,
             actor: &self.p.user_name,
             role: self.p.role,
             now_us,

@@ -184,7 +184,7 @@ fn disabled_user_loses_the_session_and_the_slot() {
         .audit_list(&AuditFilter {
             actor: Some("bob".into()),
             action: Some("user.add".into()),
-            limit: None,
+            ..AuditFilter::default()
         })
         .expect("list");
     assert_eq!(

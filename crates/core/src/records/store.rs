@@ -1,0 +1,777 @@
+//! The SQL behind patient records. Every function takes the caller's connection (inside
+//! the entry point's transaction); none checks roles or writes audit events, which is
+//! the entry point's job.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use super::validate;
+use super::*;
+use crate::db;
+use crate::error::{Error, Result};
+
+/// Who writes, when, from which device.
+pub(crate) struct WriteCtx<'a> {
+    pub conn: &'a Connection,
+    pub actor: &'a str,
+    pub now_us: i64,
+    pub device_id: &'a str,
+}
+
+impl WriteCtx<'_> {
+    fn today_days(&self) -> i64 {
+        self.now_us.div_euclid(86_400_000_000)
+    }
+}
+
+/// The next hybrid-logical-clock stamp: wall-clock milliseconds, a counter for events
+/// in the same millisecond (or while the clock stands behind the last stamp) and the
+/// device, in hex of fixed width so stamps sort as text.
+pub(crate) fn next_hlc(conn: &Connection, now_us: i64, device_id: &str) -> Result<String> {
+    let last: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0))
+        .optional()?;
+    let (last_ms, last_counter) = last
+        .as_deref()
+        .and_then(|s| s.split_once(':'))
+        .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<u32>().ok()?)))
+        .unwrap_or((0, 0));
+    let wall_ms = now_us.div_euclid(1000);
+    let (ms, counter) = if wall_ms > last_ms {
+        (wall_ms, 0)
+    } else {
+        (last_ms, last_counter + 1)
+    };
+    db::set_meta(conn, "hlc", &format!("{ms}:{counter}"))?;
+    let device: String = device_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(8)
+        .collect();
+    Ok(format!("{ms:013x}-{counter:04x}-{device}"))
+}
+
+/// This device's MRN prefix: four Crockford base32 characters from its id.
+pub(crate) fn mrn_prefix(device_id: &str) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let digest = Sha256::digest(device_id.as_bytes());
+    let bits =
+        (u32::from(digest[0]) << 12) | (u32::from(digest[1]) << 4) | (u32::from(digest[2]) >> 4);
+    (0..4)
+        .rev()
+        .map(|i| ALPHABET[((bits >> (5 * i)) & 0x1f) as usize] as char)
+        .collect()
+}
+
+fn next_mrn(conn: &Connection, device_id: &str) -> Result<String> {
+    let n: i64 = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'mrn_counter'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        + 1;
+    db::set_meta(conn, "mrn_counter", &n.to_string())?;
+    Ok(format!("{}-{n:06}", mrn_prefix(device_id)))
+}
+
+/// Whether `text` has the shape of an MRN (`XXXX-NNNNNN`).
+pub(crate) fn is_mrn(text: &str) -> bool {
+    let Some((prefix, number)) = text.split_once('-') else {
+        return false;
+    };
+    prefix.len() == 4
+        && prefix.bytes().all(|b| b.is_ascii_alphanumeric())
+        && number.len() >= 6
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Validates and normalises a new patient.
+pub(crate) fn validate_new(p: &NewPatient, today_days: i64) -> Result<NewPatient> {
+    Ok(NewPatient {
+        given: validate::required_line("given name", &p.given, MAX_NAME)?,
+        family: validate::required_line("family name", &p.family, MAX_NAME)?,
+        dob: validate::date_of_birth(&p.dob, today_days)?,
+        sex: validate::sex(p.sex.as_deref())?,
+        phone: validate::phone(p.phone.as_deref())?,
+        email: validate::email(p.email.as_deref())?,
+        address: validate::optional_line("address", p.address.as_deref(), MAX_ADDRESS)?,
+    })
+}
+
+fn index_patient(
+    conn: &Connection,
+    id: &str,
+    given: &str,
+    family: &str,
+    phone: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "DELETE FROM patient_name_tokens WHERE patient_id = ?1",
+        [id],
+    )?;
+    conn.execute(
+        "DELETE FROM patient_phone_suffixes WHERE patient_id = ?1",
+        [id],
+    )?;
+    let mut token_stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO patient_name_tokens (field, token, patient_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for (field, name) in [(0, family), (1, given)] {
+        for token in fold::tokens(name) {
+            token_stmt.execute(params![field, token, id])?;
+        }
+    }
+    if let Some(phone) = phone {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let mut stmt = conn.prepare_cached(
+            "INSERT OR IGNORE INTO patient_phone_suffixes (suffix, patient_id) VALUES (?1, ?2)",
+        )?;
+        for start in 0..digits.len().saturating_sub(3) {
+            stmt.execute(params![&digits[start..], id])?;
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a validated patient; `conflict` for a likely duplicate unless `force`.
+pub(crate) fn insert_patient(
+    ctx: &WriteCtx<'_>,
+    p: &NewPatient,
+    force: bool,
+) -> Result<PatientRef> {
+    let p = validate_new(p, ctx.today_days())?;
+    let (given_folded, family_folded) = (fold::fold(&p.given), fold::fold(&p.family));
+    if !force {
+        let existing: Option<String> = ctx
+            .conn
+            .prepare_cached(
+                "SELECT mrn FROM patients WHERE family_folded = ?1 AND given_folded = ?2 AND dob = ?3 AND tombstone = 0 LIMIT 1",
+            )?
+            .query_row(params![family_folded, given_folded, p.dob], |r| r.get(0))
+            .optional()?;
+        if let Some(mrn) = existing {
+            return Err(Error::Conflict(format!(
+                "a patient with the same name and date of birth already exists (MRN {mrn}); check it is not the same person, then add with --force"
+            )));
+        }
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let mrn = next_mrn(ctx.conn, ctx.device_id)?;
+    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO patients (id, mrn, given_name, family_name, given_folded, family_folded, dob, sex, phone,
+                 email, address, archived, created_us, created_by, updated_us, updated_by, version, hlc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, ?13, ?12, ?13, 1, ?14)",
+        )?
+        .execute(params![
+            id,
+            mrn,
+            p.given,
+            p.family,
+            given_folded,
+            family_folded,
+            p.dob,
+            p.sex,
+            p.phone,
+            p.email,
+            p.address,
+            ctx.now_us,
+            ctx.actor,
+            hlc
+        ])?;
+    index_patient(ctx.conn, &id, &p.given, &p.family, p.phone.as_deref())?;
+    Ok(PatientRef { id, mrn })
+}
+
+const PATIENT_COLUMNS: &str =
+    "p.id, p.mrn, p.given_name, p.family_name, p.dob, p.sex, p.phone, p.email, p.address,
+    p.archived, p.created_us, p.created_by, p.updated_us, p.updated_by, p.version, p.hlc";
+
+fn row_to_patient(r: &rusqlite::Row<'_>) -> rusqlite::Result<Patient> {
+    Ok(Patient {
+        id: r.get(0)?,
+        mrn: r.get(1)?,
+        given: r.get(2)?,
+        family: r.get(3)?,
+        dob: r.get(4)?,
+        sex: r.get(5)?,
+        phone: r.get(6)?,
+        email: r.get(7)?,
+        address: r.get(8)?,
+        archived: r.get::<_, i64>(9)? == 1,
+        created_us: r.get(10)?,
+        created_by: r.get(11)?,
+        updated_us: r.get(12)?,
+        updated_by: r.get(13)?,
+        version: r.get(14)?,
+        hlc: r.get(15)?,
+    })
+}
+
+/// A patient by id; `not_found` for unknown (or erased) ids.
+pub(crate) fn get_patient(conn: &Connection, id: &str) -> Result<Patient> {
+    conn.prepare_cached(&format!(
+        "SELECT {PATIENT_COLUMNS} FROM patients p WHERE p.id = ?1 AND p.tombstone = 0"
+    ))?
+    .query_row([id], row_to_patient)
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("no patient with id {id}")))
+}
+
+/// Applies `update`, recording before and after of each changed field in the history.
+/// Returns the updated patient and the names of the changed fields.
+pub(crate) fn update_patient(
+    ctx: &WriteCtx<'_>,
+    id: &str,
+    update: &PatientUpdate,
+) -> Result<(Patient, Vec<&'static str>)> {
+    let current = get_patient(ctx.conn, id)?;
+    let today = ctx.today_days();
+    let mut next = NewPatient {
+        given: current.given.clone(),
+        family: current.family.clone(),
+        dob: current.dob.clone(),
+        sex: current.sex.clone(),
+        phone: current.phone.clone(),
+        email: current.email.clone(),
+        address: current.address.clone(),
+    };
+    if let Some(v) = &update.given {
+        next.given = validate::required_line("given name", v, MAX_NAME)?;
+    }
+    if let Some(v) = &update.family {
+        next.family = validate::required_line("family name", v, MAX_NAME)?;
+    }
+    if let Some(v) = &update.dob {
+        next.dob = validate::date_of_birth(v, today)?;
+    }
+    if let Some(v) = &update.sex {
+        next.sex = validate::sex(Some(v))?;
+    }
+    if let Some(v) = &update.phone {
+        next.phone = validate::phone(Some(v))?;
+    }
+    if let Some(v) = &update.email {
+        next.email = validate::email(Some(v))?;
+    }
+    if let Some(v) = &update.address {
+        next.address = validate::optional_line("address", Some(v), MAX_ADDRESS)?;
+    }
+    let pairs: [(&'static str, Option<&str>, Option<&str>); 7] = [
+        ("given", Some(&current.given), Some(&next.given)),
+        ("family", Some(&current.family), Some(&next.family)),
+        ("dob", Some(&current.dob), Some(&next.dob)),
+        ("sex", current.sex.as_deref(), next.sex.as_deref()),
+        ("phone", current.phone.as_deref(), next.phone.as_deref()),
+        ("email", current.email.as_deref(), next.email.as_deref()),
+        (
+            "address",
+            current.address.as_deref(),
+            next.address.as_deref(),
+        ),
+    ];
+    let changed: Vec<(&'static str, Option<&str>, Option<&str>)> =
+        pairs.into_iter().filter(|(_, a, b)| a != b).collect();
+    if changed.is_empty() {
+        return Ok((current, Vec::new()));
+    }
+    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    for (field, before, after) in &changed {
+        ctx.conn.execute(
+            "INSERT INTO patient_history (patient_id, changed_us, changed_by, field, before, after, hlc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, ctx.now_us, ctx.actor, field, before, after, hlc],
+        )?;
+    }
+    ctx.conn.execute(
+        "UPDATE patients SET given_name = ?2, family_name = ?3, given_folded = ?4, family_folded = ?5, dob = ?6,
+             sex = ?7, phone = ?8, email = ?9, address = ?10, updated_us = ?11, updated_by = ?12,
+             version = version + 1, hlc = ?13 WHERE id = ?1",
+        params![
+            id,
+            next.given,
+            next.family,
+            fold::fold(&next.given),
+            fold::fold(&next.family),
+            next.dob,
+            next.sex,
+            next.phone,
+            next.email,
+            next.address,
+            ctx.now_us,
+            ctx.actor,
+            hlc
+        ],
+    )?;
+    let names: Vec<&'static str> = changed.iter().map(|(f, _, _)| *f).collect();
+    if names
+        .iter()
+        .any(|f| matches!(*f, "given" | "family" | "phone"))
+    {
+        index_patient(
+            ctx.conn,
+            id,
+            &next.given,
+            &next.family,
+            next.phone.as_deref(),
+        )?;
+    }
+    Ok((get_patient(ctx.conn, id)?, names))
+}
+
+/// Archives a patient (kept, found only on request).
+pub(crate) fn archive_patient(ctx: &WriteCtx<'_>, id: &str) -> Result<()> {
+    let patient = get_patient(ctx.conn, id)?;
+    if patient.archived {
+        return Err(Error::Conflict(format!(
+            "patient {} is already archived",
+            patient.mrn
+        )));
+    }
+    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    ctx.conn.execute(
+        "INSERT INTO patient_history (patient_id, changed_us, changed_by, field, before, after, hlc)
+         VALUES (?1, ?2, ?3, 'archived', 'false', 'true', ?4)",
+        params![id, ctx.now_us, ctx.actor, hlc],
+    )?;
+    ctx.conn.execute(
+        "UPDATE patients SET archived = 1, updated_us = ?2, updated_by = ?3, version = version + 1, hlc = ?4 WHERE id = ?1",
+        params![id, ctx.now_us, ctx.actor, hlc],
+    )?;
+    Ok(())
+}
+
+/// The demographics history of a patient, oldest first.
+pub(crate) fn history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
+    get_patient(conn, id)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT changed_us, changed_by, field, before, after FROM patient_history WHERE patient_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(HistoryEntry {
+            changed_us: r.get(0)?,
+            changed_by: r.get(1)?,
+            field: r.get(2)?,
+            before: r.get(3)?,
+            after: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Searches patients; see `Session::search_patients` for the rules.
+pub(crate) fn search(
+    conn: &Connection,
+    query: &str,
+    opts: &SearchOptions,
+) -> Result<Vec<SearchHit>> {
+    let q = query.trim();
+    let limit = opts.limit.clamp(1, MAX_SEARCH_LIMIT) as usize;
+    let archived = i64::from(opts.include_archived);
+    if q.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(
+            "a search may not contain control characters".into(),
+        ));
+    }
+    if q.chars().count() > 200 {
+        return Err(Error::InvalidInput(
+            "a search has at most 200 characters".into(),
+        ));
+    }
+    if is_mrn(q) {
+        let sql = format!("SELECT {PATIENT_COLUMNS} FROM patients p WHERE p.mrn = ?1 AND p.tombstone = 0 AND (p.archived = 0 OR ?2)");
+        let hits = conn
+            .prepare_cached(&sql)?
+            .query_map(params![q.to_ascii_uppercase(), archived], row_to_patient)?
+            .map(|p| {
+                p.map(|patient| SearchHit {
+                    matched: "mrn",
+                    patient,
+                })
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        return Ok(hits);
+    }
+    if validate::parse_date(q).is_some() {
+        let sql = format!(
+            "SELECT {PATIENT_COLUMNS} FROM patients p WHERE p.dob = ?1 AND p.tombstone = 0 AND (p.archived = 0 OR ?2)
+             ORDER BY p.family_folded, p.given_folded LIMIT ?3"
+        );
+        let hits = conn
+            .prepare_cached(&sql)?
+            .query_map(params![q, archived, limit as i64], row_to_patient)?
+            .map(|p| {
+                p.map(|patient| SearchHit {
+                    matched: "dob",
+                    patient,
+                })
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        return Ok(hits);
+    }
+    let mut digit_runs = Vec::new();
+    let mut words = Vec::new();
+    for word in q.split_whitespace() {
+        let compact: String = word
+            .chars()
+            .filter(|c| !matches!(c, '+' | '-' | '(' | ')' | '.'))
+            .collect();
+        if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
+            if compact.len() < 4 {
+                return Err(Error::InvalidInput(format!(
+                    "'{word}': type at least 4 digits of a phone number, a full MRN (XXXX-000123) or a date of birth (YYYY-MM-DD)"
+                )));
+            }
+            digit_runs.push(compact);
+        } else {
+            words.extend(fold::tokens(word));
+        }
+    }
+    if words.is_empty() && digit_runs.is_empty() {
+        return Err(Error::InvalidInput(
+            "type at least 2 characters of a name, or a phone number, MRN or date of birth".into(),
+        ));
+    }
+    if !words.is_empty() && words.iter().map(|w| w.chars().count()).sum::<usize>() < 2 {
+        return Err(Error::InvalidInput(
+            "type at least 2 characters of a name".into(),
+        ));
+    }
+    // Narrowing needs more candidates than the limit; one prefix alone does not.
+    let narrowing = words.len() > 1 || (!words.is_empty() && !digit_runs.is_empty());
+    let fetch = if narrowing { 5_000 } else { limit };
+    let mut hits: Vec<SearchHit> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut consider = |matched: &'static str, patient: Patient, hits: &mut Vec<SearchHit>| {
+        if hits.len() < limit
+            && seen.insert(patient.id.clone())
+            && matches_all(&patient, &words, &digit_runs)
+        {
+            hits.push(SearchHit { matched, patient });
+        }
+    };
+    if let Some(first) = words.first() {
+        let sql = format!(
+            "SELECT {PATIENT_COLUMNS} FROM patient_name_tokens t JOIN patients p ON p.id = t.patient_id
+             WHERE t.field = ?1 AND t.token >= ?2 AND t.token < ?3 AND p.tombstone = 0 AND (p.archived = 0 OR ?4)
+             ORDER BY t.token, t.patient_id LIMIT ?5"
+        );
+        let upper = format!("{first}\u{10FFFF}");
+        for (field, matched) in [(0, "family"), (1, "given")] {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![field, first, upper, archived, fetch as i64],
+                row_to_patient,
+            )?;
+            for row in rows {
+                consider(matched, row?, &mut hits);
+            }
+        }
+    } else {
+        let run = &digit_runs[0];
+        let sql = format!(
+            "SELECT {PATIENT_COLUMNS} FROM patient_phone_suffixes s JOIN patients p ON p.id = s.patient_id
+             WHERE s.suffix >= ?1 AND s.suffix < ?2 AND p.tombstone = 0 AND (p.archived = 0 OR ?3)
+             ORDER BY s.suffix, s.patient_id LIMIT ?4"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let fetch = if digit_runs.len() > 1 {
+            5_000
+        } else {
+            limit * 4
+        };
+        let rows = stmt.query_map(
+            params![run, format!("{run}:"), archived, fetch as i64],
+            row_to_patient,
+        )?;
+        for row in rows {
+            consider("phone", row?, &mut hits);
+        }
+    }
+    Ok(hits)
+}
+
+/// Whether every name word prefixes one of the patient's name tokens and every digit
+/// run occurs in the patient's phone number.
+fn matches_all(patient: &Patient, words: &[String], digit_runs: &[String]) -> bool {
+    let tokens: Vec<String> = fold::tokens(&patient.family)
+        .into_iter()
+        .chain(fold::tokens(&patient.given))
+        .collect();
+    let phone: String = patient
+        .phone
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    words
+        .iter()
+        .all(|w| tokens.iter().any(|t| t.starts_with(w.as_str())))
+        && digit_runs.iter().all(|run| phone.contains(run.as_str()))
+}
+
+fn void_of(conn: &Connection, entry_id: &str) -> Result<Option<Void>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT voided_us, voided_by, reason FROM clinical_voids WHERE entry_id = ?1",
+        )?
+        .query_row([entry_id], |r| {
+            Ok(Void {
+                voided_us: r.get(0)?,
+                voided_by: r.get(1)?,
+                reason: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+fn row_to_note(r: &rusqlite::Row<'_>) -> rusqlite::Result<Note> {
+    Ok(Note {
+        id: r.get(0)?,
+        patient_id: r.get(1)?,
+        addendum_to: r.get(2)?,
+        author: r.get(3)?,
+        created_us: r.get(4)?,
+        text: r.get(5)?,
+        void: None,
+    })
+}
+
+const NOTE_COLUMNS: &str = "id, patient_id, parent_id, author, created_us, body";
+
+/// A note by id; `not_found` otherwise.
+pub(crate) fn get_note(conn: &Connection, id: &str) -> Result<Note> {
+    let mut note = conn
+        .prepare_cached(&format!(
+            "SELECT {NOTE_COLUMNS} FROM clinical_notes WHERE id = ?1"
+        ))?
+        .query_row([id], row_to_note)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no note with id {id}")))?;
+    note.void = void_of(conn, id)?;
+    Ok(note)
+}
+
+/// Appends a note (or, with `addendum_to`, an addendum to a note that is not voided).
+pub(crate) fn insert_note(
+    ctx: &WriteCtx<'_>,
+    patient_id: &str,
+    addendum_to: Option<&str>,
+    text: &str,
+) -> Result<Note> {
+    let text = validate::text("note text", text, MAX_NOTE)?;
+    get_patient(ctx.conn, patient_id)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    ctx.conn.execute(
+        "INSERT INTO clinical_notes (id, patient_id, parent_id, author, created_us, body, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![id, patient_id, addendum_to, ctx.actor, ctx.now_us, text, hlc],
+    )?;
+    get_note(ctx.conn, &id)
+}
+
+/// Records a void of a note or prescription; `conflict` if it is already voided.
+pub(crate) fn void_entry(
+    ctx: &WriteCtx<'_>,
+    kind: &str,
+    entry_id: &str,
+    reason: &str,
+) -> Result<()> {
+    let reason = validate::text("reason", reason, MAX_REASON)?;
+    if void_of(ctx.conn, entry_id)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "{kind} {entry_id} is already voided"
+        )));
+    }
+    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    ctx.conn.execute(
+        "INSERT INTO clinical_voids (entry_id, entry_kind, voided_us, voided_by, reason, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![entry_id, kind, ctx.now_us, ctx.actor, reason, hlc],
+    )?;
+    Ok(())
+}
+
+/// A patient's notes and addenda in the order written.
+pub(crate) fn list_notes(conn: &Connection, patient_id: &str) -> Result<Vec<Note>> {
+    get_patient(conn, patient_id)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {NOTE_COLUMNS} FROM clinical_notes WHERE patient_id = ?1 ORDER BY created_us, id"
+    ))?;
+    let notes = stmt
+        .query_map([patient_id], row_to_note)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    notes
+        .into_iter()
+        .map(|mut n| {
+            n.void = void_of(conn, &n.id)?;
+            Ok(n)
+        })
+        .collect()
+}
+
+const RX_COLUMNS: &str =
+    "id, patient_id, prescriber, rx_date, created_us, drug, strength, dose, frequency, duration, instructions";
+
+fn row_to_rx(r: &rusqlite::Row<'_>) -> rusqlite::Result<Prescription> {
+    Ok(Prescription {
+        id: r.get(0)?,
+        patient_id: r.get(1)?,
+        prescriber: r.get(2)?,
+        date: r.get(3)?,
+        created_us: r.get(4)?,
+        drug: r.get(5)?,
+        strength: r.get(6)?,
+        dose: r.get(7)?,
+        frequency: r.get(8)?,
+        duration: r.get(9)?,
+        instructions: r.get(10)?,
+        void: None,
+    })
+}
+
+/// A prescription by id; `not_found` otherwise.
+pub(crate) fn get_prescription(conn: &Connection, id: &str) -> Result<Prescription> {
+    let mut rx = conn
+        .prepare_cached(&format!(
+            "SELECT {RX_COLUMNS} FROM prescriptions WHERE id = ?1"
+        ))?
+        .query_row([id], row_to_rx)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no prescription with id {id}")))?;
+    rx.void = void_of(conn, id)?;
+    Ok(rx)
+}
+
+/// Appends a prescription by the acting clinician, dated today.
+pub(crate) fn insert_prescription(
+    ctx: &WriteCtx<'_>,
+    patient_id: &str,
+    rx: &NewPrescription,
+) -> Result<Prescription> {
+    let drug = validate::required_line("drug", &rx.drug, MAX_RX_FIELD)?;
+    let strength = validate::required_line("strength", &rx.strength, MAX_RX_FIELD)?;
+    let dose = validate::required_line("dose", &rx.dose, MAX_RX_FIELD)?;
+    let frequency = validate::required_line("frequency", &rx.frequency, MAX_RX_FIELD)?;
+    let duration = validate::optional_line("duration", rx.duration.as_deref(), MAX_RX_FIELD)?;
+    let instructions = match rx.instructions.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(validate::text("instructions", text, MAX_RX_INSTRUCTIONS)?),
+    };
+    get_patient(ctx.conn, patient_id)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    let date = crate::clock::format_utc(ctx.now_us)[..10].to_string();
+    ctx.conn.execute(
+        "INSERT INTO prescriptions (id, patient_id, prescriber, created_us, rx_date, drug, strength, dose, frequency,
+             duration, instructions, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![id, patient_id, ctx.actor, ctx.now_us, date, drug, strength, dose, frequency, duration, instructions, hlc],
+    )?;
+    get_prescription(ctx.conn, &id)
+}
+
+/// A patient's prescriptions in the order written.
+pub(crate) fn list_prescriptions(conn: &Connection, patient_id: &str) -> Result<Vec<Prescription>> {
+    get_patient(conn, patient_id)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RX_COLUMNS} FROM prescriptions WHERE patient_id = ?1 ORDER BY created_us, id"
+    ))?;
+    let list = stmt
+        .query_map([patient_id], row_to_rx)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    list.into_iter()
+        .map(|mut rx| {
+            rx.void = void_of(conn, &rx.id)?;
+            Ok(rx)
+        })
+        .collect()
+}
+
+/// A patient's consent decisions, oldest first, the latest per purpose marked current.
+pub(crate) fn list_consents(conn: &Connection, patient_id: &str) -> Result<Vec<Consent>> {
+    get_patient(conn, patient_id)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, patient_id, purpose, status, decided_us, given_by, recorded_by FROM consents
+         WHERE patient_id = ?1 ORDER BY decided_us, id",
+    )?;
+    let rows = stmt.query_map([patient_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let mut list = Vec::new();
+    for row in rows {
+        let (id, patient_id, purpose, status, decided_us, given_by, recorded_by) = row?;
+        let purpose = ConsentPurpose::parse(&purpose)
+            .map_err(|_| Error::Corrupt("a stored consent purpose is damaged".into()))?;
+        list.push(Consent {
+            id,
+            patient_id,
+            purpose,
+            status,
+            decided_us,
+            given_by,
+            recorded_by,
+            current: false,
+        });
+    }
+    for idx in 0..list.len() {
+        let later = list[idx + 1..]
+            .iter()
+            .any(|c| c.purpose == list[idx].purpose);
+        list[idx].current = !later;
+    }
+    Ok(list)
+}
+
+/// Records a consent decision. Withdrawing needs a consent in force.
+pub(crate) fn record_consent(
+    ctx: &WriteCtx<'_>,
+    patient_id: &str,
+    purpose: ConsentPurpose,
+    granted: bool,
+    given_by: Option<&str>,
+) -> Result<Consent> {
+    let given_by = match validate::optional_line("given by", given_by, MAX_NAME)? {
+        Some(name) => format!("representative: {name}"),
+        None => "patient".to_string(),
+    };
+    let current = list_consents(ctx.conn, patient_id)?
+        .into_iter()
+        .find(|c| c.current && c.purpose == purpose);
+    if !granted && current.as_ref().is_none_or(|c| c.status != "granted") {
+        return Err(Error::Conflict(format!(
+            "there is no {} consent in force to withdraw",
+            purpose.as_str()
+        )));
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    let status = if granted { "granted" } else { "withdrawn" };
+    ctx.conn.execute(
+        "INSERT INTO consents (id, patient_id, purpose, status, decided_us, given_by, recorded_by, hlc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![id, patient_id, purpose.as_str(), status, ctx.now_us, given_by, ctx.actor, hlc],
+    )?;
+    Ok(Consent {
+        id,
+        patient_id: patient_id.to_string(),
+        purpose,
+        status: status.to_string(),
+        decided_us: ctx.now_us,
+        given_by,
+        recorded_by: ctx.actor.to_string(),
+        current: true,
+    })
+}

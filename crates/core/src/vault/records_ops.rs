@@ -1,0 +1,386 @@
+//! Patient-record operations on a [`Session`]. Each is a thin call through the entry
+//! point `Session::run`: permission from the DESIGN §4 matrix, the SQL in
+//! `records::store`, and one audit event naming the patient (and, for updates, the
+//! changed fields; never their values).
+
+use super::session::{op, Op, OpCtx};
+use super::Session;
+use crate::error::Result;
+use crate::perms::Permission;
+use crate::records::store::{self, WriteCtx};
+use crate::records::{
+    Consent, ConsentPurpose, HistoryEntry, NewPatient, NewPrescription, Note, Patient, PatientRef,
+    PatientUpdate, Prescription, SearchHit, SearchOptions,
+};
+
+fn patient_op(permission: Permission, action: &'static str, patient_id: &str) -> Op {
+    let mut o = op(Some(permission), action, "patient", Some(patient_id));
+    o.patient_id = Some(patient_id.to_string());
+    o
+}
+
+fn write_ctx<'a>(ctx: &'a OpCtx<'a>) -> WriteCtx<'a> {
+    WriteCtx {
+        conn: ctx.tx,
+        actor: ctx.actor,
+        now_us: ctx.now_us,
+        device_id: ctx.device_id,
+    }
+}
+
+fn record(
+    ctx: &mut OpCtx<'_>,
+    action: &'static str,
+    resource_type: &'static str,
+    resource_id: &str,
+    patient_id: &str,
+    fields: &[&'static str],
+) {
+    let event = ctx.event(action, resource_type);
+    event.resource_id = Some(resource_id.to_string());
+    event.patient_id = Some(patient_id.to_string());
+    event.changed_fields = fields.to_vec();
+}
+
+impl Session {
+    /// Adds a patient. A patient with the same folded name and date of birth gives
+    /// `conflict` unless `force`.
+    pub fn add_patient(&mut self, patient: &NewPatient, force: bool) -> Result<PatientRef> {
+        self.run(
+            op(
+                Some(Permission::DemographicsWrite),
+                "patient.create",
+                "patient",
+                None,
+            ),
+            |ctx| {
+                let created = store::insert_patient(&write_ctx(ctx), patient, force)?;
+                record(
+                    ctx,
+                    "patient.create",
+                    "patient",
+                    &created.id,
+                    &created.id,
+                    &[],
+                );
+                Ok(created)
+            },
+        )
+    }
+
+    /// Adds many patients in one transaction (an import), one audit event each. Likely
+    /// duplicates are refused unless `force`; any refusal adds none of them.
+    pub fn add_patients(
+        &mut self,
+        patients: &[NewPatient],
+        force: bool,
+    ) -> Result<Vec<PatientRef>> {
+        self.run(
+            op(
+                Some(Permission::DemographicsWrite),
+                "patient.create",
+                "patient",
+                None,
+            ),
+            |ctx| {
+                let mut created = Vec::with_capacity(patients.len());
+                for patient in patients {
+                    let added = store::insert_patient(&write_ctx(ctx), patient, force)?;
+                    record(ctx, "patient.create", "patient", &added.id, &added.id, &[]);
+                    created.push(added);
+                }
+                Ok(created)
+            },
+        )
+    }
+
+    /// A patient's demographics (a recorded read).
+    pub fn show_patient(&mut self, id: &str) -> Result<Patient> {
+        self.run(
+            patient_op(Permission::DemographicsRead, "patient.view", id),
+            |ctx| {
+                let patient = store::get_patient(ctx.tx, id)?;
+                record(ctx, "patient.view", "patient", id, id, &[]);
+                Ok(patient)
+            },
+        )
+    }
+
+    /// Changes demographics, keeping before/after values in the history; the event names
+    /// the changed fields only.
+    pub fn update_patient(
+        &mut self,
+        id: &str,
+        update: &PatientUpdate,
+    ) -> Result<(Patient, Vec<&'static str>)> {
+        if update == &PatientUpdate::default() {
+            return Err(crate::Error::InvalidInput(
+                "nothing to update: give at least one field".into(),
+            ));
+        }
+        self.run(
+            patient_op(Permission::DemographicsWrite, "patient.update", id),
+            |ctx| {
+                let (patient, changed) = store::update_patient(&write_ctx(ctx), id, update)?;
+                record(ctx, "patient.update", "patient", id, id, &changed);
+                Ok((patient, changed))
+            },
+        )
+    }
+
+    /// Archives a patient: kept, but found only with `include_archived`.
+    pub fn archive_patient(&mut self, id: &str) -> Result<()> {
+        self.run(
+            patient_op(Permission::DemographicsArchive, "patient.archive", id),
+            |ctx| {
+                store::archive_patient(&write_ctx(ctx), id)?;
+                record(ctx, "patient.archive", "patient", id, id, &["archived"]);
+                Ok(())
+            },
+        )
+    }
+
+    /// The before/after history of a patient's demographics (a recorded read).
+    pub fn patient_history(&mut self, id: &str) -> Result<Vec<HistoryEntry>> {
+        self.run(
+            patient_op(Permission::DemographicsHistory, "patient.history", id),
+            |ctx| {
+                let history = store::history(ctx.tx, id)?;
+                record(ctx, "patient.history", "patient", id, id, &[]);
+                Ok(history)
+            },
+        )
+    }
+
+    /// Searches patients by name prefix (folded), full MRN, date of birth or 4+ phone
+    /// digits, ranked MRN > date of birth > family name > given name (> phone). The
+    /// event keeps the query and the patients shown in its local detail only.
+    pub fn search_patients(
+        &mut self,
+        query: &str,
+        options: &SearchOptions,
+    ) -> Result<Vec<SearchHit>> {
+        self.run(
+            op(
+                Some(Permission::DemographicsRead),
+                "patient.search",
+                "patient",
+                None,
+            ),
+            |ctx| {
+                let hits = store::search(ctx.tx, query, options)?;
+                let ids: Vec<String> = hits.iter().map(|h| h.patient.id.clone()).collect();
+                let event = ctx.event("patient.search", "patient");
+                event.detail = Some(serde_json::json!({ "query": query, "results": ids }));
+                event.search_hits = ids;
+                Ok(hits)
+            },
+        )
+    }
+
+    /// Writes a clinical note (the author is the unlocked clinician).
+    pub fn add_note(&mut self, patient_id: &str, text: &str) -> Result<Note> {
+        self.run(
+            patient_op(Permission::ClinicalWrite, "note.create", patient_id),
+            |ctx| {
+                let note = store::insert_note(&write_ctx(ctx), patient_id, None, text)?;
+                record(ctx, "note.create", "note", &note.id, patient_id, &[]);
+                Ok(note)
+            },
+        )
+    }
+
+    /// Adds an addendum to a note (to its root note, if an addendum is named).
+    pub fn add_addendum(&mut self, note_id: &str, text: &str) -> Result<Note> {
+        self.run(
+            op(
+                Some(Permission::ClinicalWrite),
+                "note.addendum",
+                "note",
+                Some(note_id),
+            ),
+            |ctx| {
+                let parent = store::get_note(ctx.tx, note_id)?;
+                if let Some(void) = &parent.void {
+                    return Err(crate::Error::Conflict(format!(
+                        "note {note_id} was voided ({}); write a new note instead",
+                        void.reason
+                    )));
+                }
+                let root = parent
+                    .addendum_to
+                    .clone()
+                    .unwrap_or_else(|| parent.id.clone());
+                let note =
+                    store::insert_note(&write_ctx(ctx), &parent.patient_id, Some(&root), text)?;
+                record(
+                    ctx,
+                    "note.addendum",
+                    "note",
+                    &note.id,
+                    &parent.patient_id,
+                    &[],
+                );
+                Ok(note)
+            },
+        )
+    }
+
+    /// Voids a note with a reason; the note itself is never changed.
+    pub fn void_note(&mut self, note_id: &str, reason: &str) -> Result<()> {
+        self.run(
+            op(
+                Some(Permission::ClinicalWrite),
+                "note.void",
+                "note",
+                Some(note_id),
+            ),
+            |ctx| {
+                let note = store::get_note(ctx.tx, note_id)?;
+                store::void_entry(&write_ctx(ctx), "note", note_id, reason)?;
+                record(ctx, "note.void", "note", note_id, &note.patient_id, &[]);
+                Ok(())
+            },
+        )
+    }
+
+    /// A patient's notes and addenda (a recorded read of clinical content).
+    pub fn list_notes(&mut self, patient_id: &str) -> Result<Vec<Note>> {
+        self.run(
+            patient_op(Permission::ClinicalRead, "note.view", patient_id),
+            |ctx| {
+                let notes = store::list_notes(ctx.tx, patient_id)?;
+                record(ctx, "note.view", "note", patient_id, patient_id, &[]);
+                Ok(notes)
+            },
+        )
+    }
+
+    /// Writes a prescription; the prescriber is the unlocked clinician.
+    pub fn add_prescription(
+        &mut self,
+        patient_id: &str,
+        rx: &NewPrescription,
+    ) -> Result<Prescription> {
+        self.run(
+            patient_op(Permission::ClinicalWrite, "prescription.create", patient_id),
+            |ctx| {
+                let created = store::insert_prescription(&write_ctx(ctx), patient_id, rx)?;
+                record(
+                    ctx,
+                    "prescription.create",
+                    "prescription",
+                    &created.id,
+                    patient_id,
+                    &[],
+                );
+                Ok(created)
+            },
+        )
+    }
+
+    /// Voids a prescription with a reason.
+    pub fn void_prescription(&mut self, rx_id: &str, reason: &str) -> Result<()> {
+        self.run(
+            op(
+                Some(Permission::ClinicalWrite),
+                "prescription.void",
+                "prescription",
+                Some(rx_id),
+            ),
+            |ctx| {
+                let rx = store::get_prescription(ctx.tx, rx_id)?;
+                store::void_entry(&write_ctx(ctx), "prescription", rx_id, reason)?;
+                record(
+                    ctx,
+                    "prescription.void",
+                    "prescription",
+                    rx_id,
+                    &rx.patient_id,
+                    &[],
+                );
+                Ok(())
+            },
+        )
+    }
+
+    /// A patient's prescriptions (a recorded read of clinical content).
+    pub fn list_prescriptions(&mut self, patient_id: &str) -> Result<Vec<Prescription>> {
+        self.run(
+            patient_op(Permission::ClinicalRead, "prescription.view", patient_id),
+            |ctx| {
+                let list = store::list_prescriptions(ctx.tx, patient_id)?;
+                record(
+                    ctx,
+                    "prescription.view",
+                    "prescription",
+                    patient_id,
+                    patient_id,
+                    &[],
+                );
+                Ok(list)
+            },
+        )
+    }
+
+    /// Records a consent given by the patient or, with `by`, a named representative.
+    pub fn grant_consent(
+        &mut self,
+        patient_id: &str,
+        purpose: ConsentPurpose,
+        by: Option<&str>,
+    ) -> Result<Consent> {
+        self.run(
+            patient_op(Permission::ConsentRecord, "consent.grant", patient_id),
+            |ctx| {
+                let consent =
+                    store::record_consent(&write_ctx(ctx), patient_id, purpose, true, by)?;
+                record(
+                    ctx,
+                    "consent.grant",
+                    "consent",
+                    &consent.id,
+                    patient_id,
+                    &["consent"],
+                );
+                Ok(consent)
+            },
+        )
+    }
+
+    /// Records the withdrawal of a consent in force.
+    pub fn withdraw_consent(
+        &mut self,
+        patient_id: &str,
+        purpose: ConsentPurpose,
+    ) -> Result<Consent> {
+        self.run(
+            patient_op(Permission::ConsentWithdraw, "consent.withdraw", patient_id),
+            |ctx| {
+                let consent =
+                    store::record_consent(&write_ctx(ctx), patient_id, purpose, false, None)?;
+                record(
+                    ctx,
+                    "consent.withdraw",
+                    "consent",
+                    &consent.id,
+                    patient_id,
+                    &["consent"],
+                );
+                Ok(consent)
+            },
+        )
+    }
+
+    /// A patient's consent decisions (a recorded read).
+    pub fn list_consents(&mut self, patient_id: &str) -> Result<Vec<Consent>> {
+        self.run(
+            patient_op(Permission::ConsentRead, "consent.view", patient_id),
+            |ctx| {
+                let list = store::list_consents(ctx.tx, patient_id)?;
+                record(ctx, "consent.view", "consent", patient_id, patient_id, &[]);
+                Ok(list)
+            },
+        )
+    }
+}
