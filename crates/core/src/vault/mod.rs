@@ -4,6 +4,8 @@
 mod enter;
 mod keystate;
 mod records_ops;
+#[cfg(test)]
+mod records_tests;
 mod session;
 #[cfg(test)]
 mod tests;

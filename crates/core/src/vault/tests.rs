@@ -8,20 +8,20 @@ use crate::audit::AuditFilter;
 use crate::clock::ManualClock;
 use crate::journal;
 
-const PW: &str = "correct horse battery staple orbit";
+pub(super) const PW: &str = "correct horse battery staple orbit";
 const T0_US: i64 = 1_767_225_600_000_000;
 
-struct Fixture {
+pub(super) struct Fixture {
     _tmp: tempfile::TempDir,
-    root: PathBuf,
-    clock: Arc<ManualClock>,
-    cfg: CoreConfig,
-    admin_uri: String,
-    recovery_key: String,
+    pub(super) root: PathBuf,
+    pub(super) clock: Arc<ManualClock>,
+    pub(super) cfg: CoreConfig,
+    pub(super) admin_uri: String,
+    pub(super) recovery_key: String,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub(super) fn new() -> Fixture {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path().join("vault");
         let clock = Arc::new(ManualClock::new(T0_US));
@@ -40,11 +40,11 @@ impl Fixture {
         }
     }
 
-    fn code(&self, uri: &str) -> String {
+    pub(super) fn code(&self, uri: &str) -> String {
         totp::code_for_uri(uri, self.clock.now_us() / 1_000_000).expect("code")
     }
 
-    fn unlock_as(&self, user: &str, pw: &str, uri: &str) -> Result<Session> {
+    pub(super) fn unlock_as(&self, user: &str, pw: &str, uri: &str) -> Result<Session> {
         self.clock.advance_us(30_000_000);
         unlock(
             &self.root,
@@ -55,12 +55,12 @@ impl Fixture {
         )
     }
 
-    fn admin(&self) -> Session {
+    pub(super) fn admin(&self) -> Session {
         self.unlock_as("alice", PW, &self.admin_uri)
             .expect("admin unlock")
     }
 
-    fn add_user(&self, name: &str, role: Role, pw: &str) -> String {
+    pub(super) fn add_user(&self, name: &str, role: Role, pw: &str) -> String {
         let mut admin = self.admin();
         let added = admin.add_user(name, role).expect("add");
         admin.lock().expect("lock");

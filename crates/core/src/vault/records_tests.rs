@@ -1,0 +1,698 @@
+//! Patient-record tests through core's API: the role matrix cell by cell, search
+//! folding and ranking, history, append-only clinical entries, audit events, bad input.
+
+use super::tests::{Fixture, PW};
+use super::*;
+use crate::audit::AuditFilter;
+use crate::records::*;
+
+const RITA_PW: &str = "plum orbit violet candle 42";
+const CARL_PW: &str = "quartz meadow lantern 1987";
+
+fn patient(given: &str, family: &str, dob: &str) -> NewPatient {
+    NewPatient {
+        given: given.into(),
+        family: family.into(),
+        dob: dob.into(),
+        ..NewPatient::default()
+    }
+}
+
+fn rx() -> NewPrescription {
+    NewPrescription {
+        drug: "Amoxicillin".into(),
+        strength: "500 mg".into(),
+        dose: "1 capsule".into(),
+        frequency: "3 times daily".into(),
+        duration: Some("7 days".into()),
+        instructions: None,
+    }
+}
+
+struct Staff {
+    f: Fixture,
+    rita_uri: String,
+    carl_uri: String,
+}
+
+impl Staff {
+    fn new() -> Staff {
+        let f = Fixture::new();
+        let rita_uri = f.add_user("rita", Role::Receptionist, RITA_PW);
+        let carl_uri = f.add_user("carl", Role::Clinician, CARL_PW);
+        Staff {
+            f,
+            rita_uri,
+            carl_uri,
+        }
+    }
+    fn as_role(&self, role: Role) -> Session {
+        match role {
+            Role::Receptionist => self.f.unlock_as("rita", RITA_PW, &self.rita_uri),
+            Role::Clinician => self.f.unlock_as("carl", CARL_PW, &self.carl_uri),
+            Role::Admin => self.f.unlock_as("alice", PW, &self.f.admin_uri),
+        }
+        .expect("unlock")
+    }
+}
+
+/// Fresh targets for one attempt, made by the clinician (who may do everything here).
+struct Targets {
+    patient: String,
+    note: String,
+    rx: String,
+}
+
+fn targets(carl: &mut Session, n: usize) -> Targets {
+    let p = carl
+        .add_patient(
+            &patient(&format!("Target{n}"), "Fixture", "1980-01-01"),
+            true,
+        )
+        .expect("patient");
+    let note = carl.add_note(&p.id, "baseline note").expect("note");
+    let rx = carl.add_prescription(&p.id, &rx()).expect("rx");
+    carl.grant_consent(&p.id, ConsentPurpose::Treatment, None)
+        .expect("consent");
+    Targets {
+        patient: p.id,
+        note: note.id,
+        rx: rx.id,
+    }
+}
+
+type Attempt = fn(&mut Session, &Targets) -> crate::Result<()>;
+
+/// DESIGN §4, transcribed per operation: (action, receptionist, clinician, admin, call).
+const MATRIX: &[(&str, bool, bool, bool, Attempt)] = &[
+    ("patient.create", true, true, false, |s, _| {
+        s.add_patient(&patient("New", "Person", "1990-05-05"), true)
+            .map(drop)
+    }),
+    ("patient.view", true, true, true, |s, t| {
+        s.show_patient(&t.patient).map(drop)
+    }),
+    ("patient.update", true, true, false, |s, t| {
+        s.update_patient(
+            &t.patient,
+            &PatientUpdate {
+                phone: Some("+4930123456".into()),
+                ..PatientUpdate::default()
+            },
+        )
+        .map(drop)
+    }),
+    ("patient.archive", true, true, false, |s, t| {
+        s.archive_patient(&t.patient)
+    }),
+    ("patient.history", true, true, false, |s, t| {
+        s.patient_history(&t.patient).map(drop)
+    }),
+    ("patient.search", true, true, true, |s, _| {
+        s.search_patients("fixture", &SearchOptions::default())
+            .map(drop)
+    }),
+    ("note.create", false, true, false, |s, t| {
+        s.add_note(&t.patient, "seen today").map(drop)
+    }),
+    ("note.addendum", false, true, false, |s, t| {
+        s.add_addendum(&t.note, "correction").map(drop)
+    }),
+    ("note.void", false, true, false, |s, t| {
+        s.void_note(&t.note, "wrong patient")
+    }),
+    ("note.view", false, true, false, |s, t| {
+        s.list_notes(&t.patient).map(drop)
+    }),
+    ("prescription.create", false, true, false, |s, t| {
+        s.add_prescription(&t.patient, &rx()).map(drop)
+    }),
+    ("prescription.void", false, true, false, |s, t| {
+        s.void_prescription(&t.rx, "entered in error")
+    }),
+    ("prescription.view", false, true, false, |s, t| {
+        s.list_prescriptions(&t.patient).map(drop)
+    }),
+    ("consent.grant", true, true, false, |s, t| {
+        s.grant_consent(&t.patient, ConsentPurpose::Research, Some("Jane Doe"))
+            .map(drop)
+    }),
+    ("consent.withdraw", true, true, false, |s, t| {
+        s.withdraw_consent(&t.patient, ConsentPurpose::Treatment)
+            .map(drop)
+    }),
+    ("consent.view", true, true, true, |s, t| {
+        s.list_consents(&t.patient).map(drop)
+    }),
+];
+
+#[test]
+fn every_cell_of_the_role_matrix_holds_and_denials_are_audited() {
+    let staff = Staff::new();
+    let mut carl = staff.as_role(Role::Clinician);
+    let mut sessions: Vec<(Role, Session)> = vec![
+        (Role::Receptionist, staff.as_role(Role::Receptionist)),
+        (Role::Admin, staff.as_role(Role::Admin)),
+    ];
+    let mut n_targets = 0;
+    for &(action, receptionist, clinician, admin, attempt) in MATRIX {
+        for role in Role::ALL {
+            let allowed = match role {
+                Role::Receptionist => receptionist,
+                Role::Clinician => clinician,
+                Role::Admin => admin,
+            };
+            n_targets += 1;
+            let t = targets(&mut carl, n_targets);
+            let result = match role {
+                Role::Clinician => attempt(&mut carl, &t),
+                _ => attempt(
+                    &mut sessions
+                        .iter_mut()
+                        .find(|(r, _)| *r == role)
+                        .expect("session")
+                        .1,
+                    &t,
+                ),
+            };
+            match (allowed, result) {
+                (true, Ok(())) => {}
+                (false, Err(e)) if e.code() == "forbidden" => {}
+                (allowed, other) => {
+                    panic!("{action} as {role:?}: allowed={allowed}, got {other:?}")
+                }
+            }
+        }
+    }
+    drop(sessions);
+    carl.lock().expect("lock");
+    let mut admin = staff.as_role(Role::Admin);
+    for &(action, receptionist, _, admin_allowed, _) in MATRIX {
+        let denied = admin
+            .audit_list(&AuditFilter {
+                action: Some(action.into()),
+                ..AuditFilter::default()
+            })
+            .expect("list")
+            .into_iter()
+            .filter(|e| e.event.outcome == "denied")
+            .count();
+        let expected = usize::from(!receptionist) + usize::from(!admin_allowed);
+        assert_eq!(denied, expected, "denied events for {action}");
+    }
+}
+
+#[test]
+fn search_folds_ranks_limits_and_hides_archived() {
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    let zoe = rita
+        .add_patient(&patient("Zoë", "Müller", "1985-03-14"), false)
+        .expect("zoe");
+    let mut with_phone = patient("Anna", "Mullins", "1972-11-02");
+    with_phone.phone = Some("+44 20 7946 0958".into());
+    let anna = rita.add_patient(&with_phone, false).expect("anna");
+    let given_muller = rita
+        .add_patient(&patient("Muller", "Abbott", "1999-09-09"), false)
+        .expect("given");
+    let lukasz = rita
+        .add_patient(&patient("Łukasz", "Ørsted-Straße", "1960-01-31"), false)
+        .expect("lukasz");
+    let opts = SearchOptions::default();
+    let ids = |hits: Vec<SearchHit>| hits.into_iter().map(|h| h.patient.id).collect::<Vec<_>>();
+
+    assert_eq!(
+        ids(rita.search_patients("zoe", &opts).expect("search")),
+        vec![zoe.id.clone()]
+    );
+    let muller = rita.search_patients("muller", &opts).expect("search");
+    assert_eq!(
+        muller.iter().map(|h| h.matched).collect::<Vec<_>>(),
+        ["family", "given"]
+    );
+    assert_eq!(
+        ids(muller),
+        [zoe.id.clone(), given_muller.id.clone()],
+        "family prefix ranks above given prefix"
+    );
+    assert_eq!(
+        ids(rita.search_patients("mu", &opts).expect("search")).len(),
+        3
+    );
+    assert_eq!(
+        ids(rita.search_patients("zoe mul", &opts).expect("search")),
+        vec![zoe.id.clone()]
+    );
+    assert_eq!(
+        ids(rita.search_patients("LUKASZ", &opts).expect("search")),
+        vec![lukasz.id.clone()]
+    );
+    assert_eq!(
+        ids(rita
+            .search_patients("orsted-strasse", &opts)
+            .expect("search")),
+        vec![lukasz.id.clone()]
+    );
+    assert_eq!(
+        ids(rita.search_patients("strasse", &opts).expect("search")),
+        vec![lukasz.id.clone()]
+    );
+    assert_eq!(
+        ids(rita
+            .search_patients(&anna.mrn.to_lowercase(), &opts)
+            .expect("mrn")),
+        vec![anna.id.clone()]
+    );
+    assert_eq!(
+        ids(rita.search_patients("1985-03-14", &opts).expect("dob")),
+        vec![zoe.id.clone()]
+    );
+    assert_eq!(
+        ids(rita.search_patients("7946", &opts).expect("phone")),
+        vec![anna.id.clone()]
+    );
+    assert_eq!(
+        ids(rita.search_patients("0958", &opts).expect("phone")),
+        vec![anna.id.clone()]
+    );
+    assert_eq!(
+        ids(rita
+            .search_patients("mullins 4420", &opts)
+            .expect("name and phone")),
+        vec![anna.id.clone()]
+    );
+    assert!(rita
+        .search_patients("mullins 9999", &opts)
+        .expect("search")
+        .is_empty());
+    let limited = rita
+        .search_patients(
+            "mu",
+            &SearchOptions {
+                limit: 1,
+                include_archived: false,
+            },
+        )
+        .expect("search");
+    assert_eq!(limited.len(), 1);
+    for short in ["z", " ", "12", "", "a\u{7}b"] {
+        assert_eq!(
+            rita.search_patients(short, &opts)
+                .map(drop)
+                .expect_err(short)
+                .code(),
+            "invalid_input",
+            "{short:?}"
+        );
+    }
+    rita.archive_patient(&zoe.id).expect("archive");
+    assert!(rita
+        .search_patients("zoe", &opts)
+        .expect("search")
+        .is_empty());
+    let with_archived = SearchOptions {
+        include_archived: true,
+        ..opts
+    };
+    assert_eq!(
+        ids(rita.search_patients("zoe", &with_archived).expect("search")),
+        vec![zoe.id.clone()]
+    );
+    assert_eq!(
+        rita.archive_patient(&zoe.id).expect_err("twice").code(),
+        "conflict"
+    );
+}
+
+#[test]
+fn mrn_order_is_mrn_then_dob_then_names() {
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    let a = rita
+        .add_patient(&patient("Ada", "Lovelace", "1990-01-01"), false)
+        .expect("a");
+    let prefix = a.mrn.split('-').next().expect("prefix").to_string();
+    assert_eq!(prefix.len(), 4);
+    assert!(a.mrn.ends_with("-000001"), "{}", a.mrn);
+    let b = rita
+        .add_patient(&patient("Ada", "Lovelace", "1990-01-02"), false)
+        .expect("b");
+    assert_eq!(b.mrn, format!("{prefix}-000002"));
+    let hits = rita
+        .search_patients("1990-01-02", &SearchOptions::default())
+        .expect("dob");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].matched, "dob");
+}
+
+#[test]
+fn duplicates_conflict_unless_forced_and_validation_explains() {
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    rita.add_patient(&patient("Zoë", "Müller", "1985-03-14"), false)
+        .expect("first");
+    let err = rita
+        .add_patient(&patient("ZOE", "muller", "1985-03-14"), false)
+        .expect_err("duplicate");
+    assert_eq!(err.code(), "conflict");
+    rita.add_patient(&patient("ZOE", "muller", "1985-03-14"), true)
+        .expect("forced");
+    for (bad, why) in [
+        (patient("", "X", "1990-01-01"), "given name is required"),
+        (patient("A", "X", "2023-02-29"), "not a real date"),
+        (patient("A", "X", "2999-01-01"), "in the future"),
+        (patient("A", &"x".repeat(101), "1990-01-01"), "too long"),
+        (patient("A\u{0}B", "X", "1990-01-01"), "control characters"),
+        (
+            NewPatient {
+                phone: Some("0301234567".into()),
+                ..patient("A", "X", "1990-01-01")
+            },
+            "E.164",
+        ),
+        (
+            NewPatient {
+                email: Some("not-an-email".into()),
+                ..patient("A", "X", "1990-01-01")
+            },
+            "e-mail",
+        ),
+        (
+            NewPatient {
+                sex: Some("robot".into()),
+                ..patient("A", "X", "1990-01-01")
+            },
+            "sex",
+        ),
+    ] {
+        let err = rita.add_patient(&bad, false).expect_err(why);
+        assert_eq!(err.code(), "invalid_input");
+        assert!(err.to_string().contains(why), "{err} should mention {why}");
+    }
+}
+
+#[test]
+fn hostile_and_international_names_are_stored_and_found_intact() {
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    for (given, family, query) in [
+        ("Robert'); DROP TABLE patients; --", "Tables", "robert"),
+        ("محمد", "العلي", "العلي"),
+        ("דוד", "כהן", "כהן"),
+        ("😀 Smiley", "Emoji 🎉", "emoji"),
+        ("小明", "王", "小明"),
+        ("Ιωάννης", "Παπαδόπουλος", "παπα"),
+        ("100%_wild*", "Glob[x]?", "glob[x"),
+    ] {
+        let added = rita
+            .add_patient(&patient(given, family, "2001-02-03"), true)
+            .expect(given);
+        let shown = rita.show_patient(&added.id).expect("show");
+        assert_eq!(
+            (shown.given.as_str(), shown.family.as_str()),
+            (given, family)
+        );
+        let hits = rita
+            .search_patients(query, &SearchOptions::default())
+            .expect(query);
+        assert!(
+            hits.iter().any(|h| h.patient.id == added.id),
+            "{query} should find {given} {family}"
+        );
+    }
+    assert_eq!(
+        rita.show_patient("no-such-id").expect_err("unknown").code(),
+        "not_found"
+    );
+    assert_eq!(
+        rita.archive_patient("'; --").expect_err("unknown").code(),
+        "not_found"
+    );
+}
+
+#[test]
+fn updates_keep_history_and_events_name_fields_only() {
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    let p = rita
+        .add_patient(&patient("Zoë", "Müller", "1985-03-14"), false)
+        .expect("add");
+    let update = PatientUpdate {
+        family: Some("Schmidt".into()),
+        phone: Some("+4930123456".into()),
+        ..PatientUpdate::default()
+    };
+    let (after, changed) = rita.update_patient(&p.id, &update).expect("update");
+    assert_eq!(changed, ["family", "phone"]);
+    assert_eq!(after.version, 2);
+    assert!(
+        after.hlc
+            > rita
+                .show_patient(&p.id)
+                .map(|_| String::new())
+                .expect("show")
+    );
+    let unchanged = rita.update_patient(
+        &p.id,
+        &PatientUpdate {
+            family: Some("Schmidt".into()),
+            ..PatientUpdate::default()
+        },
+    );
+    assert_eq!(unchanged.expect("same value").1.len(), 0);
+    assert_eq!(
+        rita.update_patient(&p.id, &PatientUpdate::default())
+            .expect_err("empty")
+            .code(),
+        "invalid_input"
+    );
+    let cleared = rita.update_patient(
+        &p.id,
+        &PatientUpdate {
+            phone: Some(String::new()),
+            ..PatientUpdate::default()
+        },
+    );
+    assert_eq!(cleared.expect("clear").0.phone, None);
+    let history = rita.patient_history(&p.id).expect("history");
+    let family = history
+        .iter()
+        .find(|h| h.field == "family")
+        .expect("family change");
+    assert_eq!(
+        (family.before.as_deref(), family.after.as_deref()),
+        (Some("Müller"), Some("Schmidt"))
+    );
+    assert_eq!(history.iter().filter(|h| h.field == "phone").count(), 2);
+    assert!(rita
+        .search_patients("muller", &SearchOptions::default())
+        .expect("old name")
+        .is_empty());
+    assert_eq!(
+        rita.search_patients("schmi", &SearchOptions::default())
+            .expect("new name")
+            .len(),
+        1
+    );
+    rita.lock().expect("lock");
+    let mut admin = staff.as_role(Role::Admin);
+    let events = admin
+        .audit_list(&AuditFilter {
+            patient: Some(p.id.clone()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    let update_event = events
+        .iter()
+        .find(|e| e.event.action == "patient.update")
+        .expect("update event");
+    assert_eq!(update_event.event.changed_fields, ["family", "phone"]);
+    let encoded =
+        serde_json::to_string(&events.iter().map(|e| &e.event).collect::<Vec<_>>()).expect("json");
+    assert!(
+        !encoded.contains("Schmidt") && !encoded.contains("+4930123456"),
+        "values never enter events"
+    );
+}
+
+#[test]
+fn who_saw_this_record_includes_searches() {
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    let p = rita
+        .add_patient(&patient("Zoë", "Müller", "1985-03-14"), false)
+        .expect("add");
+    let other = rita
+        .add_patient(&patient("Otto", "Other", "1970-07-07"), false)
+        .expect("other");
+    rita.search_patients("zoe", &SearchOptions::default())
+        .expect("search");
+    rita.search_patients("otto", &SearchOptions::default())
+        .expect("search");
+    rita.show_patient(&p.id).expect("view");
+    rita.lock().expect("lock");
+    let mut admin = staff.as_role(Role::Admin);
+    let events = admin
+        .audit_list(&AuditFilter {
+            patient: Some(p.id.clone()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    let actions: Vec<&str> = events.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["patient.create", "patient.search", "patient.view"]
+    );
+    let search = &events[1];
+    assert_eq!(search.event.actor, "rita");
+    assert_eq!(
+        search.event.patient_id, None,
+        "the synced event names no patient"
+    );
+    let detail = search.detail.as_ref().expect("local detail");
+    assert_eq!(detail["query"], "zoe");
+    assert_eq!(detail["results"], serde_json::json!([p.id]));
+    let others = admin
+        .audit_list(&AuditFilter {
+            patient: Some(other.id),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    assert!(others.iter().all(|e| e.seq != search.seq));
+}
+
+#[test]
+fn clinical_entries_are_append_only() {
+    let staff = Staff::new();
+    let mut carl = staff.as_role(Role::Clinician);
+    let p = carl
+        .add_patient(&patient("Zoë", "Müller", "1985-03-14"), false)
+        .expect("add");
+    let note = carl
+        .add_note(&p.id, "Complains of headache.\nAdvised rest.")
+        .expect("note");
+    assert_eq!(note.author, "carl");
+    let add1 = carl.add_addendum(&note.id, "BP 120/80").expect("addendum");
+    assert_eq!(add1.addendum_to.as_deref(), Some(note.id.as_str()));
+    let add2 = carl
+        .add_addendum(&add1.id, "Follow-up in 2 weeks")
+        .expect("addendum of addendum");
+    assert_eq!(
+        add2.addendum_to.as_deref(),
+        Some(note.id.as_str()),
+        "attached to the root note"
+    );
+    carl.void_note(&note.id, "wrong patient").expect("void");
+    assert_eq!(
+        carl.void_note(&note.id, "again").expect_err("twice").code(),
+        "conflict"
+    );
+    assert_eq!(
+        carl.add_addendum(&note.id, "late")
+            .expect_err("voided")
+            .code(),
+        "conflict"
+    );
+    let notes = carl.list_notes(&p.id).expect("list");
+    assert_eq!(notes.len(), 3);
+    assert_eq!(
+        notes[0].text, "Complains of headache.\nAdvised rest.",
+        "voiding keeps the text"
+    );
+    assert_eq!(
+        notes[0].void.as_ref().map(|v| v.reason.as_str()),
+        Some("wrong patient")
+    );
+    let script = carl.add_prescription(&p.id, &rx()).expect("rx");
+    assert_eq!(script.prescriber, "carl");
+    assert_eq!(script.date, "2026-01-01");
+    carl.void_prescription(&script.id, "allergy")
+        .expect("void rx");
+    assert!(carl.list_prescriptions(&p.id).expect("list")[0]
+        .void
+        .is_some());
+    let err = carl
+        .add_prescription(
+            &p.id,
+            &NewPrescription {
+                drug: String::new(),
+                ..rx()
+            },
+        )
+        .expect_err("no drug");
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(
+        carl.void_note("missing", "x").expect_err("unknown").code(),
+        "not_found"
+    );
+    assert_eq!(
+        carl.void_prescription("missing", "x")
+            .expect_err("unknown")
+            .code(),
+        "not_found"
+    );
+    // Even with SQL access, the database itself refuses to edit or delete entries.
+    for sql in [
+        "UPDATE clinical_notes SET body = 'edited'",
+        "DELETE FROM clinical_notes",
+        "UPDATE prescriptions SET drug = 'x'",
+        "DELETE FROM prescriptions",
+        "UPDATE clinical_voids SET reason = 'x'",
+    ] {
+        assert!(carl.p.conn.execute(sql, []).is_err(), "{sql}");
+    }
+}
+
+#[test]
+fn consents_record_decisions_and_who_gave_them() {
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    let p = rita
+        .add_patient(&patient("Zoë", "Müller", "2015-03-14"), false)
+        .expect("add");
+    assert_eq!(
+        rita.withdraw_consent(&p.id, ConsentPurpose::Research)
+            .expect_err("none")
+            .code(),
+        "conflict"
+    );
+    rita.grant_consent(
+        &p.id,
+        ConsentPurpose::Treatment,
+        Some("Anna Müller (mother)"),
+    )
+    .expect("grant");
+    rita.grant_consent(&p.id, ConsentPurpose::Reminders, None)
+        .expect("grant");
+    rita.withdraw_consent(&p.id, ConsentPurpose::Reminders)
+        .expect("withdraw");
+    let list = rita.list_consents(&p.id).expect("list");
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0].given_by, "representative: Anna Müller (mother)");
+    assert_eq!(list[0].recorded_by, "rita");
+    let current: Vec<(ConsentPurpose, &str)> = list
+        .iter()
+        .filter(|c| c.current)
+        .map(|c| (c.purpose, c.status.as_str()))
+        .collect();
+    assert_eq!(
+        current,
+        [
+            (ConsentPurpose::Treatment, "granted"),
+            (ConsentPurpose::Reminders, "withdrawn")
+        ]
+    );
+    assert_eq!(
+        ConsentPurpose::parse("data-processing").expect("parse"),
+        ConsentPurpose::DataProcessing
+    );
+    assert_eq!(
+        ConsentPurpose::parse("marketing").expect_err("bad").code(),
+        "invalid_input"
+    );
+    assert!(rita
+        .p
+        .conn
+        .execute("UPDATE consents SET status = 'granted'", [])
+        .is_err());
+}
