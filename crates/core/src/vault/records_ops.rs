@@ -201,16 +201,22 @@ impl Session {
             ),
             |ctx| {
                 let parent = store::get_note(ctx.tx, note_id)?;
-                if let Some(void) = &parent.void {
-                    return Err(crate::Error::Conflict(format!(
-                        "note {note_id} was voided ({}); write a new note instead",
-                        void.reason
-                    )));
-                }
                 let root = parent
                     .addendum_to
                     .clone()
                     .unwrap_or_else(|| parent.id.clone());
+                // The addendum joins the root note: refused when either is voided.
+                let (voided_id, void) = if parent.void.is_some() || root == parent.id {
+                    (&parent.id, parent.void.clone())
+                } else {
+                    (&root, store::get_note(ctx.tx, &root)?.void)
+                };
+                if let Some(void) = void {
+                    return Err(crate::Error::Conflict(format!(
+                        "note {voided_id} was voided ({}); write a new note instead",
+                        void.reason
+                    )));
+                }
                 let note =
                     store::insert_note(&write_ctx(ctx), &parent.patient_id, Some(&root), text)?;
                 record(
