@@ -262,7 +262,8 @@ impl ConsentPurpose {
             "reminders" => Ok(ConsentPurpose::Reminders),
             "research" => Ok(ConsentPurpose::Research),
             other => Err(crate::Error::InvalidInput(format!(
-                "consent purpose '{other}' is not one of treatment, data_processing, reminders, research"
+                "consent purpose '{}' is not one of treatment, data_processing, reminders, research",
+                validate::shown(other)
             ))),
         }
     }

@@ -6,6 +6,27 @@ fn invalid(message: String) -> Error {
     Error::InvalidInput(message)
 }
 
+/// A typed value as a message quotes it: control characters escaped (a message is one
+/// line) and at most 40 characters (a message never repeats a huge input).
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = value
+        .chars()
+        .take(MAX)
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    if value.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// A required single-line text field: trimmed, 1..=`max` characters, no control
 /// characters.
 pub fn required_line(field: &str, value: &str, max: usize) -> Result<String> {
@@ -116,7 +137,8 @@ pub fn date_of_birth(value: &str, today_days: i64) -> Result<String> {
     let v = value.trim();
     let days = parse_date(v).ok_or_else(|| {
         invalid(format!(
-            "date of birth '{v}' is not a real date (use YYYY-MM-DD)"
+            "date of birth '{}' is not a real date (use YYYY-MM-DD)",
+            shown(v)
         ))
     })?;
     if days > today_days {
@@ -135,7 +157,8 @@ pub fn sex(value: Option<&str>) -> Result<Option<String>> {
         Some(v) if v.is_empty() => Ok(None),
         Some(v) if ["female", "male", "other", "unknown"].contains(&v.as_str()) => Ok(Some(v)),
         Some(v) => Err(invalid(format!(
-            "sex '{v}' is not one of female, male, other, unknown"
+            "sex '{}' is not one of female, male, other, unknown",
+            shown(&v)
         ))),
     }
 }
@@ -157,7 +180,8 @@ pub fn phone(value: Option<&str>) -> Result<Option<String>> {
         && !digits.starts_with('0');
     if !ok {
         return Err(invalid(format!(
-            "phone '{v}' is not an international number (E.164: +, country code, number; e.g. +4930123456)"
+            "phone '{}' is not an international number (E.164: +, country code, number; e.g. +4930123456)",
+            shown(v)
         )));
     }
     Ok(Some(compact))
@@ -170,7 +194,8 @@ pub fn email(value: Option<&str>) -> Result<Option<String>> {
     };
     let bad = || {
         invalid(format!(
-            "e-mail '{v}' is not an address like name@example.org"
+            "e-mail '{}' is not an address like name@example.org",
+            shown(v)
         ))
     };
     if v.chars().count() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -245,6 +270,15 @@ mod tests {
         ] {
             assert!(email(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn messages_quote_values_on_one_short_line() {
+        let err = phone(Some("+49 30\n1234")).expect_err("line break");
+        assert!(err.to_string().contains("'+49 30\\n1234'"), "{err}");
+        let huge = format!("{}@", "x".repeat(100_000));
+        let err = email(Some(&huge)).expect_err("huge").to_string();
+        assert!(err.len() < 200 && err.contains('…'), "{err}");
     }
 
     #[test]
