@@ -77,6 +77,18 @@ pub enum SessionCommand {
     Audit(AuditCommand),
     /// Authenticate every page of the vault, then verify the audit chain (admin).
     Verify,
+    /// Patient demographics: add, show, update, search, archive, history.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+    /// Clinical notes (clinician): append-only, corrected by addendum or void.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Prescriptions (clinician): append-only, voided with a reason.
+    #[command(subcommand)]
+    Rx(RxCommand),
+    /// Consents: treatment, data_processing, reminders, research.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
 }
 
 /// `user …`
@@ -142,6 +154,9 @@ pub enum AuditCommand {
         /// Only the last N matching events.
         #[arg(long)]
         limit: Option<u32>,
+        /// Only events about this patient, including searches that showed them.
+        #[arg(long, value_name = "ID")]
+        patient: Option<String>,
     },
     /// Print the chain head as SEQ:HASH.
     Head,
@@ -150,6 +165,202 @@ pub enum AuditCommand {
         /// A head recorded earlier (SEQ:HASH) that the chain must still contain.
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<String>,
+    },
+}
+
+/// `patient …`
+#[derive(Debug, Subcommand)]
+pub enum PatientCommand {
+    /// Add a patient; prints the new id and MRN.
+    Add {
+        /// Given name(s).
+        #[arg(long, allow_hyphen_values = true)]
+        given: String,
+        /// Family name(s).
+        #[arg(long, allow_hyphen_values = true)]
+        family: String,
+        /// Date of birth, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD", allow_hyphen_values = true)]
+        dob: String,
+        /// female, male, other or unknown.
+        #[arg(long, allow_hyphen_values = true)]
+        sex: Option<String>,
+        /// Phone in international form (+4930123456).
+        #[arg(long, allow_hyphen_values = true)]
+        phone: Option<String>,
+        /// E-mail address.
+        #[arg(long, allow_hyphen_values = true)]
+        email: Option<String>,
+        /// Postal address.
+        #[arg(long, allow_hyphen_values = true)]
+        address: Option<String>,
+        /// Add even if a patient with the same name and date of birth exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show a patient's demographics.
+    Show {
+        /// Patient id.
+        id: String,
+    },
+    /// Change demographics (at least one field; "" clears an optional field).
+    Update {
+        /// Patient id.
+        id: String,
+        #[command(flatten)]
+        fields: PatientFields,
+    },
+    /// Search by name prefix, full MRN, date of birth or 4+ phone digits.
+    Search {
+        /// What to look for.
+        #[arg(allow_hyphen_values = true)]
+        query: String,
+        /// Most results (1–500, default 20).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+        limit: Option<u32>,
+        /// Include archived patients.
+        #[arg(long)]
+        include_archived: bool,
+    },
+    /// Archive a patient (kept; found only with --include-archived).
+    Archive {
+        /// Patient id.
+        id: String,
+    },
+    /// The before/after history of a patient's demographics.
+    History {
+        /// Patient id.
+        id: String,
+    },
+}
+
+/// The demographics `patient update` may change.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PatientFields {
+    /// New given name(s).
+    #[arg(long, allow_hyphen_values = true)]
+    pub given: Option<String>,
+    /// New family name(s).
+    #[arg(long, allow_hyphen_values = true)]
+    pub family: Option<String>,
+    /// New date of birth.
+    #[arg(long, value_name = "YYYY-MM-DD", allow_hyphen_values = true)]
+    pub dob: Option<String>,
+    /// New sex ("" clears).
+    #[arg(long, allow_hyphen_values = true)]
+    pub sex: Option<String>,
+    /// New phone ("" clears).
+    #[arg(long, allow_hyphen_values = true)]
+    pub phone: Option<String>,
+    /// New e-mail ("" clears).
+    #[arg(long, allow_hyphen_values = true)]
+    pub email: Option<String>,
+    /// New address ("" clears).
+    #[arg(long, allow_hyphen_values = true)]
+    pub address: Option<String>,
+}
+
+/// `note …`
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Write a clinical note for a patient.
+    Add {
+        /// Patient id.
+        id: String,
+        /// The note.
+        #[arg(long, allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Add an addendum to a note.
+    Addendum {
+        /// The note it corrects or completes.
+        note_id: String,
+        /// The addendum.
+        #[arg(long, allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Void a note (it stays readable, marked void).
+    Void {
+        /// The note.
+        note_id: String,
+        /// Why.
+        #[arg(long, allow_hyphen_values = true)]
+        reason: String,
+    },
+    /// A patient's notes and addenda.
+    List {
+        /// Patient id.
+        id: String,
+    },
+}
+
+/// `rx …`
+#[derive(Debug, Subcommand)]
+pub enum RxCommand {
+    /// Prescribe (you are the prescriber).
+    Add {
+        /// Patient id.
+        id: String,
+        /// Drug name.
+        #[arg(long, allow_hyphen_values = true)]
+        drug: String,
+        /// Strength, e.g. "500 mg".
+        #[arg(long, allow_hyphen_values = true)]
+        strength: String,
+        /// Dose, e.g. "1 tablet".
+        #[arg(long, allow_hyphen_values = true)]
+        dose: String,
+        /// Frequency, e.g. "twice daily".
+        #[arg(long, allow_hyphen_values = true)]
+        frequency: String,
+        /// Duration, e.g. "7 days".
+        #[arg(long, allow_hyphen_values = true)]
+        duration: Option<String>,
+        /// Instructions for the patient.
+        #[arg(long, allow_hyphen_values = true)]
+        instructions: Option<String>,
+    },
+    /// Void a prescription.
+    Void {
+        /// The prescription.
+        rx_id: String,
+        /// Why.
+        #[arg(long, allow_hyphen_values = true)]
+        reason: String,
+    },
+    /// A patient's prescriptions.
+    List {
+        /// Patient id.
+        id: String,
+    },
+}
+
+/// `consent …`
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Record a consent given by the patient (or, with --by, a representative).
+    Grant {
+        /// Patient id.
+        id: String,
+        /// treatment, data_processing, reminders or research.
+        #[arg(long)]
+        purpose: String,
+        /// The representative who gave it.
+        #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+        by: Option<String>,
+    },
+    /// Record the withdrawal of a consent in force.
+    Withdraw {
+        /// Patient id.
+        id: String,
+        /// treatment, data_processing, reminders or research.
+        #[arg(long)]
+        purpose: String,
+    },
+    /// A patient's consent decisions.
+    List {
+        /// Patient id.
+        id: String,
     },
 }
 

@@ -5,6 +5,7 @@
 
 mod args;
 mod input;
+mod records;
 mod render;
 mod run;
 

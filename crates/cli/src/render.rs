@@ -38,3 +38,42 @@ pub fn qr(uri: &str) -> Option<String> {
             .build(),
     )
 }
+
+/// Aligned columns under a header, two spaces apart; the last column is not padded.
+/// Widths count characters, which is right for most scripts (not for wide CJK or emoji).
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    (*c).to_string()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.extend(
+        rows.iter()
+            .map(|r| line(r.iter().map(String::as_str).collect())),
+    );
+    out.join("\n")
+}
+
+/// A stored time as people read it.
+pub fn when(us: i64) -> String {
+    format!("{} UTC", clinic_vault_core::clock::format_utc(us))
+}

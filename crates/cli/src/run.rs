@@ -277,6 +277,10 @@ fn session_command(session: &mut Session, command: &SessionCommand) -> Result<Ou
             ))
         }
         SessionCommand::Audit(cmd) => audit_command(session, cmd),
+        SessionCommand::Patient(cmd) => crate::records::patient_command(session, cmd),
+        SessionCommand::Note(cmd) => crate::records::note_command(session, cmd),
+        SessionCommand::Rx(cmd) => crate::records::rx_command(session, cmd),
+        SessionCommand::Consent(cmd) => crate::records::consent_command(session, cmd),
         SessionCommand::Verify => {
             let report = session.verify()?;
             Ok(Output::new(
@@ -365,12 +369,13 @@ fn audit_command(session: &mut Session, command: &AuditCommand) -> Result<Output
             actor,
             action,
             limit,
+            patient,
         } => {
             let filter = AuditFilter {
                 actor: actor.clone(),
                 action: action.clone(),
                 limit: *limit,
-                patient: None,
+                patient: patient.clone(),
             };
             let events = session.audit_list(&filter)?;
             let text = events
