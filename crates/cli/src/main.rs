@@ -22,7 +22,26 @@ pub(crate) fn report_error(err: &Error) {
     if JSON_ERRORS.load(Ordering::Relaxed) {
         println!("{}", render::error_json(err));
     }
-    eprintln!("clinicvault: {} ({})", err, err.code());
+    eprintln!(
+        "clinicvault: {} ({})",
+        one_line(&err.to_string()),
+        err.code()
+    );
+}
+
+/// A message as one terminal line: control characters (line breaks, escape sequences
+/// from typed input) are shown escaped.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn main() -> ExitCode {
