@@ -6,6 +6,8 @@ mod auth;
 mod bad_input;
 mod common;
 mod crash;
+mod records_cli;
+mod roles_cli;
 mod tamper;
 mod tour;
 mod users;

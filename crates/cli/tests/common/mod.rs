@@ -416,3 +416,64 @@ impl TestVault {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Helpers for the patient-record tests (records_cli, roles_cli).
+// ---------------------------------------------------------------------------------
+
+/// Quotes one word for a `batch` line (POSIX shell rules, as `shell_words` splits them).
+pub fn sh_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// A `batch` line from words, each quoted.
+pub fn line(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| sh_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A staff member who has done their first login.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub name: String,
+    pub password: String,
+    pub uri: String,
+}
+
+impl TestVault {
+    /// Adds `name` with `role` and runs their first login with `BOB_PW`.
+    pub fn staff(&mut self, name: &str, role: &str) -> Staff {
+        let uri = self.add_user(name, role, BOB_PW);
+        Staff {
+            name: name.to_string(),
+            password: BOB_PW.to_string(),
+            uri,
+        }
+    }
+
+    /// One command as `who` (`--json`).
+    pub fn by(&mut self, who: &Staff, args: &[&str]) -> Run {
+        self.as_user(&who.name, &who.password, &who.uri, args, "")
+    }
+
+    /// A `batch` as `who` (`--json`): one unlock, `lines` in order.
+    pub fn batch_by(&mut self, who: &Staff, lines: &[String]) -> Run {
+        let more = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        self.as_user(&who.name, &who.password, &who.uri, &["batch"], &more)
+    }
+
+    /// The admin's results for several `audit list` lines under one unlock: the events
+    /// of each line.
+    pub fn audit_batch(&mut self, lines: &[String]) -> Vec<Vec<Value>> {
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        self.admin_batch(&lines)
+            .ok()
+            .json_lines()
+            .into_iter()
+            .map(|j| j["events"].as_array().expect("events").clone())
+            .collect()
+    }
+}
