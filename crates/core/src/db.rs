@@ -72,6 +72,14 @@ fn configure(conn: &Connection, settings: DbSettings) -> Result<()> {
     Ok(())
 }
 
+/// Settings and migrations on an already-open connection (the benchmark's plain
+/// baseline uses the vault's exact setup).
+#[cfg(feature = "bench-support")]
+pub(crate) fn configure_and_migrate(conn: &Connection, settings: DbSettings) -> Result<()> {
+    configure(conn, settings)?;
+    migrate(conn)
+}
+
 /// Opens an existing vault database with `dek`.
 pub(crate) fn open(path: &Path, dek: &DataKey, settings: DbSettings) -> Result<Opened> {
     crate::wal::check(&path.with_extension("db-wal"))?;

@@ -6,6 +6,8 @@
 
 pub mod audit;
 mod b64;
+#[cfg(feature = "bench-support")]
+pub mod bench_support;
 pub mod clock;
 mod crashpoint;
 pub mod crockford;

@@ -702,6 +702,12 @@ impl Session {
         Ok(())
     }
 
+    /// The connection, for benchmark hooks only.
+    #[cfg(feature = "bench-support")]
+    pub(crate) fn bench_connection(&self) -> &Connection {
+        &self.p.conn
+    }
+
     /// Locks: records the lock, closes the database and zeroizes every key. The lock is
     /// recorded even for an account disabled meanwhile (it is not a permission).
     pub fn lock(mut self) -> Result<()> {

@@ -1,0 +1,54 @@
+//! Hooks for the benchmarks only (feature `bench-support`, never in a release build):
+//! the same record schema and search on an unkeyed database opened by the same SQLCipher
+//! build (the plain-SQLite baseline), and a search without its audit write.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::db;
+use crate::error::Result;
+use crate::records::store::{self, WriteCtx};
+use crate::records::{NewPatient, PatientRef, SearchHit, SearchOptions};
+use crate::vault::Session;
+
+/// An unkeyed database with the vault's schema.
+#[derive(Debug)]
+pub struct PlainDb {
+    conn: Connection,
+}
+
+impl PlainDb {
+    /// Creates `path` unencrypted, with the same pragmas and migrations as a vault.
+    pub fn create(path: &Path) -> Result<PlainDb> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        db::configure_and_migrate(&conn, db::DbSettings { cipher_memory_security: false, ..db::DbSettings::default() })?;
+        db::set_meta(&conn, "device_id", "00000000-plain-baseline")?;
+        Ok(PlainDb { conn })
+    }
+
+    /// Inserts patients in one transaction, as `Session::add_patients` does (without the
+    /// audit events, which the baseline has no chain for).
+    pub fn insert(&mut self, patients: &[NewPatient], now_us: i64) -> Result<Vec<PatientRef>> {
+        let tx = self.conn.transaction()?;
+        let ctx = WriteCtx { conn: &tx, actor: "bench", now_us, device_id: "00000000-plain-baseline" };
+        let refs = patients.iter().map(|p| store::insert_patient(&ctx, p, true)).collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(refs)
+    }
+
+    /// The same search the vault runs.
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
+        store::search(&self.conn, query, options)
+    }
+}
+
+impl Session {
+    /// The search of `search_patients` without its audit event, to measure the write.
+    pub fn bench_search_without_audit(&mut self, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
+        store::search(self.bench_connection(), query, options)
+    }
+}
