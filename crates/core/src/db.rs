@@ -101,11 +101,32 @@ pub(crate) fn open(path: &Path, dek: &DataKey, settings: DbSettings) -> Result<O
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
             return Ok(Opened::WrongKey)
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(with_bad_pages(&conn, e.into())),
     }
-    configure(&conn, settings)?;
-    migrate(&conn)?;
+    configure(&conn, settings)
+        .and_then(|()| migrate(&conn))
+        .map_err(|e| with_bad_pages(&conn, e))?;
     Ok(Opened::Ok(conn))
+}
+
+/// A `corrupt` error met while opening (the schema itself spans several pages) gains
+/// the pages that fail authentication: no session can start, so `verify` cannot say.
+fn with_bad_pages(conn: &Connection, err: Error) -> Error {
+    let Error::Corrupt(message) = &err else {
+        return err;
+    };
+    let problems: Result<Vec<String>> = (|| {
+        let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })();
+    match problems {
+        Ok(problems) if !problems.is_empty() => Error::Corrupt(format!(
+            "{message}; damaged: {}; restore the vault from a backup",
+            problems.join("; ")
+        )),
+        _ => err,
+    }
 }
 
 /// Creates a new vault database keyed with `dek`.
