@@ -22,6 +22,8 @@ pub mod perms;
 pub mod policy;
 pub mod records;
 pub mod secrets;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 pub mod totp;
 pub mod vault;
 mod wal;
