@@ -89,6 +89,10 @@ pub enum SessionCommand {
     /// Consents: treatment, data_processing, reminders, research.
     #[command(subcommand)]
     Consent(ConsentCommand),
+    /// Developer tools (only in builds with the `dev` feature).
+    #[cfg(feature = "dev")]
+    #[command(subcommand)]
+    Dev(DevCommand),
 }
 
 /// `user …`
@@ -361,6 +365,21 @@ pub enum ConsentCommand {
     List {
         /// Patient id.
         id: String,
+    },
+}
+
+/// `dev …` (builds with the `dev` feature only).
+#[cfg(feature = "dev")]
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Fill the vault with synthetic patients (1,000 per transaction).
+    Seed {
+        /// How many (1 to 10,000,000).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        patients: u32,
+        /// The generator's seed (the same seed gives the same patients).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 

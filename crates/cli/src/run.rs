@@ -281,6 +281,8 @@ fn session_command(session: &mut Session, command: &SessionCommand) -> Result<Ou
         SessionCommand::Note(cmd) => crate::records::note_command(session, cmd),
         SessionCommand::Rx(cmd) => crate::records::rx_command(session, cmd),
         SessionCommand::Consent(cmd) => crate::records::consent_command(session, cmd),
+        #[cfg(feature = "dev")]
+        SessionCommand::Dev(cmd) => crate::records::dev_command(session, cmd),
         SessionCommand::Verify => {
             let report = session.verify()?;
             Ok(Output::new(
