@@ -891,3 +891,50 @@ fn text_output_is_aligned_for_people() {
     }
     assert!(out[3].contains("Müller, Zoë") && out[3].contains("1990-02-03"));
 }
+
+#[cfg(feature = "dev")]
+#[test]
+fn dev_seed_fills_the_vault_in_batches() {
+    let mut v = TestVault::new();
+    let rita = v.staff("rita", "receptionist");
+    let run = v
+        .by(&rita, &["dev", "seed", "--patients", "2500", "--seed", "7"])
+        .ok();
+    let done = run.json();
+    assert_eq!(done["added"], 2500);
+    assert_eq!(done["seed"], 7);
+    // The same generator shows which patients came first.
+    let first = clinic_vault_core::synthetic::Generator::new(7)
+        .next()
+        .expect("a patient");
+    // A date of birth narrows 2,500 patients to a handful.
+    let found = v
+        .by(&rita, &["patient", "search", &first.dob, "--limit", "500"])
+        .ok()
+        .json();
+    let first_hit = found["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|h| {
+            h["patient"]["given"] == first.given.as_str()
+                && h["patient"]["family"] == first.family.as_str()
+        })
+        .unwrap_or_else(|| panic!("{first:?} not found: {found}"));
+    assert_eq!(first_hit["patient"]["mrn"], done["first_mrn"]);
+    assert!(s(&done, "last_mrn").ends_with("-002500"), "{done}");
+    let created = v.audit_events(&["--action", "patient.create"]);
+    assert_eq!(created.len(), 2500, "one event per patient");
+    assert!(created.iter().all(|e| e["event"]["actor"] == "rita"));
+    // Never without the permission.
+    let admin = v.admin(&["dev", "seed", "--patients", "1"]);
+    assert_eq!(admin.error_code(), "forbidden");
+}
+
+#[cfg(not(feature = "dev"))]
+#[test]
+fn dev_seed_does_not_exist_without_the_dev_feature() {
+    let mut v = TestVault::new();
+    let run = v.admin(&["dev", "seed", "--patients", "10"]);
+    assert_eq!(run.error_code(), "invalid_input");
+}
