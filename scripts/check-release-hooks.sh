@@ -2,7 +2,7 @@
 # The test clock and crash points exist only with core's `test-hooks` feature, which
 # only the CLI's dev-dependency enables. Build the release binary and prove it has
 # neither: their environment variable names must not appear in it, and setting them
-# must change nothing.
+# must change nothing. Nor has it the CLI's `dev` feature (`dev seed`).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 cargo build --release --locked -p clinic-vault-cli --bin clinicvault --quiet
@@ -23,5 +23,15 @@ hooks_inert() {
       "$bin" init --vault "$tmp/v" --admin alice --json >"$tmp/out" 2>"$tmp/err"
 }
 check hooks_inert
+
+# `dev seed` (the CLI's `dev` feature, synthetic patients) is not in a release build:
+# there it is an unknown command, refused as invalid_input before any unlock.
+no_dev_seed() {
+  local rc=0
+  "$bin" --vault "$tmp/v" --json dev seed --patients 1 </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
+  [ "$rc" -eq 2 ] && grep -q '"code":"invalid_input"' "$tmp/out" \
+    && grep -q "unrecognized subcommand 'dev'" "$tmp/out"
+}
+check no_dev_seed
 echo "release-hooks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
