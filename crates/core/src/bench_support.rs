@@ -23,9 +23,17 @@ impl PlainDb {
     pub fn create(path: &Path) -> Result<PlainDb> {
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        db::configure_and_migrate(&conn, db::DbSettings { cipher_memory_security: false, ..db::DbSettings::default() })?;
+        db::configure_and_migrate(
+            &conn,
+            db::DbSettings {
+                cipher_memory_security: false,
+                ..db::DbSettings::default()
+            },
+        )?;
         db::set_meta(&conn, "device_id", "00000000-plain-baseline")?;
         Ok(PlainDb { conn })
     }
@@ -34,8 +42,16 @@ impl PlainDb {
     /// audit events, which the baseline has no chain for).
     pub fn insert(&mut self, patients: &[NewPatient], now_us: i64) -> Result<Vec<PatientRef>> {
         let tx = self.conn.transaction()?;
-        let ctx = WriteCtx { conn: &tx, actor: "bench", now_us, device_id: "00000000-plain-baseline" };
-        let refs = patients.iter().map(|p| store::insert_patient(&ctx, p, true)).collect::<Result<Vec<_>>>()?;
+        let ctx = WriteCtx {
+            conn: &tx,
+            actor: "bench",
+            now_us,
+            device_id: "00000000-plain-baseline",
+        };
+        let refs = patients
+            .iter()
+            .map(|p| store::insert_patient(&ctx, p, true))
+            .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(refs)
     }
@@ -48,7 +64,11 @@ impl PlainDb {
 
 impl Session {
     /// The search of `search_patients` without its audit event, to measure the write.
-    pub fn bench_search_without_audit(&mut self, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
+    pub fn bench_search_without_audit(
+        &mut self,
+        query: &str,
+        options: &SearchOptions,
+    ) -> Result<Vec<SearchHit>> {
         store::search(self.bench_connection(), query, options)
     }
 }

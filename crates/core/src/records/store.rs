@@ -102,37 +102,51 @@ pub(crate) fn validate_new(p: &NewPatient, today_days: i64) -> Result<NewPatient
     })
 }
 
+/// The search-index rows of a patient's names and phone.
+fn index_rows(given: &str, family: &str, phone: Option<&str>) -> (Vec<(i64, String)>, Vec<String>) {
+    let mut names = Vec::new();
+    for (field, name) in [(0, family), (1, given)] {
+        names.extend(fold::tokens(name).into_iter().map(|t| (field, t)));
+    }
+    let digits: String = phone
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let suffixes = (0..digits.len().saturating_sub(3))
+        .map(|start| digits[start..].to_string())
+        .collect();
+    (names, suffixes)
+}
+
+/// Adds (or, with `remove`, deletes by exact key) a patient's search-index rows.
 fn index_patient(
     conn: &Connection,
     id: &str,
     given: &str,
     family: &str,
     phone: Option<&str>,
+    remove: bool,
 ) -> Result<()> {
-    conn.execute(
-        "DELETE FROM patient_name_tokens WHERE patient_id = ?1",
-        [id],
-    )?;
-    conn.execute(
-        "DELETE FROM patient_phone_suffixes WHERE patient_id = ?1",
-        [id],
-    )?;
-    let mut token_stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO patient_name_tokens (field, token, patient_id) VALUES (?1, ?2, ?3)",
-    )?;
-    for (field, name) in [(0, family), (1, given)] {
-        for token in fold::tokens(name) {
-            token_stmt.execute(params![field, token, id])?;
-        }
-    }
-    if let Some(phone) = phone {
-        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        let mut stmt = conn.prepare_cached(
+    let (names, suffixes) = index_rows(given, family, phone);
+    let (name_sql, phone_sql) = if remove {
+        (
+            "DELETE FROM patient_name_tokens WHERE field = ?1 AND token = ?2 AND patient_id = ?3",
+            "DELETE FROM patient_phone_suffixes WHERE suffix = ?1 AND patient_id = ?2",
+        )
+    } else {
+        (
+            "INSERT OR IGNORE INTO patient_name_tokens (field, token, patient_id) VALUES (?1, ?2, ?3)",
             "INSERT OR IGNORE INTO patient_phone_suffixes (suffix, patient_id) VALUES (?1, ?2)",
-        )?;
-        for start in 0..digits.len().saturating_sub(3) {
-            stmt.execute(params![&digits[start..], id])?;
-        }
+        )
+    };
+    let mut name_stmt = conn.prepare_cached(name_sql)?;
+    for (field, token) in names {
+        name_stmt.execute(params![field, token, id])?;
+    }
+    let mut phone_stmt = conn.prepare_cached(phone_sql)?;
+    for suffix in suffixes {
+        phone_stmt.execute(params![suffix, id])?;
     }
     Ok(())
 }
@@ -184,7 +198,14 @@ pub(crate) fn insert_patient(
             ctx.actor,
             hlc
         ])?;
-    index_patient(ctx.conn, &id, &p.given, &p.family, p.phone.as_deref())?;
+    index_patient(
+        ctx.conn,
+        &id,
+        &p.given,
+        &p.family,
+        p.phone.as_deref(),
+        false,
+    )?;
     Ok(PatientRef { id, mrn })
 }
 
@@ -316,9 +337,18 @@ pub(crate) fn update_patient(
         index_patient(
             ctx.conn,
             id,
+            &current.given,
+            &current.family,
+            current.phone.as_deref(),
+            true,
+        )?;
+        index_patient(
+            ctx.conn,
+            id,
             &next.given,
             &next.family,
             next.phone.as_deref(),
+            false,
         )?;
     }
     Ok((get_patient(ctx.conn, id)?, names))
