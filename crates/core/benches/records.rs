@@ -44,9 +44,13 @@ fn ms(d: Duration) -> String {
 }
 
 /// A vault with a receptionist unlocked.
-fn receptionist_session(dir: &std::path::Path) -> (Session, Arc<ManualClock>, CoreConfig) {
+fn receptionist_session(
+    dir: &std::path::Path,
+    memory_security: bool,
+) -> (Session, Arc<ManualClock>, CoreConfig) {
     let clock = Arc::new(ManualClock::new(T0_US));
-    let cfg = CoreConfig::new(clock.clone() as Arc<dyn Clock>);
+    let mut cfg = CoreConfig::new(clock.clone() as Arc<dyn Clock>);
+    cfg.db.cipher_memory_security = memory_security;
     let (outcome, mut admin) = init(
         &dir.join("v"),
         "alice",
@@ -153,7 +157,10 @@ fn main() {
 
     let patients: Vec<NewPatient> = Generator::new(42).take(n_patients).map(to_new).collect();
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (mut session, _clock, _cfg) = receptionist_session(tmp.path());
+    let (mut session, _clock, _cfg) = receptionist_session(
+        tmp.path(),
+        !args.iter().any(|a| a == "--no-memory-security"),
+    );
 
     let started = Instant::now();
     let mut mrns = Vec::with_capacity(n_patients);

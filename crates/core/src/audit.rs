@@ -83,11 +83,8 @@ pub(crate) struct ChainContext<'a> {
 
 fn head_hash(conn: &Connection, vault_id: &str) -> Result<(u64, Hash32)> {
     let head: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match head {
         None => Ok((0, genesis_hash(vault_id))),
@@ -122,27 +119,27 @@ pub(crate) fn append(conn: &Connection, ctx: &ChainContext<'_>, event: NewEvent)
         .canonical_bytes()
         .map_err(|_| Error::Internal("audit event could not be encoded".into()))?;
     let hash = chain_hash(&prev_hash, &canonical);
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_events (seq, id, time_us, device_id, actor, role, action, resource_type,
              resource_id, patient_id, outcome, changed_fields, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            seq as i64,
-            record.id,
-            record.time_us,
-            record.device_id,
-            record.actor,
-            record.role,
-            record.action,
-            record.resource_type,
-            record.resource_id,
-            record.patient_id,
-            record.outcome,
-            serde_json::to_string(&record.changed_fields).expect("strings serialize"),
-            prev_hash.as_slice(),
-            hash.as_slice(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        seq as i64,
+        record.id,
+        record.time_us,
+        record.device_id,
+        record.actor,
+        record.role,
+        record.action,
+        record.resource_type,
+        record.resource_id,
+        record.patient_id,
+        record.outcome,
+        serde_json::to_string(&record.changed_fields).expect("strings serialize"),
+        prev_hash.as_slice(),
+        hash.as_slice(),
+    ])?;
     if let Some(detail) = event.detail {
         conn.execute(
             "INSERT INTO audit_detail (seq, detail) VALUES (?1, ?2)",

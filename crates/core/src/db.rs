@@ -187,7 +187,8 @@ fn migrate_to(conn: &Connection, target: u32) -> Result<()> {
 
 /// Reads a `meta` value.
 pub(crate) fn meta(conn: &Connection, key: &str) -> Result<String> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+    conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .map_err(|e| match e {
             rusqlite::Error::QueryReturnedNoRows => {
                 Error::Corrupt(format!("vault metadata '{key}' is missing"))
@@ -198,10 +199,10 @@ pub(crate) fn meta(conn: &Connection, key: &str) -> Result<String> {
 
 /// Writes a `meta` value.
 pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )?;
+    )?
+    .execute([key, value])?;
     Ok(())
 }
 

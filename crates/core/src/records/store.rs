@@ -29,7 +29,8 @@ impl WriteCtx<'_> {
 /// device, in hex of fixed width so stamps sort as text.
 pub(crate) fn next_hlc(conn: &Connection, now_us: i64, device_id: &str) -> Result<String> {
     let last: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0))
+        .prepare_cached("SELECT value FROM meta WHERE key = 'hlc'")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     let (last_ms, last_counter) = last
         .as_deref()
@@ -65,11 +66,8 @@ pub(crate) fn mrn_prefix(device_id: &str) -> String {
 
 fn next_mrn(conn: &Connection, device_id: &str) -> Result<String> {
     let n: i64 = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'mrn_counter'",
-            [],
-            |r| r.get::<_, String>(0),
-        )
+        .prepare_cached("SELECT value FROM meta WHERE key = 'mrn_counter'")?
+        .query_row([], |r| r.get::<_, String>(0))
         .optional()?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
