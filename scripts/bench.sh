@@ -4,3 +4,4 @@
 source "$(dirname "$0")/lib.sh"
 setup
 cargo bench -p clinic-vault-core --features bench-support --bench vault --locked -- "$@"
+cargo bench -p clinic-vault-core --features bench-support,synthetic --bench records --locked -- "$@"

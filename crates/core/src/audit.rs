@@ -99,7 +99,33 @@ fn head_hash(conn: &Connection, vault_id: &str) -> Result<(u64, Hash32)> {
 
 /// Appends `event` to the chain inside the caller's open transaction.
 pub(crate) fn append(conn: &Connection, ctx: &ChainContext<'_>, event: NewEvent) -> Result<u64> {
-    let (head_seq, prev_hash) = head_hash(conn, ctx.vault_id)?;
+    append_all(conn, ctx, vec![event]).map(|last| last.unwrap_or(0))
+}
+
+/// Appends `events` in order inside the caller's open transaction, reading the chain
+/// head once; returns the last sequence number written.
+pub(crate) fn append_all(
+    conn: &Connection,
+    ctx: &ChainContext<'_>,
+    events: Vec<NewEvent>,
+) -> Result<Option<u64>> {
+    if events.is_empty() {
+        return Ok(None);
+    }
+    let mut head = head_hash(conn, ctx.vault_id)?;
+    for event in events {
+        head = append_after(conn, ctx, head, event)?;
+    }
+    Ok(Some(head.0))
+}
+
+fn append_after(
+    conn: &Connection,
+    ctx: &ChainContext<'_>,
+    head: (u64, Hash32),
+    event: NewEvent,
+) -> Result<(u64, Hash32)> {
+    let (head_seq, prev_hash) = head;
     let seq = head_seq + 1;
     let record = AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
@@ -155,7 +181,7 @@ pub(crate) fn append(conn: &Connection, ctx: &ChainContext<'_>, event: NewEvent)
         }
     }
     crate::crashpoint::hit("audit.appended");
-    Ok(seq)
+    Ok((seq, hash))
 }
 
 /// One stored event with its chain links, as `audit list` shows it.

@@ -48,10 +48,7 @@ impl PlainDb {
             now_us,
             device_id: "00000000-plain-baseline",
         };
-        let refs = patients
-            .iter()
-            .map(|p| store::insert_patient(&ctx, p, true))
-            .collect::<Result<Vec<_>>>()?;
+        let refs = store::insert_patients(&ctx, patients, true)?;
         tx.commit()?;
         Ok(refs)
     }

@@ -28,7 +28,7 @@ impl Default for DbSettings {
     fn default() -> Self {
         DbSettings {
             cipher_memory_security: true,
-            cache_kib: 32 * 1024,
+            cache_kib: 128 * 1024,
         }
     }
 }
@@ -57,7 +57,7 @@ fn configure(conn: &Connection, settings: DbSettings) -> Result<()> {
         "PRAGMA cipher_memory_security = {};
          PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
-         PRAGMA journal_size_limit = 0;
+         PRAGMA journal_size_limit = 67108864;
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -{};
          PRAGMA temp_store = MEMORY;",

@@ -24,32 +24,68 @@ impl WriteCtx<'_> {
     }
 }
 
-/// The next hybrid-logical-clock stamp: wall-clock milliseconds, a counter for events
-/// in the same millisecond (or while the clock stands behind the last stamp) and the
-/// device, in hex of fixed width so stamps sort as text.
+/// The MRN counter and the last hybrid-logical-clock stamp (wall-clock ms, counter),
+/// read once and written back once around a write (or a whole bulk insert).
+pub(crate) struct Stamps {
+    mrn: i64,
+    hlc: (i64, u32),
+}
+
+impl Stamps {
+    pub(crate) fn read(conn: &Connection) -> Result<Stamps> {
+        let get = |key: &str| -> Result<Option<String>> {
+            Ok(conn
+                .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?)
+        };
+        let mrn = get("mrn_counter")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let hlc = get("hlc")?
+            .as_deref()
+            .and_then(|s| s.split_once(':'))
+            .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<u32>().ok()?)))
+            .unwrap_or((0, 0));
+        Ok(Stamps { mrn, hlc })
+    }
+
+    pub(crate) fn write(&self, conn: &Connection) -> Result<()> {
+        db::set_meta(conn, "mrn_counter", &self.mrn.to_string())?;
+        db::set_meta(conn, "hlc", &format!("{}:{}", self.hlc.0, self.hlc.1))
+    }
+
+    /// The next hybrid-logical-clock stamp: wall-clock milliseconds, a counter for
+    /// events in the same millisecond (or while the clock stands behind the last
+    /// stamp) and the device, in hex of fixed width so stamps sort as text.
+    pub(crate) fn next_hlc(&mut self, now_us: i64, device_id: &str) -> String {
+        let wall_ms = now_us.div_euclid(1000);
+        self.hlc = if wall_ms > self.hlc.0 {
+            (wall_ms, 0)
+        } else {
+            (self.hlc.0, self.hlc.1 + 1)
+        };
+        let device: String = device_id
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .take(8)
+            .collect();
+        format!("{:013x}-{:04x}-{device}", self.hlc.0, self.hlc.1)
+    }
+
+    /// The next MRN of this device.
+    pub(crate) fn next_mrn(&mut self, device_id: &str) -> String {
+        self.mrn += 1;
+        format!("{}-{:06}", mrn_prefix(device_id), self.mrn)
+    }
+}
+
+/// The next hybrid-logical-clock stamp for a single write.
 pub(crate) fn next_hlc(conn: &Connection, now_us: i64, device_id: &str) -> Result<String> {
-    let last: Option<String> = conn
-        .prepare_cached("SELECT value FROM meta WHERE key = 'hlc'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    let (last_ms, last_counter) = last
-        .as_deref()
-        .and_then(|s| s.split_once(':'))
-        .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<u32>().ok()?)))
-        .unwrap_or((0, 0));
-    let wall_ms = now_us.div_euclid(1000);
-    let (ms, counter) = if wall_ms > last_ms {
-        (wall_ms, 0)
-    } else {
-        (last_ms, last_counter + 1)
-    };
-    db::set_meta(conn, "hlc", &format!("{ms}:{counter}"))?;
-    let device: String = device_id
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .take(8)
-        .collect();
-    Ok(format!("{ms:013x}-{counter:04x}-{device}"))
+    let mut stamps = Stamps::read(conn)?;
+    let hlc = stamps.next_hlc(now_us, device_id);
+    stamps.write(conn)?;
+    Ok(hlc)
 }
 
 /// This device's MRN prefix: four Crockford base32 characters from its id.
@@ -62,18 +98,6 @@ pub(crate) fn mrn_prefix(device_id: &str) -> String {
         .rev()
         .map(|i| ALPHABET[((bits >> (5 * i)) & 0x1f) as usize] as char)
         .collect()
-}
-
-fn next_mrn(conn: &Connection, device_id: &str) -> Result<String> {
-    let n: i64 = conn
-        .prepare_cached("SELECT value FROM meta WHERE key = 'mrn_counter'")?
-        .query_row([], |r| r.get::<_, String>(0))
-        .optional()?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + 1;
-    db::set_meta(conn, "mrn_counter", &n.to_string())?;
-    Ok(format!("{}-{n:06}", mrn_prefix(device_id)))
 }
 
 /// Whether `text` has the shape of an MRN (`XXXX-NNNNNN`).
@@ -120,7 +144,7 @@ fn index_rows(given: &str, family: &str, phone: Option<&str>) -> (Vec<(i64, Stri
 /// Adds (or, with `remove`, deletes by exact key) a patient's search-index rows.
 fn index_patient(
     conn: &Connection,
-    id: &str,
+    pk: i64,
     given: &str,
     family: &str,
     phone: Option<&str>,
@@ -129,31 +153,55 @@ fn index_patient(
     let (names, suffixes) = index_rows(given, family, phone);
     let (name_sql, phone_sql) = if remove {
         (
-            "DELETE FROM patient_name_tokens WHERE field = ?1 AND token = ?2 AND patient_id = ?3",
-            "DELETE FROM patient_phone_suffixes WHERE suffix = ?1 AND patient_id = ?2",
+            "DELETE FROM patient_name_tokens WHERE field = ?1 AND token = ?2 AND patient_pk = ?3",
+            "DELETE FROM patient_phone_suffixes WHERE suffix = ?1 AND patient_pk = ?2",
         )
     } else {
         (
-            "INSERT OR IGNORE INTO patient_name_tokens (field, token, patient_id) VALUES (?1, ?2, ?3)",
-            "INSERT OR IGNORE INTO patient_phone_suffixes (suffix, patient_id) VALUES (?1, ?2)",
+            "INSERT OR IGNORE INTO patient_name_tokens (field, token, patient_pk) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO patient_phone_suffixes (suffix, patient_pk) VALUES (?1, ?2)",
         )
     };
     let mut name_stmt = conn.prepare_cached(name_sql)?;
     for (field, token) in names {
-        name_stmt.execute(params![field, token, id])?;
+        name_stmt.execute(params![field, token, pk])?;
     }
     let mut phone_stmt = conn.prepare_cached(phone_sql)?;
     for suffix in suffixes {
-        phone_stmt.execute(params![suffix, id])?;
+        phone_stmt.execute(params![suffix, pk])?;
     }
     Ok(())
 }
 
-/// Inserts a validated patient; `conflict` for a likely duplicate unless `force`.
+/// Inserts a patient; `conflict` for a likely duplicate unless `force`.
 pub(crate) fn insert_patient(
     ctx: &WriteCtx<'_>,
     p: &NewPatient,
     force: bool,
+) -> Result<PatientRef> {
+    insert_patients(ctx, std::slice::from_ref(p), force).map(|mut refs| refs.remove(0))
+}
+
+/// Inserts patients in order, reading and writing the MRN and clock counters once.
+pub(crate) fn insert_patients(
+    ctx: &WriteCtx<'_>,
+    patients: &[NewPatient],
+    force: bool,
+) -> Result<Vec<PatientRef>> {
+    let mut stamps = Stamps::read(ctx.conn)?;
+    let refs = patients
+        .iter()
+        .map(|p| insert_one(ctx, p, force, &mut stamps))
+        .collect::<Result<Vec<_>>>()?;
+    stamps.write(ctx.conn)?;
+    Ok(refs)
+}
+
+fn insert_one(
+    ctx: &WriteCtx<'_>,
+    p: &NewPatient,
+    force: bool,
+    stamps: &mut Stamps,
 ) -> Result<PatientRef> {
     let p = validate_new(p, ctx.today_days())?;
     let (given_folded, family_folded) = (fold::fold(&p.given), fold::fold(&p.family));
@@ -172,8 +220,8 @@ pub(crate) fn insert_patient(
         }
     }
     let id = uuid::Uuid::now_v7().to_string();
-    let mrn = next_mrn(ctx.conn, ctx.device_id)?;
-    let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
+    let mrn = stamps.next_mrn(ctx.device_id);
+    let hlc = stamps.next_hlc(ctx.now_us, ctx.device_id);
     ctx.conn
         .prepare_cached(
             "INSERT INTO patients (id, mrn, given_name, family_name, given_folded, family_folded, dob, sex, phone,
@@ -196,14 +244,8 @@ pub(crate) fn insert_patient(
             ctx.actor,
             hlc
         ])?;
-    index_patient(
-        ctx.conn,
-        &id,
-        &p.given,
-        &p.family,
-        p.phone.as_deref(),
-        false,
-    )?;
+    let pk = ctx.conn.last_insert_rowid();
+    index_patient(ctx.conn, pk, &p.given, &p.family, p.phone.as_deref(), false)?;
     Ok(PatientRef { id, mrn })
 }
 
@@ -332,9 +374,13 @@ pub(crate) fn update_patient(
         .iter()
         .any(|f| matches!(*f, "given" | "family" | "phone"))
     {
+        let pk: i64 = ctx
+            .conn
+            .prepare_cached("SELECT pk FROM patients WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
         index_patient(
             ctx.conn,
-            id,
+            pk,
             &current.given,
             &current.family,
             current.phone.as_deref(),
@@ -342,7 +388,7 @@ pub(crate) fn update_patient(
         )?;
         index_patient(
             ctx.conn,
-            id,
+            pk,
             &next.given,
             &next.family,
             next.phone.as_deref(),
@@ -485,9 +531,9 @@ pub(crate) fn search(
     };
     if let Some(first) = words.first() {
         let sql = format!(
-            "SELECT {PATIENT_COLUMNS} FROM patient_name_tokens t JOIN patients p ON p.id = t.patient_id
+            "SELECT {PATIENT_COLUMNS} FROM patient_name_tokens t JOIN patients p ON p.pk = t.patient_pk
              WHERE t.field = ?1 AND t.token >= ?2 AND t.token < ?3 AND p.tombstone = 0 AND (p.archived = 0 OR ?4)
-             ORDER BY t.token, t.patient_id LIMIT ?5"
+             ORDER BY t.token, t.patient_pk LIMIT ?5"
         );
         let upper = format!("{first}\u{10FFFF}");
         for (field, matched) in [(0, "family"), (1, "given")] {
@@ -503,9 +549,9 @@ pub(crate) fn search(
     } else {
         let run = &digit_runs[0];
         let sql = format!(
-            "SELECT {PATIENT_COLUMNS} FROM patient_phone_suffixes s JOIN patients p ON p.id = s.patient_id
+            "SELECT {PATIENT_COLUMNS} FROM patient_phone_suffixes s JOIN patients p ON p.pk = s.patient_pk
              WHERE s.suffix >= ?1 AND s.suffix < ?2 AND p.tombstone = 0 AND (p.archived = 0 OR ?3)
-             ORDER BY s.suffix, s.patient_id LIMIT ?4"
+             ORDER BY s.suffix, s.patient_pk LIMIT ?4"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let fetch = if digit_runs.len() > 1 {

@@ -2,8 +2,11 @@
 -- clinic's workstations (DESIGN §7): UUIDv7 keys, MRNs with a device prefix, a per-row
 -- version and hybrid-logical-clock stamp, and tombstones instead of deletes.
 
+-- `pk` is the local row number that the search indexes point at (8 bytes instead of a
+-- 36-character id, and one b-tree lookup instead of two); `id` is the stable UUIDv7.
 CREATE TABLE patients (
-    id TEXT PRIMARY KEY,
+    pk INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     mrn TEXT NOT NULL UNIQUE,
     given_name TEXT NOT NULL,
     family_name TEXT NOT NULL,
@@ -23,23 +26,23 @@ CREATE TABLE patients (
     hlc TEXT NOT NULL,
     tombstone INTEGER NOT NULL DEFAULT 0 CHECK (tombstone IN (0, 1))
 ) STRICT;
+-- Serves both the date-of-birth search and the duplicate check (all three equal).
 CREATE INDEX patients_by_dob ON patients (dob, family_folded, given_folded);
-CREATE INDEX patients_by_name_dob ON patients (family_folded, given_folded, dob);
 
 -- Search tokens: each word of the folded family (field 0) and given (field 1) names.
 CREATE TABLE patient_name_tokens (
     field INTEGER NOT NULL CHECK (field IN (0, 1)),
     token TEXT NOT NULL,
-    patient_id TEXT NOT NULL REFERENCES patients (id),
-    PRIMARY KEY (field, token, patient_id)
+    patient_pk INTEGER NOT NULL REFERENCES patients (pk),
+    PRIMARY KEY (field, token, patient_pk)
 ) STRICT, WITHOUT ROWID;
 
 -- Every suffix (4+ digits) of a patient's phone digits: a substring search is a prefix
 -- search here.
 CREATE TABLE patient_phone_suffixes (
     suffix TEXT NOT NULL,
-    patient_id TEXT NOT NULL REFERENCES patients (id),
-    PRIMARY KEY (suffix, patient_id)
+    patient_pk INTEGER NOT NULL REFERENCES patients (pk),
+    PRIMARY KEY (suffix, patient_pk)
 ) STRICT, WITHOUT ROWID;
 
 -- Before and after values of every changed demographic field (local, never synced).

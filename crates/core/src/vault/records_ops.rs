@@ -83,11 +83,9 @@ impl Session {
                 None,
             ),
             |ctx| {
-                let mut created = Vec::with_capacity(patients.len());
-                for patient in patients {
-                    let added = store::insert_patient(&write_ctx(ctx), patient, force)?;
+                let created = store::insert_patients(&write_ctx(ctx), patients, force)?;
+                for added in &created {
                     record(ctx, "patient.create", "patient", &added.id, &added.id, &[]);
-                    created.push(added);
                 }
                 Ok(created)
             },

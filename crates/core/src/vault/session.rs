@@ -255,9 +255,7 @@ impl Session {
             slots_changed,
             ..
         } = op_ctx;
-        for event in events {
-            audit::append(&tx, &ctx, event)?;
-        }
+        audit::append_all(&tx, &ctx, events)?;
         let latest: i64 = db::meta(&tx, "latest_seen_us")?.parse().unwrap_or(0);
         if now_us > latest {
             db::set_meta(&tx, "latest_seen_us", &now_us.to_string())?;
