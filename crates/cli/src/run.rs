@@ -49,16 +49,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let otp = input.secret("One-time password: ", "one-time password")?;
             let new = input.new_secret("New password: ", "new password")?;
             let done = clinic_vault_core::first_login(vault, user, &otp, &new, &cfg)?;
-            let uri = done.totp_uri.expose_secret();
-            let mut text = format!(
-                "Password set for {user}. Add this account to your authenticator app; your first unlock confirms it:\n{uri}"
+            let lead = format!(
+                "Password set for {user}. Add this account to your authenticator app; your first unlock confirms it:"
             );
-            if input.is_tty {
-                text.push_str(&format!("\n{}", qr(uri).unwrap_or_default()));
-            }
-            emit(
+            emit_enrollment(
                 json_mode,
-                &Output::new(json!({ "user": user, "totp_uri": uri }), text),
+                input.is_tty,
+                user,
+                done.totp_uri.expose_secret(),
+                &lead,
             );
             Ok(())
         }
@@ -68,16 +67,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let key = input.secret("Recovery key: ", "recovery key")?;
             let new = input.new_secret("New admin password: ", "new password")?;
             let done = clinic_vault_core::recover(vault, user, &key, &new, &cfg)?;
-            let uri = done.totp_uri.expose_secret();
-            let mut text = format!(
-                "Recovered {user}: new password set, lockouts cleared. Enroll this authenticator (the first unlock confirms it):\n{uri}"
+            let lead = format!(
+                "Recovered {user}: new password set, lockouts cleared. Enroll this authenticator (the first unlock confirms it):"
             );
-            if input.is_tty {
-                text.push_str(&format!("\n{}", qr(uri).unwrap_or_default()));
-            }
-            emit(
+            emit_enrollment(
                 json_mode,
-                &Output::new(json!({ "user": user, "totp_uri": uri }), text),
+                input.is_tty,
+                user,
+                done.totp_uri.expose_secret(),
+                &lead,
             );
             Ok(())
         }
@@ -140,6 +138,18 @@ pub fn run(cli: Cli) -> Result<()> {
             finish_session(session, json_mode, vec![result], enrolled)
         }
     }
+}
+
+/// Prints a new authenticator enrollment: the URI, and the QR code on a terminal.
+fn emit_enrollment(json_mode: bool, is_tty: bool, user: &str, uri: &str, lead: &str) {
+    let mut text = format!("{lead}\n{uri}");
+    if is_tty {
+        text.push_str(&format!("\n{}", qr(uri).unwrap_or_default()));
+    }
+    emit(
+        json_mode,
+        &Output::new(json!({ "user": user, "totp_uri": uri }), text),
+    );
 }
 
 fn enrolled_uri(session: &mut Session) -> Option<String> {
