@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds clinicvault and runs it on a local demo vault
-# (until the desktop app lands, "the app" is the CLI). The demo vault lives in
+# (until the desktop app lands, "the app" is the CLI), as an admin and as a receptionist
+# with three demo patients. The demo vault lives in
 # ./demo-vault; its admin's password and recovery key are printed once, at creation.
 source "$(dirname "$0")/lib.sh"
 setup
@@ -38,10 +39,39 @@ if [ -f "$vault.laststep" ] && [ "$(cat "$vault.laststep")" -ge "$step" ]; then
 fi
 echo "$step" > "$vault.laststep"
 code=$(totp_now "$uri")
+first_run=0
+[ -f "$vault.front-desk.json" ] || first_run=1
 echo
 echo "Unlocking as demo-admin with the current TOTP code $code and running a short tour:"
-printf '%s\nwhoami\nuser list\naudit list --limit 8\naudit verify\n' "$password" \
-  | "$bin" --vault "$vault" --user demo-admin --totp "$code" batch
+admin_lines='whoami\nuser list\naudit list --limit 8\naudit verify\n'
+[ "$first_run" -eq 1 ] && admin_lines="user add demo-front-desk --role receptionist\n$admin_lines"
+printf "%s\n$admin_lines" "$password" \
+  | "$bin" --vault "$vault" --user demo-admin --totp "$code" batch | tee "$vault.admin-tour.txt"
+
+# A receptionist account for the patient tour: created on the first run (one-time
+# password → first-login → own password and authenticator), reused afterwards.
+desk_password="front-desk lantern meadow 7"
+if [ "$first_run" -eq 1 ]; then
+  otp=$(grep -E '^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$' "$vault.admin-tour.txt" | head -1)
+  printf '%s\n%s\n' "$otp" "$desk_password" \
+    | "$bin" --vault "$vault" --user demo-front-desk --json first-login > "$vault.front-desk.json"
+  chmod 600 "$vault.front-desk.json"
+fi
+rm -f "$vault.admin-tour.txt"
+desk_uri=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totp_uri"])' "$vault.front-desk.json")
+desk_code=$(totp_now "$desk_uri")
+desk_lines='patient search mul\npatient search 1985-03-14\n'
+if [ "$first_run" -eq 1 ]; then
+  desk_lines="patient add --given Zoë --family Müller --dob 1985-03-14 --phone \"+49 30 1234567\"
+patient add --given Anna --family Mullins --dob 1972-11-02 --email anna@example.org
+patient add --given Łukasz --family Ørsted --dob 1960-01-31
+$desk_lines"
+fi
+echo
+echo "Unlocking as the receptionist demo-front-desk (code $desk_code) for a patient tour:"
+printf "%s\n$desk_lines" "$desk_password" \
+  | "$bin" --vault "$vault" --user demo-front-desk --totp "$desk_code" batch
 echo
 echo "Try it yourself:  $bin --help"
-echo "(each unlock needs a fresh TOTP code; the demo's authenticator URI is in $vault.init.json)"
+echo "(each unlock needs a fresh TOTP code; the demo's authenticator URIs are in $vault.init.json"
+echo " and $vault.front-desk.json)"
