@@ -42,7 +42,38 @@ fn record(
     event.changed_fields = fields.to_vec();
 }
 
+/// An operation on a note or prescription, attributed to its patient (when the entry
+/// exists) so that a refused attempt also shows in `audit list --patient`.
+fn entry_op(
+    action: &'static str,
+    kind: &'static str,
+    entry_id: &str,
+    patient_id: Option<String>,
+) -> Op {
+    let mut o = op(
+        Some(Permission::ClinicalWrite),
+        action,
+        kind,
+        Some(entry_id),
+    );
+    o.patient_id = patient_id;
+    o
+}
+
 impl Session {
+    /// The patient an entry belongs to, read only to attribute a possible denial event;
+    /// nothing of the entry reaches the caller.
+    fn entry_patient(&self, kind: &str, entry_id: &str) -> Option<String> {
+        let sql = if kind == "note" {
+            "SELECT patient_id FROM clinical_notes WHERE id = ?1"
+        } else {
+            "SELECT patient_id FROM prescriptions WHERE id = ?1"
+        };
+        self.connection()
+            .query_row(sql, [entry_id], |r| r.get(0))
+            .ok()
+    }
+
     /// Adds a patient. A patient with the same folded name and date of birth gives
     /// `conflict` unless `force`.
     pub fn add_patient(&mut self, patient: &NewPatient, force: bool) -> Result<PatientRef> {
@@ -191,11 +222,11 @@ impl Session {
     /// Adds an addendum to a note (to its root note, if an addendum is named).
     pub fn add_addendum(&mut self, note_id: &str, text: &str) -> Result<Note> {
         self.run(
-            op(
-                Some(Permission::ClinicalWrite),
+            entry_op(
                 "note.addendum",
                 "note",
-                Some(note_id),
+                note_id,
+                self.entry_patient("note", note_id),
             ),
             |ctx| {
                 let parent = store::get_note(ctx.tx, note_id)?;
@@ -233,11 +264,11 @@ impl Session {
     /// Voids a note with a reason; the note itself is never changed.
     pub fn void_note(&mut self, note_id: &str, reason: &str) -> Result<()> {
         self.run(
-            op(
-                Some(Permission::ClinicalWrite),
+            entry_op(
                 "note.void",
                 "note",
-                Some(note_id),
+                note_id,
+                self.entry_patient("note", note_id),
             ),
             |ctx| {
                 let note = store::get_note(ctx.tx, note_id)?;
@@ -286,11 +317,11 @@ impl Session {
     /// Voids a prescription with a reason.
     pub fn void_prescription(&mut self, rx_id: &str, reason: &str) -> Result<()> {
         self.run(
-            op(
-                Some(Permission::ClinicalWrite),
+            entry_op(
                 "prescription.void",
                 "prescription",
-                Some(rx_id),
+                rx_id,
+                self.entry_patient("prescription", rx_id),
             ),
             |ctx| {
                 let rx = store::get_prescription(ctx.tx, rx_id)?;

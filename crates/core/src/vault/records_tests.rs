@@ -696,3 +696,39 @@ fn consents_record_decisions_and_who_gave_them() {
         .execute("UPDATE consents SET status = 'granted'", [])
         .is_err());
 }
+
+#[test]
+fn refused_attempts_on_entries_are_listed_under_their_patient() {
+    let staff = Staff::new();
+    let mut carl = staff.as_role(Role::Clinician);
+    let t = targets(&mut carl, 1);
+    carl.lock().expect("lock");
+    let mut rita = staff.as_role(Role::Receptionist);
+    assert_eq!(
+        rita.void_note(&t.note, "x").expect_err("refused").code(),
+        "forbidden"
+    );
+    assert_eq!(
+        rita.add_addendum(&t.note, "x").expect_err("refused").code(),
+        "forbidden"
+    );
+    assert_eq!(
+        rita.void_prescription(&t.rx, "x")
+            .expect_err("refused")
+            .code(),
+        "forbidden"
+    );
+    rita.lock().expect("lock");
+    let mut admin = staff.as_role(Role::Admin);
+    let denied: Vec<String> = admin
+        .audit_list(&AuditFilter {
+            patient: Some(t.patient.clone()),
+            ..AuditFilter::default()
+        })
+        .expect("list")
+        .into_iter()
+        .filter(|e| e.event.outcome == "denied")
+        .map(|e| e.event.action)
+        .collect();
+    assert_eq!(denied, ["note.void", "note.addendum", "prescription.void"]);
+}

@@ -700,6 +700,11 @@ impl Session {
         Ok(())
     }
 
+    /// The open connection, for reads that need no entry point (attributing a denial).
+    pub(super) fn connection(&self) -> &Connection {
+        &self.p.conn
+    }
+
     /// The connection, for benchmark hooks only.
     #[cfg(feature = "bench-support")]
     pub(crate) fn bench_connection(&self) -> &Connection {
