@@ -345,6 +345,8 @@ fn user_command(session: &mut Session, command: &UserCommand) -> Result<Output> 
                             String::new()
                         }
                     )
+                    .trim_end()
+                    .to_string()
                 })
                 .collect::<Vec<_>>()
                 .join("\n");

@@ -96,18 +96,7 @@ pub struct TestVault {
 impl TestVault {
     /// A fresh vault with admin `alice`, created at `T0_SECS`.
     pub fn new() -> TestVault {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = tmp.path().join("vault");
-        let clock = tmp.path().join("clock");
-        let mut v = TestVault {
-            tmp,
-            dir,
-            clock,
-            now_secs: T0_SECS,
-            admin_uri: String::new(),
-            recovery_key: String::new(),
-        };
-        v.set_time(T0_SECS);
+        let mut v = TestVault::uninit();
         let dir = v.dir_str().to_string();
         let j = v
             .run(
