@@ -211,6 +211,10 @@ pub struct AuditFilter {
     pub limit: Option<u32>,
     /// Only events about this patient, including the searches that showed them.
     pub patient: Option<String>,
+    /// Only events at or after this time (µs since the epoch).
+    pub since_us: Option<i64>,
+    /// Only events before this time (µs since the epoch).
+    pub until_us: Option<i64>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -256,12 +260,20 @@ pub(crate) fn list(conn: &Connection, filter: &AuditFilter) -> Result<Vec<Listed
         "SELECT * FROM (SELECT {COLUMNS} FROM audit_events
            WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
              AND (?4 IS NULL OR patient_id = ?4 OR seq IN (SELECT seq FROM audit_search_hits WHERE patient_id = ?4))
+             AND (?5 IS NULL OR time_us >= ?5) AND (?6 IS NULL OR time_us < ?6)
            ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
     );
     let limit = filter.limit.map_or(-1, i64::from);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(
-        params![filter.actor, filter.action, limit, filter.patient],
+        params![
+            filter.actor,
+            filter.action,
+            limit,
+            filter.patient,
+            filter.since_us,
+            filter.until_us
+        ],
         row_to_event,
     )?;
     let mut detail_stmt = conn.prepare("SELECT detail FROM audit_detail WHERE seq = ?1")?;

@@ -22,6 +22,7 @@ pub mod perms;
 pub mod policy;
 pub mod records;
 pub mod secrets;
+pub mod settings;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 pub mod totp;
@@ -34,6 +35,6 @@ pub use error::{Error, Result};
 pub use perms::{Permission, Role};
 pub use secrets::{Password, ShownSecret};
 pub use vault::{
-    first_login, init, recover, unlock, unlock_timed, CoreConfig, InitOutcome, Session,
-    UnlockTimings,
+    first_login, init, probe, recover, unlock, unlock_timed, CoreConfig, InitOutcome, Session,
+    UnlockTimings, VaultProbe,
 };

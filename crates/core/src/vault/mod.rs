@@ -126,6 +126,41 @@ impl VaultPaths {
     }
 }
 
+/// What a vault directory holds, read without any secret: for an unlock screen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum VaultProbe {
+    /// No vault here yet.
+    Missing,
+    /// A vault whose key slots name these users (enabled accounts), sorted.
+    Present {
+        /// User names that can unlock.
+        users: Vec<String>,
+    },
+}
+
+/// Looks at `root` without unlocking: is there a vault, and who can unlock it? The user
+/// names come from the key slots file, which stores them in the clear (DESIGN §3).
+pub fn probe(root: &Path) -> Result<VaultProbe> {
+    let paths = match VaultPaths::existing(root) {
+        Ok(paths) => paths,
+        Err(Error::VaultNotFound(_)) => return Ok(VaultProbe::Missing),
+        // A database without keyslots may be a lost keyslots file: never offer to
+        // create a vault over it; the caller shows the error.
+        Err(other) => return Err(other),
+    };
+    let file = keyslots::read(&paths.keyslots())?;
+    let mut users: Vec<String> = file
+        .slots
+        .iter()
+        .filter(|s| s.kind == SlotKind::User)
+        .filter_map(|s| s.user_name.clone())
+        .collect();
+    users.sort();
+    users.dedup();
+    Ok(VaultProbe::Present { users })
+}
+
 /// Checks and normalises a user name: 1–64 characters after NFC, no control
 /// characters, no leading or trailing spaces.
 pub fn validate_user_name(name: &str) -> Result<String> {

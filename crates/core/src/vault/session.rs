@@ -273,6 +273,36 @@ impl Session {
         Ok(out)
     }
 
+    /// The clinic's session settings (any role: the shell enforces them for everyone).
+    pub fn settings(&mut self) -> Result<crate::settings::Settings> {
+        self.run(op(None, "settings.read", "settings", None), |ctx| {
+            crate::settings::load(ctx.tx)
+        })
+    }
+
+    /// Changes the session settings (admin); records which fields changed.
+    pub fn set_settings(
+        &mut self,
+        new: &crate::settings::Settings,
+    ) -> Result<crate::settings::Settings> {
+        new.validate()?;
+        self.run(
+            op(
+                Some(Permission::ManageSettings),
+                "settings.update",
+                "settings",
+                None,
+            ),
+            |ctx| {
+                let old = crate::settings::load(ctx.tx)?;
+                crate::settings::store(ctx.tx, new)?;
+                let event = ctx.event("settings.update", "settings");
+                event.changed_fields = new.changed_fields(&old);
+                Ok(*new)
+            },
+        )
+    }
+
     /// Who is unlocked.
     pub fn whoami(&mut self) -> Result<WhoAmI> {
         self.run(op(None, "user.whoami", "user", None), |_| Ok(()))?;

@@ -7,6 +7,7 @@ use super::*;
 use crate::audit::AuditFilter;
 use crate::clock::ManualClock;
 use crate::journal;
+use crate::settings::Settings;
 
 pub(super) const PW: &str = "correct horse battery staple orbit";
 const T0_US: i64 = 1_767_225_600_000_000;
@@ -367,4 +368,104 @@ fn an_operation_whose_audit_write_fails_changes_nothing() {
     );
     let state = keystate::load(&admin.p.conn).expect("state");
     assert!(state.pending.is_none());
+}
+
+#[test]
+fn probe_names_the_users_without_unlocking_and_never_offers_a_new_vault_over_damage() {
+    let fx = Fixture::new();
+    assert_eq!(
+        probe(&fx.root).expect("probe"),
+        VaultProbe::Present {
+            users: vec!["alice".to_string()]
+        }
+    );
+    fx.add_user("bob", Role::Clinician, "a different long passphrase here");
+    match probe(&fx.root).expect("probe") {
+        VaultProbe::Present { users } => assert_eq!(users, ["alice", "bob"]),
+        other => panic!("unexpected {other:?}"),
+    }
+    let empty = fx.root.parent().expect("parent").join("nothing-here");
+    assert_eq!(probe(&empty).expect("probe"), VaultProbe::Missing);
+    // A database without its keyslots file is damage, not a first run.
+    std::fs::remove_file(fx.root.join("keyslots")).expect("remove");
+    assert_eq!(probe(&fx.root).expect_err("damaged").code(), "corrupt");
+}
+
+#[test]
+fn settings_default_validate_persist_and_only_an_admin_changes_them() {
+    let fx = Fixture::new();
+    let bob_uri = fx.add_user(
+        "bob",
+        Role::Receptionist,
+        "a different long passphrase here",
+    );
+    let mut admin = fx.admin();
+    assert_eq!(admin.settings().expect("read"), Settings::default());
+    assert_eq!(Settings::default().idle_lock_secs, 300);
+    assert_eq!(Settings::default().session_limit_secs, 12 * 3600);
+    let too_short = Settings {
+        idle_lock_secs: 30,
+        ..Settings::default()
+    };
+    assert_eq!(
+        admin.set_settings(&too_short).expect_err("range").code(),
+        "invalid_input"
+    );
+    let new = Settings {
+        idle_lock_secs: 600,
+        session_limit_secs: 8 * 3600,
+    };
+    admin.set_settings(&new).expect("set");
+    admin.lock().expect("lock");
+
+    let mut bob = fx
+        .unlock_as("bob", "a different long passphrase here", &bob_uri)
+        .expect("bob");
+    assert_eq!(bob.settings().expect("read"), new);
+    assert_eq!(
+        bob.set_settings(&Settings::default())
+            .expect_err("denied")
+            .code(),
+        "forbidden"
+    );
+    bob.lock().expect("lock");
+
+    let mut admin = fx.admin();
+    let events = admin
+        .audit_list(&AuditFilter {
+            action: Some("settings.update".into()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    assert_eq!(events.len(), 2, "one change and one denial");
+    assert_eq!(
+        events[0].event.changed_fields,
+        ["idle_lock_secs", "session_limit_secs"]
+    );
+    assert_eq!(events[1].event.outcome, "denied");
+}
+
+#[test]
+fn audit_list_filters_by_time() {
+    let fx = Fixture::new();
+    let mut admin = fx.admin();
+    let all = admin.audit_list(&AuditFilter::default()).expect("all");
+    // Creation happened at T0, this unlock 30 s later.
+    let mid = all.last().expect("events").event.time_us;
+    assert!(all[0].event.time_us < mid);
+    let before = admin
+        .audit_list(&AuditFilter {
+            until_us: Some(mid),
+            ..AuditFilter::default()
+        })
+        .expect("before");
+    let after = admin
+        .audit_list(&AuditFilter {
+            since_us: Some(mid),
+            ..AuditFilter::default()
+        })
+        .expect("after");
+    assert!(!before.is_empty() && !after.is_empty());
+    assert!(before.iter().all(|e| e.event.time_us < mid));
+    assert!(after.iter().all(|e| e.event.time_us >= mid));
 }
