@@ -1,0 +1,131 @@
+//! When to lock on its own: the idle timer (from real input the UI reports) and the
+//! absolute session limit. Pure decisions here; the watchdog thread in `lib.rs` asks
+//! every second with the core clock's time, so tests and the test clock hook drive it.
+
+use clinic_vault_core::settings::Settings;
+use serde::Serialize;
+
+/// Why the vault was locked; sent to the UI with the `session-locked` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// The Lock button or Ctrl+L.
+    Manual,
+    /// No input for the idle timeout.
+    Idle,
+    /// The absolute session limit since unlock.
+    SessionLimit,
+    /// The desktop session was locked (logind `Lock`).
+    OsLock,
+    /// The PC is going to sleep (logind `PrepareForSleep`).
+    Suspend,
+}
+
+impl LockReason {
+    /// The name the audit trail and the UI use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockReason::Manual => "manual",
+            LockReason::Idle => "idle",
+            LockReason::SessionLimit => "session_limit",
+            LockReason::OsLock => "os_lock",
+            LockReason::Suspend => "suspend",
+        }
+    }
+}
+
+/// The timing facts of an unlocked session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    /// When the session was unlocked (µs).
+    pub unlocked_us: i64,
+    /// The latest real user input (µs).
+    pub last_input_us: i64,
+    /// The limits in force.
+    pub settings: Settings,
+}
+
+impl Timers {
+    /// Fresh timers at unlock.
+    pub fn start(now_us: i64, settings: Settings) -> Self {
+        Timers {
+            unlocked_us: now_us,
+            last_input_us: now_us,
+            settings,
+        }
+    }
+
+    /// Records input. Time going backwards (a clock change) never extends the session.
+    pub fn input(&mut self, now_us: i64) {
+        self.last_input_us = self.last_input_us.max(now_us);
+    }
+
+    /// Whether the session must lock at `now_us`, and why. The session limit wins when
+    /// both are due. A clock set back by more than the idle timeout locks too: elapsed
+    /// time can no longer be trusted.
+    pub fn due(&self, now_us: i64) -> Option<LockReason> {
+        let limit_us = i64::from(self.settings.session_limit_secs) * 1_000_000;
+        let idle_us = i64::from(self.settings.idle_lock_secs) * 1_000_000;
+        if now_us - self.unlocked_us >= limit_us {
+            return Some(LockReason::SessionLimit);
+        }
+        let idle_for = now_us - self.last_input_us;
+        if idle_for >= idle_us || -idle_for >= idle_us {
+            return Some(LockReason::Idle);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i64 = 1_000_000;
+    const T0: i64 = 1_767_225_600 * S;
+
+    fn timers() -> Timers {
+        Timers::start(T0, Settings::default())
+    }
+
+    #[test]
+    fn idle_lock_after_five_minutes_without_input_by_default() {
+        let t = timers();
+        assert_eq!(t.due(T0 + 299 * S), None);
+        assert_eq!(t.due(T0 + 300 * S), Some(LockReason::Idle));
+    }
+
+    #[test]
+    fn input_postpones_the_idle_lock_but_not_the_session_limit() {
+        let mut t = timers();
+        let mut now = T0;
+        while now < T0 + 12 * 3600 * S - 60 * S {
+            now += 240 * S;
+            assert_eq!(t.due(now), None, "at {}", (now - T0) / S);
+            t.input(now);
+        }
+        assert_eq!(t.due(T0 + 12 * 3600 * S), Some(LockReason::SessionLimit));
+    }
+
+    #[test]
+    fn settings_change_the_limits() {
+        let t = Timers::start(
+            T0,
+            Settings {
+                idle_lock_secs: 60,
+                session_limit_secs: 3600,
+            },
+        );
+        assert_eq!(t.due(T0 + 59 * S), None);
+        assert_eq!(t.due(T0 + 60 * S), Some(LockReason::Idle));
+    }
+
+    #[test]
+    fn a_clock_set_back_never_extends_the_session() {
+        let mut t = timers();
+        t.input(T0 + 100 * S);
+        t.input(T0 + 50 * S);
+        assert_eq!(t.last_input_us, T0 + 100 * S);
+        assert_eq!(t.due(T0 - 400 * S), Some(LockReason::Idle));
+    }
+}

@@ -1,0 +1,108 @@
+//! Errors as the UI receives them: `{code, message}` plus the facts a screen needs
+//! (the lockout countdown, the PC's time for a clock error).
+
+use serde::Serialize;
+
+/// A failed command, serialized for the webview.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct IpcError {
+    /// Core's error code, or `locked` when no session is unlocked.
+    pub code: &'static str,
+    /// A sentence for the user.
+    pub message: String,
+    /// With `locked_out`: seconds until the next attempt is allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    /// With `clock_error`: this PC's time (UTC, ISO 8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pc_time_utc: Option<String>,
+}
+
+impl IpcError {
+    /// No session is unlocked (locked by idle, by hand, or never unlocked).
+    pub fn locked() -> Self {
+        IpcError {
+            code: "locked",
+            message: "The vault is locked. Unlock it to continue.".into(),
+            retry_after_secs: None,
+            pc_time_utc: None,
+        }
+    }
+
+    /// A request the UI should not have made in this state.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        IpcError {
+            code: "invalid_input",
+            message: message.into(),
+            retry_after_secs: None,
+            pc_time_utc: None,
+        }
+    }
+
+    /// Something went wrong that the user cannot fix.
+    pub fn internal(message: impl Into<String>) -> Self {
+        IpcError {
+            code: "internal",
+            message: message.into(),
+            retry_after_secs: None,
+            pc_time_utc: None,
+        }
+    }
+
+    /// Maps a core error; `now_us` is the PC's time, shown with a clock error.
+    pub fn from_core(err: clinic_vault_core::Error, now_us: i64) -> Self {
+        let code = err.code();
+        IpcError {
+            code,
+            retry_after_secs: err.retry_after_secs(),
+            pc_time_utc: (code == "clock_error")
+                .then(|| clinic_vault_core::clock::format_utc(now_us)),
+            message: sentence(&err.to_string()),
+        }
+    }
+}
+
+/// Core's messages are lower-case clauses (the CLI prefixes them); the UI shows sentences.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return "Something went wrong.".into(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// What every command returns.
+pub type CmdResult<T> = std::result::Result<T, IpcError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_code_and_become_sentences() {
+        let err = IpcError::from_core(
+            clinic_vault_core::Error::InvalidInput("the date of birth is not a real date".into()),
+            0,
+        );
+        assert_eq!(err.code, "invalid_input");
+        assert_eq!(err.message, "The date of birth is not a real date.");
+        assert_eq!(err.pc_time_utc, None);
+        let json = serde_json::to_value(&err).expect("json");
+        assert_eq!(json["code"], "invalid_input");
+        assert!(json.get("retry_after_secs").is_none());
+    }
+
+    #[test]
+    fn a_clock_error_carries_the_pcs_time() {
+        let err = IpcError::from_core(
+            clinic_vault_core::Error::ClockError("the clock is behind".into()),
+            1_767_225_600_000_000,
+        );
+        assert_eq!(err.code, "clock_error");
+        assert_eq!(err.pc_time_utc.as_deref(), Some("2026-01-01T00:00:00Z"));
+    }
+}

@@ -1,0 +1,153 @@
+//! Clinic Vault's desktop shell: Tauri 2 over `clinic-vault-core`. The commands in
+//! [`commands`] are thin adapters; the unlocked session lives in [`state::AppState`];
+//! [`autolock`] decides when to lock on its own and [`logind`] reports OS lock and
+//! suspend. [`build_app`] is generic over the runtime so tests drive the real IPC path
+//! with Tauri's mock runtime.
+
+pub mod autolock;
+pub mod clipboard;
+pub mod command_names;
+pub mod commands;
+pub mod error;
+pub mod logind;
+pub mod state;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tauri::{Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+use crate::autolock::LockReason;
+use crate::state::AppState;
+
+/// The main window's label (capabilities/main.json grants it the app's commands).
+pub const MAIN_WINDOW: &str = "main";
+/// The event the UI listens for to unmount every view.
+pub const LOCKED_EVENT: &str = "session-locked";
+
+/// Registers the commands. Everything else (window, plugins, watchers) is in [`run`].
+pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_status,
+        commands::check_password,
+        commands::create_vault,
+        commands::confirm_totp,
+        commands::unlock,
+        commands::first_login,
+        commands::recover_admin,
+        commands::finish_enrollment,
+        commands::cancel_enrollment,
+        commands::lock,
+        commands::report_activity,
+        commands::session_info,
+        commands::copy_text,
+        commands::search_patients,
+        commands::show_patient,
+        commands::add_patient,
+        commands::update_patient,
+        commands::archive_patient,
+        commands::patient_history,
+        commands::list_consents,
+        commands::grant_consent,
+        commands::withdraw_consent,
+        commands::list_notes,
+        commands::add_note,
+        commands::add_addendum,
+        commands::void_note,
+        commands::list_prescriptions,
+        commands::add_prescription,
+        commands::void_prescription,
+        commands::list_users,
+        commands::add_user,
+        commands::disable_user,
+        commands::enable_user,
+        commands::reset_totp,
+        commands::clear_lockout,
+        commands::rotate_data_key,
+        commands::rotate_recovery_key,
+        commands::audit_list,
+        commands::verify_vault,
+        commands::get_settings,
+        commands::set_settings,
+    ])
+}
+
+/// Only the app's own pages may load in the window: no remote content, no navigation
+/// away (a link in a patient's address field, a hostile redirect).
+pub fn is_app_url(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+/// The vault directory: `--vault DIR`, else `CLINICVAULT_VAULT_DIR`, else `vault/` in
+/// the app's data directory.
+fn vault_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--vault" {
+            if let Some(dir) = args.next() {
+                return Ok(PathBuf::from(dir));
+            }
+        }
+    }
+    if let Some(dir) = std::env::var_os("CLINICVAULT_VAULT_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    Ok(app.path().app_data_dir()?.join("vault"))
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    clinic_vault_core::hardening::disable_core_dumps();
+    let builder = tauri::Builder::default()
+        // First, so that a second launch only focuses this one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .setup(|app| {
+            let dir = vault_dir(app)?;
+            let cfg = clinic_vault_core::CoreConfig::new(clinic_vault_core::clock::process_clock());
+            let state = AppState::new(dir, cfg, Box::new(clipboard::SystemClipboard::default()));
+            let handle = app.handle().clone();
+            state.set_notifier(Box::new(move |reason: LockReason| {
+                let _ = handle.emit_to(MAIN_WINDOW, LOCKED_EVENT, reason.as_str());
+            }));
+            app.manage(state);
+
+            WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+                .title("Clinic Vault")
+                .inner_size(1280.0, 800.0)
+                .min_inner_size(1024.0, 680.0)
+                .incognito(true)
+                .on_navigation(is_app_url)
+                .build()?;
+
+            let handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("autolock".into())
+                .spawn(move || loop {
+                    std::thread::sleep(Duration::from_millis(500));
+                    handle.state::<AppState>().check_timers();
+                })?;
+            let handle = app.handle().clone();
+            logind::watch(move |reason| {
+                handle.state::<AppState>().lock(reason);
+            });
+            Ok(())
+        });
+    build_app(builder)
+        .build(tauri::generate_context!())
+        .expect("error while starting Clinic Vault")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                app.state::<AppState>().lock(LockReason::Manual);
+            }
+        });
+}
