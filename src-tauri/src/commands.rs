@@ -200,7 +200,7 @@ pub fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         vault_dir: state.vault_dir.display().to_string(),
         users,
         session,
-        pc_time_utc: clinic_vault_core::clock::format_utc(state.now_us()),
+        pc_time_utc: crate::error::iso_utc(state.now_us()),
         version: env!("CARGO_PKG_VERSION"),
     })
 }

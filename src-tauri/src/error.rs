@@ -55,11 +55,18 @@ impl IpcError {
         IpcError {
             code,
             retry_after_secs: err.retry_after_secs(),
-            pc_time_utc: (code == "clock_error")
-                .then(|| clinic_vault_core::clock::format_utc(now_us)),
+            pc_time_utc: (code == "clock_error").then(|| iso_utc(now_us)),
             message: sentence(&err.to_string()),
         }
     }
+}
+
+/// `2026-01-01T00:00:00Z` for µs since the epoch (the UI parses it with `Date`).
+pub fn iso_utc(us: i64) -> String {
+    format!(
+        "{}Z",
+        clinic_vault_core::clock::format_utc(us).replacen(' ', "T", 1)
+    )
 }
 
 /// Core's messages are lower-case clauses (the CLI prefixes them); the UI shows sentences.

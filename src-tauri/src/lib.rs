@@ -99,6 +99,12 @@ fn vault_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(app.path().app_data_dir()?.join("vault"))
 }
 
+/// The app's compiled configuration, capabilities and embedded UI, for any runtime
+/// (tests build the real ACL with the mock runtime).
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
 /// Starts the desktop app.
 pub fn run() {
     clinic_vault_core::hardening::disable_core_dumps();
@@ -127,6 +133,7 @@ pub fn run() {
                 .min_inner_size(1024.0, 680.0)
                 .incognito(true)
                 .on_navigation(is_app_url)
+                .on_new_window(|_url, _features| tauri::webview::NewWindowResponse::Deny)
                 .build()?;
 
             let handle = app.handle().clone();
@@ -143,7 +150,7 @@ pub fn run() {
             Ok(())
         });
     build_app(builder)
-        .build(tauri::generate_context!())
+        .build(context())
         .expect("error while starting Clinic Vault")
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {

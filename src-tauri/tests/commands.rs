@@ -1,0 +1,443 @@
+//! Command tests through the real IPC path (Tauri's mock runtime, the app's real
+//! configuration and capabilities): arguments as the UI sends them, errors as
+//! `{code, message}`, roles, auto-lock and the clipboard.
+
+use std::sync::{Arc, Mutex};
+
+use clinic_vault_app::autolock::LockReason;
+use clinic_vault_app::state::{AppState, Clipboard};
+use clinic_vault_core::{Clock, CoreConfig, ManualClock};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+const T0_US: i64 = 1_767_225_600_000_000;
+const PW: &str = "correct horse battery staple orbit";
+
+#[derive(Default, Clone)]
+struct FakeClipboard(Arc<Mutex<Option<String>>>);
+
+impl Clipboard for FakeClipboard {
+    fn set(&self, text: &str) -> Result<(), String> {
+        *self.0.lock().unwrap() = Some(text.to_string());
+        Ok(())
+    }
+    fn get(&self) -> Option<String> {
+        self.0.lock().unwrap().clone()
+    }
+    fn clear(&self) {
+        *self.0.lock().unwrap() = None;
+    }
+}
+
+struct Harness {
+    _tmp: tempfile::TempDir,
+    app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    clock: Arc<ManualClock>,
+    clipboard: FakeClipboard,
+    locks: Arc<Mutex<Vec<LockReason>>>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let clock = Arc::new(ManualClock::new(T0_US));
+        let clipboard = FakeClipboard::default();
+        let state = AppState::new(
+            tmp.path().join("vault"),
+            CoreConfig::new(clock.clone()),
+            Box::new(clipboard.clone()),
+        );
+        let locks = Arc::new(Mutex::new(Vec::new()));
+        let seen = locks.clone();
+        state.set_notifier(Box::new(move |reason| seen.lock().unwrap().push(reason)));
+        let app = clinic_vault_app::build_app(mock_builder())
+            .manage(state)
+            .build(clinic_vault_app::context())
+            .expect("app");
+        let window =
+            WebviewWindowBuilder::new(&app, clinic_vault_app::MAIN_WINDOW, Default::default())
+                .build()
+                .expect("window");
+        Harness {
+            _tmp: tmp,
+            app,
+            window,
+            clock,
+            clipboard,
+            locks,
+        }
+    }
+
+    fn call_in(
+        &self,
+        window: &WebviewWindow<MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
+        get_ipc_response(
+            window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().expect("json"))
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.call_in(&self.window, cmd, args)
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err_code(&self, cmd: &str, args: Value) -> String {
+        let err = self.call(cmd, args).expect_err(cmd);
+        err["code"].as_str().expect("code").to_string()
+    }
+
+    fn code(&self, uri: &str) -> String {
+        clinic_vault_core::totp::code_for_uri(uri, self.clock.now_us() / 1_000_000).expect("code")
+    }
+
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    /// Creates the vault as `alice` and confirms her authenticator; returns her URI.
+    fn create(&self) -> String {
+        let created = self.ok("create_vault", json!({"admin": "alice", "password": PW}));
+        let uri = created["enrollment"]["totp_uri"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(created["enrollment"]["qr_svg"]
+            .as_str()
+            .unwrap()
+            .starts_with("<svg"));
+        assert!(!created["recovery_key"].as_str().unwrap().is_empty());
+        assert_eq!(created["session"]["role"], "admin");
+        assert_eq!(created["session"]["enabled_admins"], 1);
+        self.ok("confirm_totp", json!({"code": self.code(&uri)}));
+        uri
+    }
+
+    /// Adds a user as the unlocked admin and completes their first login.
+    fn add_user(&self, name: &str, role: &str, pw: &str) -> String {
+        let added = self.ok("add_user", json!({"name": name, "role": role}));
+        let otp = added["one_time_password"].as_str().unwrap().to_string();
+        let enrollment = self.ok(
+            "first_login",
+            json!({"user": name, "oneTimePassword": otp, "newPassword": pw}),
+        );
+        let uri = enrollment["totp_uri"].as_str().unwrap().to_string();
+        self.clock.advance_us(30_000_000);
+        let info = self.ok("finish_enrollment", json!({"code": self.code(&uri)}));
+        assert_eq!(info["user"], name);
+        uri
+    }
+
+    fn unlock(&self, user: &str, pw: &str, uri: &str) -> Value {
+        self.clock.advance_us(30_000_000);
+        self.ok(
+            "unlock",
+            json!({"user": user, "password": pw, "code": self.code(uri)}),
+        )
+    }
+}
+
+#[test]
+fn first_run_then_unlock_with_errors_as_code_and_message() {
+    let h = Harness::new();
+    let status = h.ok("app_status", json!({}));
+    assert_eq!(status["vault"], "none");
+    assert_eq!(status["session"], Value::Null);
+
+    let weak = h.ok(
+        "check_password",
+        json!({"user": "alice", "password": "alice12345678"}),
+    );
+    assert_eq!(weak["acceptable"], false);
+    assert!(!weak["problems"].as_array().unwrap().is_empty());
+
+    let uri = h.create();
+    assert_eq!(
+        h.err_code("create_vault", json!({"admin": "bob", "password": PW})),
+        "conflict"
+    );
+    h.ok("lock", json!({}));
+    assert_eq!(*h.locks.lock().unwrap(), [LockReason::Manual]);
+
+    let status = h.ok("app_status", json!({}));
+    assert_eq!(status["vault"], "present");
+    assert_eq!(status["users"], json!(["alice"]));
+
+    h.clock.advance_us(30_000_000);
+    let err = h
+        .call(
+            "unlock",
+            json!({"user": "alice", "password": "wrong password here", "code": "000000"}),
+        )
+        .expect_err("wrong password");
+    assert_eq!(err["code"], "bad_credentials");
+    assert!(err["message"].as_str().unwrap().ends_with('.'));
+
+    let unlocked = h.unlock("alice", PW, &uri);
+    assert_eq!(unlocked["session"]["user"], "alice");
+    assert_eq!(unlocked["session"]["idle_lock_secs"], 300);
+    assert_eq!(unlocked["enrollment"], Value::Null);
+}
+
+#[test]
+fn five_wrong_codes_give_locked_out_with_a_countdown() {
+    let h = Harness::new();
+    h.create();
+    h.ok("lock", json!({}));
+    let mut last = Value::Null;
+    for _ in 0..6 {
+        last = h
+            .call(
+                "unlock",
+                json!({"user": "alice", "password": PW, "code": "000000"}),
+            )
+            .expect_err("wrong code");
+    }
+    assert_eq!(last["code"], "locked_out");
+    assert!(last["retry_after_secs"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_clock_error_reports_the_pcs_time() {
+    let h = Harness::new();
+    let uri = h.create();
+    h.ok("lock", json!({}));
+    h.clock.set_us(T0_US - 3600 * 1_000_000);
+    let err = h
+        .call(
+            "unlock",
+            json!({"user": "alice", "password": PW, "code": h.code(&uri)}),
+        )
+        .expect_err("clock behind");
+    assert_eq!(err["code"], "clock_error");
+    assert_eq!(err["pc_time_utc"], "2025-12-31T23:00:00Z");
+}
+
+#[test]
+fn patient_work_and_the_role_matrix_through_ipc() {
+    let h = Harness::new();
+    h.create();
+    let clin_uri = h.add_user(
+        "carol",
+        "clinician",
+        "another long passphrase for the clinician",
+    );
+    let patient = json!({"given": "Zebediah", "family": "Quintrell", "dob": "1984-03-07",
+        "sex": null, "phone": "+447700900123", "email": null, "address": null});
+    let added = h.ok("add_patient", json!({"patient": patient, "force": false}));
+    let id = added["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        h.err_code("add_patient", json!({"patient": patient, "force": false})),
+        "conflict"
+    );
+
+    let bad = json!({"given": "A", "family": "B", "dob": "1984-02-30", "sex": null,
+        "phone": null, "email": null, "address": null});
+    assert_eq!(
+        h.err_code("add_patient", json!({"patient": bad, "force": false})),
+        "invalid_input"
+    );
+
+    let hits = h.ok(
+        "search_patients",
+        json!({"query": "quin", "includeArchived": false, "limit": 20}),
+    );
+    assert_eq!(hits[0]["patient"]["id"], id.as_str());
+    let note = h.ok(
+        "add_note",
+        json!({"patientId": id, "text": "Allergic to penicillin"}),
+    );
+    h.ok(
+        "add_addendum",
+        json!({"noteId": note["id"], "text": "Confirmed by GP letter"}),
+    );
+    assert_eq!(
+        h.ok("list_notes", json!({"patientId": id}))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let updated = h.ok(
+        "update_patient",
+        json!({"id": id, "update": {"phone": "+447700900999"}}),
+    );
+    assert_eq!(updated["version"], 2);
+    h.ok(
+        "grant_consent",
+        json!({"patientId": id, "purpose": "reminders", "givenBy": null}),
+    );
+    assert_eq!(
+        h.ok("list_consents", json!({"patientId": id}))[0]["status"],
+        "granted"
+    );
+    h.ok("lock", json!({}));
+
+    // A normal unlock of the new clinician, picked from the unlock screen's list.
+    let status = h.ok("app_status", json!({}));
+    assert_eq!(status["users"], json!(["alice", "carol"]));
+    let unlocked = h.unlock(
+        "carol",
+        "another long passphrase for the clinician",
+        &clin_uri,
+    );
+    assert_eq!(unlocked["session"]["role"], "clinician");
+    assert_eq!(unlocked["session"]["enabled_admins"], Value::Null);
+    assert_eq!(
+        h.ok("list_notes", json!({"patientId": id}))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn a_receptionist_is_refused_clinical_content_and_admin_work() {
+    let h = Harness::new();
+    h.create();
+    h.add_user("rita", "receptionist", "front desk passphrase that is long");
+    let patient = json!({"given": "Ada", "family": "Lovelace", "dob": "1815-12-10",
+        "sex": null, "phone": null, "email": null, "address": null});
+    // 1815 is refused by core (DOB must be 1900 or later): pick a valid one.
+    assert_eq!(
+        h.err_code("add_patient", json!({"patient": patient, "force": false})),
+        "invalid_input"
+    );
+    let patient = json!({"given": "Ada", "family": "Lovelace", "dob": "1990-12-10",
+        "sex": null, "phone": null, "email": null, "address": null});
+    let id = h.ok("add_patient", json!({"patient": patient, "force": false}))["id"].clone();
+    assert_eq!(
+        h.err_code("list_notes", json!({"patientId": id})),
+        "forbidden"
+    );
+    assert_eq!(
+        h.err_code("add_note", json!({"patientId": id, "text": "x"})),
+        "forbidden"
+    );
+    assert_eq!(h.err_code("list_users", json!({})), "forbidden");
+    assert_eq!(h.err_code("audit_list", json!({"query": {}})), "forbidden");
+    assert_eq!(
+        h.err_code(
+            "set_settings",
+            json!({"settings": {"idle_lock_secs": 600, "session_limit_secs": 3600}})
+        ),
+        "forbidden"
+    );
+}
+
+#[test]
+fn idle_and_session_limits_lock_and_every_command_then_says_locked() {
+    let h = Harness::new();
+    let uri = h.create();
+    h.clock.advance_us(299 * 1_000_000);
+    h.ok("report_activity", json!({}));
+    h.clock.advance_us(299 * 1_000_000);
+    assert_eq!(
+        h.state().check_timers(),
+        None,
+        "input postponed the idle lock"
+    );
+    h.clock.advance_us(1_000_000);
+    assert_eq!(h.state().check_timers(), Some(LockReason::Idle));
+    assert_eq!(*h.locks.lock().unwrap(), [LockReason::Idle]);
+    assert_eq!(
+        h.err_code(
+            "search_patients",
+            json!({"query": "ab", "includeArchived": false})
+        ),
+        "locked"
+    );
+    assert_eq!(h.err_code("session_info", json!({})), "locked");
+
+    // Admin shortens the idle lock; the running session follows at once.
+    h.unlock("alice", PW, &uri);
+    let saved = h.ok(
+        "set_settings",
+        json!({"settings": {"idle_lock_secs": 60, "session_limit_secs": 3600}}),
+    );
+    assert_eq!(saved["idle_lock_secs"], 60);
+    h.clock.advance_us(60 * 1_000_000);
+    assert_eq!(h.state().check_timers(), Some(LockReason::Idle));
+
+    // The absolute limit wins over activity.
+    h.unlock("alice", PW, &uri);
+    for _ in 0..70 {
+        h.clock.advance_us(59 * 1_000_000);
+        h.ok("report_activity", json!({}));
+        if h.state().check_timers().is_some() {
+            break;
+        }
+    }
+    assert_eq!(
+        h.locks.lock().unwrap().last(),
+        Some(&LockReason::SessionLimit)
+    );
+}
+
+#[test]
+fn locking_clears_the_clipboard_only_if_it_still_holds_what_the_app_copied() {
+    let h = Harness::new();
+    let uri = h.create();
+    h.ok("copy_text", json!({"text": "MRN-0001"}));
+    assert_eq!(h.clipboard.get().as_deref(), Some("MRN-0001"));
+    h.ok("lock", json!({}));
+    assert_eq!(h.clipboard.get(), None, "cleared at lock");
+
+    h.unlock("alice", PW, &uri);
+    h.ok("copy_text", json!({"text": "MRN-0002"}));
+    h.clipboard
+        .set("something the user copied elsewhere")
+        .unwrap();
+    h.ok("lock", json!({}));
+    assert_eq!(
+        h.clipboard.get().as_deref(),
+        Some("something the user copied elsewhere")
+    );
+    assert_eq!(h.err_code("copy_text", json!({"text": "x"})), "locked");
+}
+
+#[test]
+fn only_the_main_window_may_call_the_apps_commands() {
+    let h = Harness::new();
+    let other = WebviewWindowBuilder::new(&h.app, "other", Default::default())
+        .build()
+        .expect("window");
+    let refused = h
+        .call_in(&other, "app_status", json!({}))
+        .expect_err("no capability");
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+    h.ok("app_status", json!({}));
+}
+
+#[test]
+fn navigation_stays_inside_the_app() {
+    use clinic_vault_app::is_app_url;
+    let ok = |u: &str| is_app_url(&u.parse().unwrap());
+    assert!(ok("tauri://localhost/index.html"));
+    assert!(ok("http://tauri.localhost/"));
+    assert!(!ok("https://example.com/"));
+    assert!(!ok("http://tauri.localhost.evil.example/"));
+    assert!(!ok("file:///etc/passwd"));
+    assert!(!ok("data:text/html,<script>alert(1)</script>"));
+}
