@@ -3,6 +3,7 @@
 # only the CLI's dev-dependency enables. Build the release binary and prove it has
 # neither: their environment variable names must not appear in it, and setting them
 # must change nothing. Nor has it the CLI's `dev` feature (`dev seed`).
+# The same for the desktop app, and its .deb must be complete.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 cargo build --release --locked -p clinic-vault-cli --bin clinicvault --quiet
@@ -53,5 +54,21 @@ no_dev_seed() {
     && grep -q "unrecognized subcommand 'dev'" "$tmp/out"
 }
 check no_dev_seed
+
+# The desktop app's release build (scripts/test.sh builds it with `tauri build --bundles
+# deb` first): no test clock in the binary, and the .deb carries the app.
+app="$CARGO_TARGET_DIR/release/clinic-vault"
+app_has_no_hooks() { [ -x "$app" ] && ! grep -a -q -e CLINICVAULT_TEST_CLOCK_FILE -e CLINICVAULT_TEST_CRASH_AT "$app"; }
+check app_has_no_hooks
+deb_is_complete() {
+  local deb
+  deb=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -1)
+  [ -n "$deb" ] || { echo "no .deb under $CARGO_TARGET_DIR/release/bundle/deb" >&2; return 1; }
+  dpkg-deb -c "$deb" >"$tmp/deb.list" && dpkg-deb -f "$deb" Depends >"$tmp/deb.deps" || return 1
+  grep -Eq '(^| |/)usr/bin/clinic-vault$' "$tmp/deb.list" \
+    && grep -q 'usr/share/applications/.*\.desktop$' "$tmp/deb.list" \
+    && grep -q 'libwebkit2gtk-4.1-0' "$tmp/deb.deps"
+}
+check deb_is_complete
 echo "release-hooks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

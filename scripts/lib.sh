@@ -6,8 +6,14 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/clinic-vault/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Debian packages the build needs: a C toolchain and OpenSSL headers for SQLCipher,
-# pkg-config to find them, python3 for the outside-auditor chain check.
-DEB_PACKAGES=(build-essential pkg-config libssl-dev python3)
+# pkg-config to find them, python3 for the outside-auditor chain check; the desktop
+# app's WebKitGTK/GTK stack (DESIGN §10); Node.js and npm for the UI.
+DEB_PACKAGES=(build-essential pkg-config libssl-dev python3
+  libwebkit2gtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+)
+# What a headless run and the end-to-end tests add: a virtual display, WebKit's
+# WebDriver, a private D-Bus with python-dbusmock's fake logind.
+E2E_DEB_PACKAGES=(xvfb xauth webkit2gtk-driver dbus python3-dbusmock)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -41,8 +47,51 @@ require_rust() {
   done
 }
 
+# Node.js ≥ 20.19 and npm for Vite 8; Debian's nodejs when there is none at all.
+require_node() {
+  if ! command -v npm >/dev/null; then
+    install_debian_packages nodejs npm
+  fi
+  local major minor
+  IFS=. read -r major minor _ <<<"$(node --version | tr -d v)"
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; }; then
+    echo "Node.js $(node --version) is too old for the UI build (Vite 8 needs 20.19 or newer): install a newer Node.js, then run this again" >&2
+    exit 1
+  fi
+}
+
+# npm ci in a folder when its node_modules is missing or older than its lock file.
+npm_deps() {
+  local dir="$1"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "installing npm packages in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# The UI bundle the app embeds at compile time (ui/dist).
+build_ui() {
+  npm_deps "$ROOT/ui"
+  (cd "$ROOT/ui" && npm run --silent build -- --logLevel warn)
+}
+
+# The Tauri CLI comes with the UI's npm packages.
+tauri_cli() {
+  (cd "$ROOT/src-tauri" && "$ROOT/ui/node_modules/.bin/tauri" "$@")
+}
+
+require_tauri_driver() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! command -v tauri-driver >/dev/null; then
+    echo "installing tauri-driver (cargo install, about 2 minutes)"
+    CARGO_TARGET_DIR="$HOME/.cache/clinic-vault/tools-target" \
+      cargo install tauri-driver --locked --version '^2' --quiet
+  fi
+}
+
 setup() {
   install_debian_packages "${DEB_PACKAGES[@]}"
   require_rust
+  require_node
   cd "$ROOT"
 }

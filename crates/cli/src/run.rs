@@ -390,6 +390,7 @@ fn audit_command(session: &mut Session, command: &AuditCommand) -> Result<Output
                 action: action.clone(),
                 limit: *limit,
                 patient: patient.clone(),
+                ..AuditFilter::default()
             };
             let events = session.audit_list(&filter)?;
             let text = events
