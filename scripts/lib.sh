@@ -13,7 +13,7 @@ DEB_PACKAGES=(build-essential pkg-config libssl-dev python3
 )
 # What a headless run and the end-to-end tests add: a virtual display, WebKit's
 # WebDriver, a private D-Bus with python-dbusmock's fake logind.
-E2E_DEB_PACKAGES=(xvfb xauth webkit2gtk-driver dbus python3-dbusmock)
+E2E_DEB_PACKAGES=(xvfb xauth webkit2gtk-driver dbus libglib2.0-bin python3-dbusmock)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

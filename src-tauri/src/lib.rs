@@ -82,6 +82,15 @@ pub fn is_app_url(url: &tauri::Url) -> bool {
     }
 }
 
+/// The webview keeps nothing on disk (WebKit's ephemeral context), except in a
+/// test-hooks build driven by tauri-driver: WebKit lets WebDriver automate only a
+/// persistent context. The end-to-end run then scans that context's files for patient
+/// names, which is stricter than the release setting.
+fn incognito() -> bool {
+    !(cfg!(feature = "test-hooks")
+        && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true"))
+}
+
 /// The vault directory: `--vault DIR`, else `CLINICVAULT_VAULT_DIR`, else `vault/` in
 /// the app's data directory.
 fn vault_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
@@ -131,7 +140,7 @@ pub fn run() {
                 .title("Clinic Vault")
                 .inner_size(1280.0, 800.0)
                 .min_inner_size(1024.0, 680.0)
-                .incognito(true)
+                .incognito(incognito())
                 .on_navigation(is_app_url)
                 .on_new_window(|_url, _features| tauri::webview::NewWindowResponse::Deny)
                 .build()?;

@@ -1,0 +1,236 @@
+// Desktop app figures, measured through the same harness as the e2e tests (run by
+// scripts/app-bench.sh, which builds the CLI with `dev seed`):
+//   - cold start: process spawn (session request) → data-screen=unlock visible, 3 runs;
+//   - unlock → patient list visible (includes the password KDF);
+//   - opening a patient: click in the result list → the patient's heading shown, ×50;
+//   - resident memory of the app and its WebKit processes at the unlock screen and after
+//     opening 50 patients (RSS summed, and PSS, which counts shared pages once).
+// Time is the system clock here (no test clock): TOTP codes use the ±1-step window.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APP, choose, field, fill, screen, startApp, stopApp, WAIT, xpathString } from '../lib/app.mjs';
+import { totp, secretFromUri } from '../lib/totp.mjs';
+import { commOf, pidsOfExe, processTree, rssKiB, waitForExit } from '../lib/system.mjs';
+
+const CLI = process.env.BENCH_CLI;
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 3);
+const N_PATIENTS = Number(process.env.BENCH_PATIENTS ?? 50);
+const VAULT = join(process.env.XDG_DATA_HOME, 'org.clinicvault.desktop', 'vault');
+const ADMIN = { name: 'bench.admin', password: 'correct horse battery staple orbit' };
+const CLIN = { name: 'bench.clinician', password: 'violet harbour lantern quiet meadow' };
+
+if (!CLI) throw new Error('BENCH_CLI must name a clinicvault binary built with --features dev');
+
+// ------------------------------------------------------------------ helpers
+
+const secrets = new Map();
+const lastStep = new Map();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A code never used before for `user`, within the ±1-step window around now. */
+async function code(user) {
+  for (;;) {
+    const nowStep = Math.floor(Date.now() / 1000 / 30);
+    const step = Math.max((lastStep.get(user) ?? -Infinity) + 1, nowStep - 1);
+    if (step <= nowStep + 1) {
+      lastStep.set(user, step);
+      return totp(secrets.get(user), step * 30);
+    }
+    await sleep(1000);
+  }
+}
+
+function cli(args, stdinLines) {
+  const out = execFileSync(CLI, ['--vault', VAULT, '--json', ...args], {
+    input: stdinLines.map((l) => `${l}\n`).join(''),
+    encoding: 'utf8',
+  });
+  return out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+function pss(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Memory of the app process and all its descendants (WebKit web/network processes). */
+function memory() {
+  const apps = pidsOfExe(APP);
+  if (apps.length !== 1) throw new Error(`expected one app process, found ${apps.length}`);
+  const byComm = {};
+  let rss = 0;
+  let pssTotal = 0;
+  for (const pid of processTree(apps[0])) {
+    const r = rssKiB(pid);
+    const p = pss(pid);
+    const comm = commOf(pid);
+    byComm[comm] = (byComm[comm] ?? 0) + r;
+    rss += r;
+    pssTotal += p;
+  }
+  return { rss_mib: rss / 1024, pss_mib: pssTotal / 1024, rss_by_process_mib: mapValues(byComm, (v) => v / 1024) };
+}
+
+function mapValues(o, f) {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(f(v).toFixed(1))]));
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** Clicks the element at `xpath` inside the page and resolves with the milliseconds until
+ *  `css` is rendered (measured by the page's own clock: no WebDriver round trips). */
+async function clickAndTime(b, xpath, css) {
+  return b.executeAsync(
+    (clickXpath, waitCss, done) => {
+      const el = document.evaluate(clickXpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null)
+        .singleNodeValue;
+      if (!el) return done(-1);
+      const t0 = performance.now();
+      el.click();
+      const check = () => {
+        const w = document.querySelector(waitCss);
+        if (w && w.getClientRects().length > 0) done(performance.now() - t0);
+        else requestAnimationFrame(check);
+      };
+      check();
+    },
+    xpath,
+    css,
+  );
+}
+
+const fmtMs = (ms) => `${Math.round(ms)} ms`;
+const fmtMiB = (m) => `${m.toFixed(0)} MiB`;
+
+// ------------------------------------------------------------------ the vault
+
+console.log(`app-bench: preparing a vault with ${N_PATIENTS} synthetic patients (CLI)`);
+const init = cli(['init', '--admin', ADMIN.name], [ADMIN.password])[0];
+secrets.set(ADMIN.name, secretFromUri(init.totp_uri));
+const added = cli(['--user', ADMIN.name, '--totp', await code(ADMIN.name), 'user', 'add', CLIN.name, '--role', 'clinician'], [
+  ADMIN.password,
+])[0];
+const enrolled = cli(['first-login', '--user', CLIN.name], [added.one_time_password, CLIN.password])[0];
+secrets.set(CLIN.name, secretFromUri(enrolled.totp_uri));
+const seeded = cli(
+  ['--user', CLIN.name, '--totp', await code(CLIN.name), 'dev', 'seed', '--patients', String(N_PATIENTS), '--seed', '7'],
+  [CLIN.password],
+)[0];
+const m = /^(.*?)(\d+)$/.exec(seeded.first_mrn);
+const mrns = Array.from({ length: N_PATIENTS }, (_, i) => `${m[1]}${String(Number(m[2]) + i).padStart(m[2].length, '0')}`);
+if (mrns.at(-1) !== seeded.last_mrn) throw new Error(`unexpected MRN sequence ${seeded.first_mrn}…${seeded.last_mrn}`);
+
+// ------------------------------------------------------------------ cold start
+
+const cold = [];
+let b = null;
+for (let i = 0; i < RUNS; i++) {
+  const t0 = performance.now();
+  b = await startApp();
+  const tSession = performance.now();
+  await screen(b, 'unlock', 60_000);
+  const tUnlock = performance.now();
+  cold.push({ session_ms: tSession - t0, unlock_screen_ms: tUnlock - t0 });
+  console.log(`  cold start ${i + 1}: window automatable after ${fmtMs(tSession - t0)}, unlock screen after ${fmtMs(tUnlock - t0)}`);
+  if (i < RUNS - 1) {
+    await stopApp(b);
+    await waitForExit(APP);
+  }
+}
+await b.pause(500);
+const memUnlockScreen = memory();
+
+// ------------------------------------------------------------------ unlock
+
+await choose(b, 'User', CLIN.name);
+await fill(b, 'Password', CLIN.password);
+await fill(b, '6-digit code', await code(CLIN.name));
+const unlockButton = await b.$('//button[normalize-space(.)="Unlock"]');
+await unlockButton.waitForEnabled({ timeout: WAIT });
+const unlockMs = await clickAndTime(b, '//button[normalize-space(.)="Unlock"]', '[data-screen="patient-list"]');
+if (unlockMs < 0) throw new Error('no Unlock button');
+await screen(b, 'patient-list', 60_000);
+console.log(`  unlock → patient list: ${fmtMs(unlockMs)}`);
+let t0;
+
+// ------------------------------------------------------------------ 50 patients
+
+const opens = [];
+const searches = [];
+for (const mrn of mrns) {
+  const search = await field(b, 'Search patients');
+  t0 = performance.now();
+  await search.setValue(mrn);
+  const row = await b.$(`//tbody//tr[td[normalize-space(.)=${xpathString(mrn)}]]//button[contains(@class,"open")]`);
+  await row.waitForDisplayed({ timeout: WAIT, timeoutMsg: `no search result for ${mrn}` });
+  searches.push(performance.now() - t0);
+  const openMs = await clickAndTime(
+    b,
+    `//tbody//tr[td[normalize-space(.)=${xpathString(mrn)}]]//button[contains(@class,"open")]`,
+    '[data-screen="patient-detail"] #pd-heading',
+  );
+  if (openMs < 0) throw new Error(`no result row for ${mrn}`);
+  opens.push(openMs);
+  const back = await b.$('//button[normalize-space(.)="← Back to list"]');
+  await back.click();
+  await screen(b, 'patient-list');
+}
+await b.pause(500);
+const memAfter = memory();
+await stopApp(b);
+
+// ------------------------------------------------------------------ report
+
+const figures = {
+  build: process.env.BENCH_BUILD ?? 'debug (test-hooks)',
+  cold_start_to_unlock_screen_ms: cold.map((c) => Math.round(c.unlock_screen_ms)),
+  cold_start_median_ms: Math.round(median(cold.map((c) => c.unlock_screen_ms))),
+  unlock_to_patient_list_ms: Math.round(unlockMs),
+  search_to_result_median_ms: Math.round(median(searches)),
+  open_patient_median_ms: Math.round(median(opens)),
+  open_patient_p95_ms: Math.round(pct(opens, 95)),
+  memory_at_unlock_screen: {
+    rss_mib: +memUnlockScreen.rss_mib.toFixed(1),
+    pss_mib: +memUnlockScreen.pss_mib.toFixed(1),
+    rss_by_process_mib: memUnlockScreen.rss_by_process_mib,
+  },
+  memory_after_opening_patients: {
+    patients: N_PATIENTS,
+    rss_mib: +memAfter.rss_mib.toFixed(1),
+    pss_mib: +memAfter.pss_mib.toFixed(1),
+    rss_by_process_mib: memAfter.rss_by_process_mib,
+  },
+};
+const outDir = join(process.env.E2E_REPO ?? '.', 'target');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'app-bench.json'), `${JSON.stringify(figures, null, 2)}\n`);
+
+console.log('');
+console.log(`app-bench (${figures.build}):`);
+console.log(`  cold start → unlock screen     median ${fmtMs(figures.cold_start_median_ms)}  (runs: ${figures.cold_start_to_unlock_screen_ms.join(', ')} ms)`);
+console.log(`  unlock → patient list          ${fmtMs(figures.unlock_to_patient_list_ms)}`);
+console.log(`  type an MRN → result shown     median ${fmtMs(figures.search_to_result_median_ms)}`);
+console.log(`  open a patient                 median ${fmtMs(figures.open_patient_median_ms)}, p95 ${fmtMs(figures.open_patient_p95_ms)}`);
+console.log(`  memory at the unlock screen    RSS ${fmtMiB(memUnlockScreen.rss_mib)}, PSS ${fmtMiB(memUnlockScreen.pss_mib)}`);
+console.log(`    RSS by process: ${Object.entries(memUnlockScreen.rss_by_process_mib).map(([k, v]) => `${k} ${v} MiB`).join(', ')}`);
+console.log(`  memory after ${N_PATIENTS} patients       RSS ${fmtMiB(memAfter.rss_mib)}, PSS ${fmtMiB(memAfter.pss_mib)}`);
+console.log(`    RSS by process: ${Object.entries(memAfter.rss_by_process_mib).map(([k, v]) => `${k} ${v} MiB`).join(', ')}`);
+console.log(`  (cold start: from the session request that spawns the app, via WebDriver; unlock and open: timed in the page from the click to the rendered screen; search: 11 keystrokes sent by WebDriver plus the search debounce)`);
+console.log(`  (also in target/app-bench.json)`);
