@@ -59,21 +59,17 @@ fn listen(on_lock: &dyn Fn(LockReason)) -> zbus::Result<()> {
         let (Some(interface), Some(member)) = (header.interface(), header.member()) else {
             continue;
         };
+        let ours = || match (&session, header.path()) {
+            (Some(own), Some(path)) => own.as_str() == path.as_str(),
+            _ => true,
+        };
         match (interface.as_str(), member.as_str()) {
-            ("org.freedesktop.login1.Manager", "PrepareForSleep") => {
-                if message.body().deserialize::<bool>().unwrap_or(true) {
-                    on_lock(LockReason::Suspend);
-                }
+            ("org.freedesktop.login1.Manager", "PrepareForSleep")
+                if message.body().deserialize::<bool>().unwrap_or(true) =>
+            {
+                on_lock(LockReason::Suspend);
             }
-            ("org.freedesktop.login1.Session", "Lock") => {
-                let ours = match (&session, header.path()) {
-                    (Some(own), Some(path)) => own.as_str() == path.as_str(),
-                    _ => true,
-                };
-                if ours {
-                    on_lock(LockReason::OsLock);
-                }
-            }
+            ("org.freedesktop.login1.Session", "Lock") if ours() => on_lock(LockReason::OsLock),
             _ => {}
         }
     }
