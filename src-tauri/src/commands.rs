@@ -349,7 +349,7 @@ pub fn finish_enrollment(state: State<'_, AppState>, code: String) -> CmdResult<
 
 #[tauri::command(async)]
 pub fn cancel_enrollment(state: State<'_, AppState>) {
-    state.set_pending(None);
+    state.cancel_pending();
 }
 
 #[tauri::command(async)]

@@ -156,20 +156,12 @@ impl AppState {
     /// a pending enrollment, clears the clipboard if it still holds what the app put
     /// there, and notifies the UI. Returns whether a session was unlocked.
     pub fn lock(&self, reason: LockReason) -> bool {
-        let (active, clip) = {
+        let active = {
             let mut inner = lock_or_recover(&self.inner);
             inner.pending = None;
-            (inner.active.take(), inner.clipboard.take())
+            inner.active.take()
         };
-        if let Some(hash) = clip {
-            if self
-                .clipboard
-                .get()
-                .is_some_and(|text| digest(&text) == hash)
-            {
-                self.clipboard.clear();
-            }
-        }
+        self.clear_copied();
         let was_unlocked = active.is_some();
         if let Some(active) = active {
             // A failure to record the lock must not keep the vault open: the session is
@@ -185,8 +177,14 @@ impl AppState {
     }
 
     /// Copies text for the user, remembering it so that locking can clear it.
+    /// Allowed while unlocked, and during a first login's or recovery's enrollment (the
+    /// setup key).
     pub fn copy(&self, text: &str) -> CmdResult<()> {
-        if !self.is_unlocked() {
+        let allowed = {
+            let inner = lock_or_recover(&self.inner);
+            inner.active.is_some() || inner.pending.is_some()
+        };
+        if !allowed {
             return Err(IpcError::locked());
         }
         self.clipboard
@@ -211,6 +209,28 @@ impl std::fmt::Debug for AppState {
             .field("vault_dir", &self.vault_dir)
             .field("unlocked", &self.is_unlocked())
             .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Empties the clipboard if it still holds what the app last put there.
+    pub fn clear_copied(&self) {
+        let copied = lock_or_recover(&self.inner).clipboard.take();
+        if let Some(hash) = copied {
+            if self
+                .clipboard
+                .get()
+                .is_some_and(|text| digest(&text) == hash)
+            {
+                self.clipboard.clear();
+            }
+        }
+    }
+
+    /// Abandons a first login's or recovery's enrollment.
+    pub fn cancel_pending(&self) {
+        lock_or_recover(&self.inner).pending = None;
+        self.clear_copied();
     }
 }
 

@@ -415,6 +415,27 @@ fn locking_clears_the_clipboard_only_if_it_still_holds_what_the_app_copied() {
         Some("something the user copied elsewhere")
     );
     assert_eq!(h.err_code("copy_text", json!({"text": "x"})), "locked");
+
+    // During a first login's enrollment the setup key may be copied; cancelling clears it.
+    h.unlock("alice", PW, &uri);
+    let added = h.ok("add_user", json!({"name": "dana", "role": "clinician"}));
+    h.ok("lock", json!({}));
+    let enrollment = h.ok(
+        "first_login",
+        json!({"user": "dana", "oneTimePassword": added["one_time_password"],
+               "newPassword": "yet another long passphrase here"}),
+    );
+    h.ok("copy_text", json!({"text": enrollment["secret"]}));
+    assert_eq!(
+        h.clipboard.get().as_ref(),
+        enrollment["secret"].as_str().map(str::to_string).as_ref()
+    );
+    h.ok("cancel_enrollment", json!({}));
+    assert_eq!(h.clipboard.get(), None);
+    assert_eq!(
+        h.err_code("finish_enrollment", json!({"code": "123456"})),
+        "invalid_input"
+    );
 }
 
 #[test]
