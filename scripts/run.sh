@@ -18,7 +18,7 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   # shellcheck disable=SC2016
   exec xvfb-run -a -s '-screen 0 1280x800x24' bash -c '
     echo "Clinic Vault is running on display $DISPLAY (stop it with Ctrl+C)."
-    echo "See it:  DISPLAY=$DISPLAY import -window root shot.png"
+    echo "See it:  DISPLAY=$DISPLAY XAUTHORITY=$XAUTHORITY import -window root shot.png"
     exec "$0" "$@"' "$bin" "$@"
 fi
 echo "starting Clinic Vault"
