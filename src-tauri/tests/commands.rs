@@ -462,3 +462,61 @@ fn navigation_stays_inside_the_app() {
     assert!(!ok("file:///etc/passwd"));
     assert!(!ok("data:text/html,<script>alert(1)</script>"));
 }
+
+#[test]
+fn a_reset_code_unlocks_into_a_new_enrollment_and_the_recovery_key_recovers_the_admin() {
+    let h = Harness::new();
+    let created = h.ok("create_vault", json!({"admin": "alice", "password": PW}));
+    let recovery_key = created["recovery_key"].as_str().unwrap().to_string();
+    let uri = created["enrollment"]["totp_uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.ok("confirm_totp", json!({"code": h.code(&uri)}));
+    let bob_pw = "a receptionist passphrase that is long";
+    h.add_user("bob", "receptionist", bob_pw);
+    h.ok("lock", json!({}));
+
+    // The admin resets Bob's authenticator; Bob unlocks with password + reset code.
+    h.unlock("alice", PW, &uri);
+    let reset_code = h.ok("reset_totp", json!({"name": "bob"}));
+    h.ok("lock", json!({}));
+    let unlocked = h.ok(
+        "unlock",
+        json!({"user": "bob", "password": bob_pw, "code": reset_code}),
+    );
+    let new_uri = unlocked["enrollment"]["totp_uri"]
+        .as_str()
+        .expect("enrollment")
+        .to_string();
+    assert!(unlocked["enrollment"]["qr_svg"]
+        .as_str()
+        .unwrap()
+        .starts_with("<svg"));
+    assert_eq!(
+        h.err_code("confirm_totp", json!({"code": "000000"})),
+        "bad_credentials"
+    );
+    h.ok("confirm_totp", json!({"code": h.code(&new_uri)}));
+    h.ok("lock", json!({}));
+    h.unlock("bob", bob_pw, &new_uri);
+    h.ok("lock", json!({}));
+
+    // The admin lost everything: the recovery key gives a new password and authenticator.
+    let new_pw = "a brand new admin passphrase here";
+    let enrollment = h.ok(
+        "recover_admin",
+        json!({"admin": "alice", "recoveryKey": recovery_key, "newPassword": new_pw}),
+    );
+    let admin_uri = enrollment["totp_uri"].as_str().unwrap().to_string();
+    h.clock.advance_us(30_000_000);
+    assert_eq!(
+        h.err_code("finish_enrollment", json!({"code": "000000"})),
+        "bad_credentials"
+    );
+    // A wrong code keeps the enrollment waiting; the right one unlocks.
+    let info = h.ok("finish_enrollment", json!({"code": h.code(&admin_uri)}));
+    assert_eq!(info["user"], "alice");
+    h.ok("lock", json!({}));
+    h.unlock("alice", new_pw, &admin_uri);
+}
