@@ -150,13 +150,7 @@ pub fn enrollment(uri: &ShownSecret) -> CmdResult<Enrollment> {
 
 fn describe(session: &mut Session, settings: Settings) -> clinic_vault_core::Result<SessionInfo> {
     let enabled_admins = if session.role() == Role::Admin {
-        let users = session.list_users()?;
-        Some(
-            users
-                .iter()
-                .filter(|u| u.enabled && u.role == Role::Admin)
-                .count(),
-        )
+        Some(session.enabled_admin_count()?)
     } else {
         None
     };

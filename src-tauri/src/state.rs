@@ -120,7 +120,7 @@ impl AppState {
             inner.active.replace(Active { session, timers })
         };
         if let Some(old) = previous {
-            let _ = old.session.lock();
+            let _ = old.session.lock_because(Some("switch_user"));
         }
     }
 
@@ -166,7 +166,7 @@ impl AppState {
         if let Some(active) = active {
             // A failure to record the lock must not keep the vault open: the session is
             // dropped (and its keys zeroized) either way.
-            let _ = active.session.lock();
+            let _ = active.session.lock_because(Some(reason.as_str()));
         }
         if was_unlocked {
             if let Some(notify) = lock_or_recover(&self.notifier).as_ref() {

@@ -372,6 +372,15 @@ fn idle_and_session_limits_lock_and_every_command_then_says_locked() {
 
     // Admin shortens the idle lock; the running session follows at once.
     h.unlock("alice", PW, &uri);
+    let locks = h.ok("audit_list", json!({"query": {"action": "user.lock"}}));
+    assert_eq!(
+        locks.as_array().unwrap().last().unwrap()["detail"]["reason"],
+        "idle"
+    );
+    // The reminder count is not an audited read: no user list was recorded.
+    assert_eq!(h.ok("session_info", json!({}))["enabled_admins"], 1);
+    let lists = h.ok("audit_list", json!({"query": {"action": "user.list"}}));
+    assert_eq!(lists, json!([]));
     let saved = h.ok(
         "set_settings",
         json!({"settings": {"idle_lock_secs": 60, "session_limit_secs": 3600}}),

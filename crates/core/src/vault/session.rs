@@ -273,6 +273,27 @@ impl Session {
         Ok(out)
     }
 
+    /// How many enabled admins can unlock the vault (for the "add a second admin"
+    /// reminder). Admins only; not an audited read (no user data leaves core).
+    pub fn enabled_admin_count(&mut self) -> Result<usize> {
+        self.run(
+            op(
+                Some(Permission::ManageUsers),
+                "user.count_admins",
+                "user",
+                None,
+            ),
+            |ctx| {
+                let n: i64 = ctx.tx.query_row(
+                    "SELECT count(*) FROM users WHERE role = 'admin' AND enabled = 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok(usize::try_from(n).unwrap_or(0))
+            },
+        )
+    }
+
     /// The clinic's session settings (any role: the shell enforces them for everyone).
     pub fn settings(&mut self) -> Result<crate::settings::Settings> {
         self.run(op(None, "settings.read", "settings", None), |ctx| {
@@ -743,7 +764,13 @@ impl Session {
 
     /// Locks: records the lock, closes the database and zeroizes every key. The lock is
     /// recorded even for an account disabled meanwhile (it is not a permission).
-    pub fn lock(mut self) -> Result<()> {
+    pub fn lock(self) -> Result<()> {
+        self.lock_because(None)
+    }
+
+    /// [`Session::lock`], keeping why in the event's local detail (`idle`,
+    /// `session_limit`, `os_lock`, …) for the audit review.
+    pub fn lock_because(mut self, reason: Option<&str>) -> Result<()> {
         let now_us = self.p.cfg.clock.now_us();
         let ctx = ChainContext {
             vault_id: &self.p.vault_id,
@@ -754,8 +781,11 @@ impl Session {
             .p
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let event = NewEvent::new(&self.p.user_name, self.p.role.as_str(), "user.lock", "user")
+        let mut event = NewEvent::new(&self.p.user_name, self.p.role.as_str(), "user.lock", "user")
             .resource(self.p.user_name.clone());
+        if let Some(reason) = reason {
+            event = event.detail(serde_json::json!({ "reason": reason }));
+        }
         audit::append(&tx, &ctx, event)?;
         tx.commit()?;
         Ok(())
