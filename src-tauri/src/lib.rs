@@ -117,6 +117,17 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 /// Starts the desktop app.
 pub fn run() {
     clinic_vault_core::hardening::disable_core_dumps();
+    // A panic's message could quote data (a patient's name in a failed parse); print
+    // only where it happened. The state recovers from a poisoned lock.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_else(|| "an unknown place".into());
+        eprintln!(
+            "clinic-vault: internal error at {at} (details withheld: they may hold patient data)"
+        );
+    }));
     let builder = tauri::Builder::default()
         // First, so that a second launch only focuses this one and exits.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {

@@ -95,9 +95,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Session) -> clinic_vault_core::Result<T>,
     ) -> CmdResult<T> {
-        let mut inner = lock_or_recover(&self.inner);
-        let active = inner.active.as_mut().ok_or_else(IpcError::locked)?;
-        f(&mut active.session).map_err(|e| self.core_err(e))
+        self.with_active(|active| f(&mut active.session).map_err(|e| self.core_err(e)))
     }
 
     /// Like [`AppState::with_session`], with access to the timers too.
