@@ -227,8 +227,13 @@ fn add_show_update_history_duplicates_and_archive() {
             "patient.search",
             "patient.view",
             "patient.history",
+            "patient.archive",
         ]
     );
+    // Archiving twice was refused after the permission check: a failure with its code.
+    let refused = who_saw[1].last().expect("events");
+    assert_eq!(refused["event"]["outcome"], "failure");
+    assert_eq!(refused["detail"]["error"], "conflict");
     assert!(who_saw[0].iter().all(|e| e["event"]["actor"] == "rita"));
     assert_eq!(who_saw[2].len(), 3);
     assert!(who_saw[2].iter().all(|e| e["event"]["patient_id"].is_null()
@@ -500,7 +505,7 @@ fn notes_and_prescriptions_are_append_only() {
     assert_eq!(listed[0]["drug"], "Amoxicillin", "kept as written");
     assert_eq!(listed[1]["void"], Value::Null);
 
-    // One event per write, void and read; refusals left none.
+    // One event per write, void and read, and one per refusal after the role check.
     let events = v.audit_events(&["--patient", &p]);
     assert_eq!(
         actions(&events),
@@ -514,10 +519,19 @@ fn notes_and_prescriptions_are_append_only() {
             "prescription.create",
             "prescription.create",
             "prescription.view",
+            "note.void",
+            "note.addendum",
+            "note.addendum",
             "prescription.void",
             "prescription.view",
+            "prescription.void",
         ]
     );
+    // The refusals (voided twice, addenda to a voided note) are failures with a code.
+    for refused in [&events[9], &events[10], &events[11], &events[14]] {
+        assert_eq!(refused["event"]["outcome"], "failure", "{refused}");
+        assert_eq!(refused["detail"]["error"], "conflict", "{refused}");
+    }
     for e in &events {
         let event = e.to_string();
         for text in ["Cough", "X-ray", "Wrong patient", "Amoxicillin", "allergy"] {
@@ -606,7 +620,12 @@ fn consents_are_granted_withdrawn_and_listed() {
             "consent.grant",
             "consent.withdraw",
             "consent.view",
+            "consent.withdraw",
         ]
+    );
+    assert_eq!(
+        events[6]["event"]["outcome"], "failure",
+        "nothing in force to withdraw"
     );
     assert!(events[1..5]
         .iter()

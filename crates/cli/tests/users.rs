@@ -112,7 +112,8 @@ fn disabled_user_cannot_unlock_and_admins_cannot_lock_themselves_out() {
     );
     assert_eq!(v.user_entry(ADMIN)["enabled"], true);
 
-    // Each disable is in the audit trail; the refused requests changed nothing.
+    // Each disable is in the audit trail, and so is each refused request (as a
+    // failure), which changed nothing.
     let events = v.audit_events(&["--action", "user.disable"]);
     let outcomes: Vec<(&str, &str)> = events
         .iter()
@@ -123,7 +124,16 @@ fn disabled_user_cannot_unlock_and_admins_cannot_lock_themselves_out() {
             )
         })
         .collect();
-    assert_eq!(outcomes, [("bob", "success"), ("carol", "success")]);
+    assert_eq!(
+        outcomes,
+        [
+            ("bob", "success"),
+            ("bob", "failure"),
+            ("alice", "failure"),
+            ("carol", "success"),
+            ("alice", "failure"),
+        ]
+    );
 }
 
 #[test]

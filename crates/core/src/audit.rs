@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use clinic_vault_proto::{chain_hash, genesis_hash, AuditEvent, Hash32};
+use clinic_vault_proto::{chain_hash, genesis_hash, Action, AuditEvent, Hash32};
 
 use crate::error::{Error, Result};
 
@@ -17,8 +17,7 @@ pub const NOBODY: &str = "-";
 pub(crate) struct NewEvent {
     pub actor: String,
     pub role: String,
-    pub action: &'static str,
-    pub resource_type: &'static str,
+    pub action: Action,
     pub resource_id: Option<String>,
     pub patient_id: Option<String>,
     pub outcome: &'static str,
@@ -32,17 +31,11 @@ pub(crate) struct NewEvent {
 }
 
 impl NewEvent {
-    pub(crate) fn new(
-        actor: &str,
-        role: &str,
-        action: &'static str,
-        resource_type: &'static str,
-    ) -> Self {
+    pub(crate) fn new(actor: &str, role: &str, action: Action) -> Self {
         NewEvent {
             actor: actor.to_string(),
             role: role.to_string(),
             action,
-            resource_type,
             resource_id: None,
             patient_id: None,
             outcome: "success",
@@ -97,11 +90,6 @@ fn head_hash(conn: &Connection, vault_id: &str) -> Result<(u64, Hash32)> {
     }
 }
 
-/// Appends `event` to the chain inside the caller's open transaction.
-pub(crate) fn append(conn: &Connection, ctx: &ChainContext<'_>, event: NewEvent) -> Result<u64> {
-    append_all(conn, ctx, vec![event]).map(|last| last.unwrap_or(0))
-}
-
 /// Appends `events` in order inside the caller's open transaction, reading the chain
 /// head once; returns the last sequence number written.
 pub(crate) fn append_all(
@@ -134,8 +122,8 @@ fn append_after(
         seq,
         actor: event.actor,
         role: event.role,
-        action: event.action.to_string(),
-        resource_type: event.resource_type.to_string(),
+        action: event.action.wire_name().to_string(),
+        resource_type: event.action.resource_type().wire_name().to_string(),
         resource_id: event.resource_id,
         patient_id: event.patient_id,
         outcome: event.outcome.to_string(),

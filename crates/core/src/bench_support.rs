@@ -60,6 +60,30 @@ impl PlainDb {
 }
 
 impl Session {
+    /// Appends `n_bytes` of random filler to a scratch table, in transactions of about
+    /// 1 MiB, so rotation and page checks can be measured on a vault of a given size.
+    /// Unaudited on purpose: this feature never reaches a release build.
+    pub fn bench_fill(&mut self, n_bytes: usize) -> Result<()> {
+        let conn = self.bench_connection();
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS bench_filler (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+        )?;
+        let mut written = 0;
+        while written < n_bytes {
+            let tx = conn.transaction()?;
+            for _ in 0..256 {
+                let chunk: [u8; 4096] = crate::crypto::random_array();
+                tx.execute(
+                    "INSERT INTO bench_filler (data) VALUES (?1)",
+                    [chunk.as_slice()],
+                )?;
+                written += chunk.len();
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
     /// The search of `search_patients` without its audit event, to measure the write.
     pub fn bench_search_without_audit(
         &mut self,

@@ -1,6 +1,7 @@
 //! Roles and the permission matrix of DESIGN §4, in one place. [`allows`] is the only
 //! function that decides; the session's entry point calls it for every operation.
 
+use clinic_vault_proto::Action;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -84,6 +85,112 @@ pub enum Permission {
     AuditReview,
 }
 
+impl Permission {
+    /// Every permission, in DESIGN §4's order.
+    pub const ALL: [Permission; 18] = [
+        Permission::DemographicsRead,
+        Permission::DemographicsWrite,
+        Permission::DemographicsArchive,
+        Permission::DemographicsHistory,
+        Permission::ClinicalRead,
+        Permission::ClinicalWrite,
+        Permission::ClinicalHistory,
+        Permission::ScanImport,
+        Permission::ScanView,
+        Permission::ConsentRead,
+        Permission::ConsentRecord,
+        Permission::ConsentWithdraw,
+        Permission::GdprLog,
+        Permission::GdprFulfil,
+        Permission::ManageUsers,
+        Permission::ManageSettings,
+        Permission::RotateKeys,
+        Permission::AuditReview,
+    ];
+
+    /// The permission's name for the UI and the docs (`snake_case`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::DemographicsRead => "demographics_read",
+            Permission::DemographicsWrite => "demographics_write",
+            Permission::DemographicsArchive => "demographics_archive",
+            Permission::DemographicsHistory => "demographics_history",
+            Permission::ClinicalRead => "clinical_read",
+            Permission::ClinicalWrite => "clinical_write",
+            Permission::ClinicalHistory => "clinical_history",
+            Permission::ScanImport => "scan_import",
+            Permission::ScanView => "scan_view",
+            Permission::ConsentRead => "consent_read",
+            Permission::ConsentRecord => "consent_record",
+            Permission::ConsentWithdraw => "consent_withdraw",
+            Permission::GdprLog => "gdpr_log",
+            Permission::GdprFulfil => "gdpr_fulfil",
+            Permission::ManageUsers => "manage_users",
+            Permission::ManageSettings => "manage_settings",
+            Permission::RotateKeys => "rotate_keys",
+            Permission::AuditReview => "audit_review",
+        }
+    }
+}
+
+/// What an audit action needs from whoever records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// An operation on a session that the user's role must allow.
+    Permission(Permission),
+    /// An operation on a session that any unlocked, enabled user may do.
+    Unlocked,
+    /// Recorded by `init` or an entry path (unlock, first login, recovery), never an
+    /// operation on a session.
+    EntryPath,
+}
+
+/// The permission each action needs (DESIGN §4). Exhaustive, so a new action in the
+/// catalogue cannot be added without deciding who may do it.
+pub fn requirement(action: Action) -> Requirement {
+    use Action as A;
+    use Permission as P;
+    let permission = match action {
+        A::VaultCreate
+        | A::RecoveryKeyCreate
+        | A::RecoveryUse
+        | A::UserUnlock
+        | A::UserLockout
+        | A::UserFirstLogin
+        | A::UserTotpEnroll
+        | A::JournalQuarantine => return Requirement::EntryPath,
+        A::UserLock
+        | A::UserWhoami
+        | A::UserPasswordChange
+        | A::UserTotpConfirm
+        | A::SettingsRead => return Requirement::Unlocked,
+        A::VaultRekeyBegin | A::VaultRekey | A::RecoveryKeyRotate => P::RotateKeys,
+        A::VaultVerify | A::AuditList | A::AuditHead | A::AuditVerify => P::AuditReview,
+        A::UserAdd
+        | A::UserDisable
+        | A::UserEnable
+        | A::UserResetTotp
+        | A::UserClearLockout
+        | A::UserList
+        | A::UserCountAdmins => P::ManageUsers,
+        A::SettingsUpdate => P::ManageSettings,
+        A::PatientSearch | A::PatientView => P::DemographicsRead,
+        A::PatientCreate | A::PatientUpdate => P::DemographicsWrite,
+        A::PatientArchive => P::DemographicsArchive,
+        A::PatientHistory => P::DemographicsHistory,
+        A::NoteView | A::PrescriptionView => P::ClinicalRead,
+        A::NoteCreate
+        | A::NoteAddendum
+        | A::NoteVoid
+        | A::PrescriptionCreate
+        | A::PrescriptionVoid => P::ClinicalWrite,
+        A::ConsentView => P::ConsentRead,
+        A::ConsentGrant => P::ConsentRecord,
+        A::ConsentWithdraw => P::ConsentWithdraw,
+    };
+    Requirement::Permission(permission)
+}
+
 /// The matrix. Admin reads demographics and consents but no clinical content.
 pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
@@ -131,6 +238,39 @@ mod tests {
             assert_eq!(allows(Role::Clinician, perm), c, "{perm:?} clinician");
             assert_eq!(allows(Role::Admin, perm), a, "{perm:?} admin");
         }
+    }
+
+    #[test]
+    fn the_table_covers_every_permission_once() {
+        let listed: Vec<Permission> = TABLE.iter().map(|row| row.0).collect();
+        assert_eq!(listed, Permission::ALL);
+    }
+
+    #[test]
+    fn every_action_that_changes_or_reads_records_needs_a_permission() {
+        use clinic_vault_proto::{Action, ResourceType};
+        for action in Action::ALL {
+            let records = matches!(
+                action.resource_type(),
+                ResourceType::Patient
+                    | ResourceType::Note
+                    | ResourceType::Prescription
+                    | ResourceType::Consent
+                    | ResourceType::Audit
+            );
+            if records {
+                assert!(
+                    matches!(requirement(*action), Requirement::Permission(_)),
+                    "{action:?} reads or changes protected data without a permission"
+                );
+            }
+        }
+        assert_eq!(
+            requirement(Action::NoteView),
+            Requirement::Permission(ClinicalRead)
+        );
+        assert_eq!(requirement(Action::UserLock), Requirement::Unlocked);
+        assert_eq!(requirement(Action::UserUnlock), Requirement::EntryPath);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 // Turns the audit filter form into an AuditQuery (times as µs since the epoch).
 
+import { ACTIONS, type ActionName } from '../lib/catalogue.generated';
 import type { AuditQuery } from '../lib/ipc';
 
 export interface AuditFilters {
@@ -48,14 +49,6 @@ export function buildAuditQuery(f: AuditFilters): QueryResult {
   };
 }
 
-/** The actions core records (ARCHITECTURE.md, "Audit actions"), offered as suggestions:
- *  the filter matches an action name exactly. */
-export const KNOWN_ACTIONS = [
-  'patient.search', 'patient.view', 'patient.create', 'patient.update', 'patient.archive',
-  'patient.history', 'note.view', 'note.create', 'note.addendum', 'note.void',
-  'prescription.view', 'prescription.create', 'prescription.void', 'consent.view',
-  'consent.grant', 'consent.withdraw', 'user.unlock', 'user.lock', 'user.lockout',
-  'user.first_login', 'user.add', 'user.disable', 'user.enable', 'user.reset_totp',
-  'user.clear_lockout', 'user.totp_confirm', 'recovery.use', 'recovery_key.rotate',
-  'vault.create', 'vault.rekey', 'vault.verify', 'settings.update', 'audit.list',
-] as const;
+/** The actions core records, offered as suggestions (the filter matches an action name
+ *  exactly). Generated from the catalogue in crates/proto, so it cannot drift. */
+export const KNOWN_ACTIONS: readonly ActionName[] = ACTIONS.map((a) => a.name);

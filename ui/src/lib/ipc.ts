@@ -1,7 +1,7 @@
 // The one module that talks to the Rust shell. Components import these functions and
 // types; nothing else calls `invoke` or `listen`. The types mirror the Rust structs that
-// src-tauri/src/commands.rs returns (src-tauri/tests/ipc_contract.rs checks that every
-// command named here exists there, and ipc.test.ts checks the argument names).
+// src-tauri/src/commands.rs returns (src-tauri/tests/contract.rs checks that every
+// command named here is registered and granted to the main window).
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';

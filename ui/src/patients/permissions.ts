@@ -1,6 +1,13 @@
+import { PERMISSIONS, type PermissionName } from '../lib/catalogue.generated';
 import type { Role } from '../lib/ipc';
 
-/** What each role may see and do on the patient screens (DESIGN §4). */
+/** Whether core's permission matrix (DESIGN §4, generated from `perms::allows`) grants
+ *  `permission` to `role`. Core checks every call again; this only shapes the screens. */
+export function allows(role: Role, permission: PermissionName): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+/** What each role may see and do on the patient screens. */
 export interface PatientPermissions {
   /** Add, edit and archive demographics. */
   writeDemographics: boolean;
@@ -13,11 +20,10 @@ export interface PatientPermissions {
 }
 
 export function permissionsFor(role: Role): PatientPermissions {
-  const staff = role === 'receptionist' || role === 'clinician';
   return {
-    writeDemographics: staff,
-    history: staff,
-    recordConsent: staff,
-    clinical: role === 'clinician',
+    writeDemographics: allows(role, 'demographics_write') && allows(role, 'demographics_archive'),
+    history: allows(role, 'demographics_history'),
+    recordConsent: allows(role, 'consent_record') && allows(role, 'consent_withdraw'),
+    clinical: allows(role, 'clinical_read') && allows(role, 'clinical_write'),
   };
 }

@@ -6,16 +6,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use subtle::ConstantTimeEq;
 
+use super::kernel::{ChainIds, Effect, Writer};
 use super::keystate;
 use super::session::SessionParts;
 use super::{
     open_totp, reset_code_hash, seal_totp, validate_user_name, CoreConfig, Session, VaultPaths,
     CLOCK_TOLERANCE_US,
 };
-use crate::audit::{self, ChainContext, NewEvent, NOBODY};
+use crate::audit::{NewEvent, NOBODY};
 use crate::db::{self, Opened};
 use crate::error::{Error, Result};
 use crate::journal::{self, Detail, Journal, LineKind, Lockout};
@@ -24,6 +25,7 @@ use crate::lockfile::{SessionLock, WriterLock};
 use crate::perms::Role;
 use crate::secrets::{DataKey, Password, PrivateKey, ShownSecret, TotpSecret};
 use crate::{crockford, policy, totp};
+use clinic_vault_proto::Action;
 
 /// Longest typed secret that is even looked at; longer input fails without Argon2id.
 const MAX_SECRET_BYTES: usize = 4 * policy::MAX_CHARS;
@@ -264,49 +266,36 @@ fn finish(
     reset_slots: &[&str],
     apply: Apply<'_>,
 ) -> Result<()> {
-    let _writer = WriterLock::acquire(&paths.lock())?;
-    let journal = journal::read(&paths.journal())?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let vault_id = db::meta(&tx, "vault_id")?;
-    let device_id = db::meta(&tx, "device_id")?;
-    let journal_key = db::meta(&tx, "journal_private_key")
-        .ok()
-        .and_then(|k| crate::b64::decode(&k))
-        .and_then(|k| PrivateKey::from_slice(&k))
-        .ok_or_else(|| Error::Corrupt("the vault's journal key is damaged".into()))?;
-    let ctx = ChainContext {
+    let vault_id = db::meta(conn, "vault_id")?;
+    let device_id = db::meta(conn, "device_id")?;
+    let ids = ChainIds {
         vault_id: &vault_id,
         device_id: &device_id,
-        now_us,
     };
-    for event in fold_journal(&tx, &journal_key, &journal, now_us)? {
-        audit::append(&tx, &ctx, event)?;
-    }
-    let state = keystate::load(&tx)?;
-    let effective = state.effective().clone();
-    let mut next = effective.clone();
-    let mut events = settle_rotation(&mut next, used_next_key, actor);
-    events.extend(apply(&tx, &mut next)?);
-    for event in events {
-        audit::append(&tx, &ctx, event)?;
-    }
-    let latest: i64 = db::meta(&tx, "latest_seen_us")?.parse().unwrap_or(0);
-    db::set_meta(&tx, "latest_seen_us", &latest.max(now_us).to_string())?;
-    let staged = !next.same_content(&effective);
-    if staged {
-        next.generation = effective.generation + 1;
-        keystate::stage(&tx, &next)?;
-    }
-    tx.commit()?;
-    crate::crashpoint::hit("enter.committed");
-    if staged || state.pending.is_some() {
-        keystate::publish(paths, conn)?;
-    } else if !file.same_content(&effective) {
-        // The file is behind what the database recorded: roll it forward.
-        keyslots::write_atomic(&paths.keyslots(), &effective.to_bytes())?;
-    }
-    let live: Vec<&str> = next.slots.iter().map(|s| s.slot_id.as_str()).collect();
-    journal::rewrite(&paths.journal(), &carry_over(&journal, reset_slots, &live))
+    let writer = Writer::acquire(paths)?;
+    writer.unit(conn, ids, now_us, Some("enter.committed"), |unit| {
+        let journal = journal::read(&paths.journal())?;
+        let journal_key = db::meta(unit.tx, "journal_private_key")
+            .ok()
+            .and_then(|k| crate::b64::decode(&k))
+            .and_then(|k| PrivateKey::from_slice(&k))
+            .ok_or_else(|| Error::Corrupt("the vault's journal key is damaged".into()))?;
+        for event in fold_journal(unit.tx, &journal_key, &journal, now_us)? {
+            unit.record(event);
+        }
+        let tx = unit.tx;
+        let next = unit.slots_mut()?;
+        let mut events = settle_rotation(next, used_next_key, actor);
+        events.extend(apply(tx, next)?);
+        let live: Vec<&str> = next.slots.iter().map(|s| s.slot_id.as_str()).collect();
+        let carried = carry_over(&journal, reset_slots, &live);
+        for event in events {
+            unit.record(event);
+        }
+        unit.after_commit(Effect::RollForwardKeySlots(file.clone()));
+        unit.after_commit(Effect::RewriteJournal(carried));
+        Ok(())
+    })
 }
 
 /// A rotation whose `PRAGMA rekey` ran (the next key opened the database) is finished;
@@ -335,7 +324,7 @@ fn settle_rotation(
             "interrupted before the database was re-encrypted; the old key stays in use",
         )
     };
-    vec![NewEvent::new(actor.0, actor.1, "vault.rekey", "vault")
+    vec![NewEvent::new(actor.0, actor.1, Action::VaultRekey)
         .outcome(outcome)
         .detail(serde_json::json!({ "note": note }))]
 }
@@ -378,9 +367,9 @@ fn fold_journal(
         }
         conn.execute("INSERT INTO journal_folded (id) VALUES (?1)", [&detail.id])?;
         let action = match detail.attempt.as_str() {
-            "recovery" => "recovery.use",
-            "first_login" => "user.first_login",
-            _ => "user.unlock",
+            "recovery" => Action::RecoveryUse,
+            "first_login" => Action::UserFirstLogin,
+            _ => Action::UserUnlock,
         };
         let outcome = if line.k == LineKind::Refused {
             "denied"
@@ -393,7 +382,7 @@ fn fold_journal(
             detail.user.clone()
         };
         events.push(
-            NewEvent::new(&actor, NOBODY, action, "user")
+            NewEvent::new(&actor, NOBODY, action)
                 .resource(actor.clone())
                 .outcome(outcome)
                 .at(detail.time_us)
@@ -405,7 +394,7 @@ fn fold_journal(
         {
             let hard = n_failures == journal::HARD_LOCK_AFTER_FAILURES;
             events.push(
-                NewEvent::new(&actor, NOBODY, "user.lockout", "user")
+                NewEvent::new(&actor, NOBODY, Action::UserLockout)
                     .resource(actor.clone())
                     .outcome("failure")
                     .at(detail.time_us)
@@ -419,7 +408,7 @@ fn fold_journal(
             params![now_us, journal.raw],
         )?;
         events.push(
-            NewEvent::new(NOBODY, NOBODY, "journal.quarantine", "journal")
+            NewEvent::new(NOBODY, NOBODY, Action::JournalQuarantine)
                 .outcome("failure")
                 .detail(serde_json::json!({
                     "unreadable_lines": journal.n_unreadable,
@@ -561,13 +550,8 @@ pub fn unlock_timed(
                     };
                     if row.totp_state == "pending" {
                         extra_events.push(
-                            NewEvent::new(
-                                &row.name,
-                                row.role.as_str(),
-                                "user.totp_confirm",
-                                "user",
-                            )
-                            .resource(&row.name),
+                            NewEvent::new(&row.name, row.role.as_str(), Action::UserTotpConfirm)
+                                .resource(&row.name),
                         );
                     }
                     ("confirmed", None, Some(step))
@@ -590,7 +574,7 @@ pub fn unlock_timed(
                         &row.name,
                     )));
                     extra_events.push(
-                        NewEvent::new(&row.name, row.role.as_str(), "user.totp_enroll", "user")
+                        NewEvent::new(&row.name, row.role.as_str(), Action::UserTotpEnroll)
                             .resource(&row.name),
                     );
                     (
@@ -616,7 +600,7 @@ pub fn unlock_timed(
                 )?;
             }
             let mut events =
-                vec![NewEvent::new(&name, role.as_str(), "user.unlock", "user").resource(&name)];
+                vec![NewEvent::new(&name, role.as_str(), Action::UserUnlock).resource(&name)];
             events.extend(extra_events);
             Ok(events)
         });
@@ -788,10 +772,10 @@ pub fn first_login(
             params![sealed, user_id],
         )?;
         Ok(vec![
-            NewEvent::new(&actor, role, "user.first_login", "user")
+            NewEvent::new(&actor, role, Action::UserFirstLogin)
                 .resource(&actor)
                 .fields(&["password"]),
-            NewEvent::new(&actor, role, "user.totp_enroll", "user").resource(&actor),
+            NewEvent::new(&actor, role, Action::UserTotpEnroll).resource(&actor),
         ])
     });
     finish(
@@ -895,13 +879,13 @@ pub fn recover(
             params![sealed, user_id],
         )?;
         Ok(vec![
-            NewEvent::new(&actor, "admin", "recovery.use", "vault").resource(&actor),
-            NewEvent::new(&actor, "admin", "user.password_change", "user")
+            NewEvent::new(&actor, "admin", Action::RecoveryUse).resource(&actor),
+            NewEvent::new(&actor, "admin", Action::UserPasswordChange)
                 .resource(&actor)
                 .fields(&["password"])
                 .detail(serde_json::json!({ "via": "recovery_key" })),
-            NewEvent::new(&actor, "admin", "user.totp_enroll", "user").resource(&actor),
-            NewEvent::new(&actor, "admin", "user.clear_lockout", "user").resource(&actor),
+            NewEvent::new(&actor, "admin", Action::UserTotpEnroll).resource(&actor),
+            NewEvent::new(&actor, "admin", Action::UserClearLockout).resource(&actor),
         ])
     });
     finish(

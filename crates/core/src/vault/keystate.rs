@@ -78,6 +78,19 @@ pub(crate) fn load(conn: &Connection) -> Result<KeyState> {
     })
 }
 
+/// Reads the recorded state, or `None` while a vault is being created (before `init`
+/// records its first key slots).
+pub(crate) fn load_if_present(conn: &Connection) -> Result<Option<KeyState>> {
+    let present: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM keyslots_state WHERE id = 1)")?
+        .query_row([], |r| r.get(0))?;
+    if present {
+        load(conn).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// Records `next` as pending inside the caller's transaction. Its generation must be
 /// one more than the newest recorded.
 pub(crate) fn stage(conn: &Connection, next: &KeyslotFile) -> Result<()> {

@@ -2,6 +2,9 @@
 //! `first_login`, `recover`) and the unlocked [`Session`]. DESIGN §3 is the specification.
 
 mod enter;
+mod kernel;
+#[cfg(test)]
+mod kernel_tests;
 mod keystate;
 mod records_ops;
 #[cfg(test)]
@@ -17,16 +20,18 @@ use std::sync::Arc;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::audit::{self, ChainContext, NewEvent, NOBODY};
+use crate::audit::{NewEvent, NOBODY};
 use crate::clock::Clock;
 use crate::crypto::{self, KdfParams, Sealed};
 use crate::db::{self, DbSettings};
 use crate::error::{Error, Result};
 use crate::keyslots::{self, KeyslotFile, NewSlot, SlotKind};
-use crate::lockfile::{SessionLock, WriterLock};
+use crate::lockfile::SessionLock;
 use crate::perms::Role;
 use crate::secrets::{DataKey, Password, PrivateKey, ShownSecret, TotpSecret};
 use crate::{crockford, policy, totp};
+use clinic_vault_proto::Action;
+use kernel::{ChainIds, Effect, Writer};
 
 pub use enter::{first_login, recover, unlock, unlock_timed, FirstLogin, Recovered, UnlockTimings};
 pub use session::{AddedUser, Session, UserSummary, VerifyReport, WhoAmI};
@@ -288,7 +293,7 @@ pub fn init(
     }
     prepare_directory(root)?;
     let paths = VaultPaths::new(root);
-    let writer = WriterLock::acquire(&paths.lock())?;
+    let writer = Writer::acquire(&paths)?;
     let now_us = cfg.clock.now_us();
     let vault_id = uuid::Uuid::new_v4().to_string();
     let device_id = uuid::Uuid::new_v4().to_string();
@@ -335,58 +340,49 @@ pub fn init(
         checksum: String::new(),
     };
 
-    let conn = db::create(&paths.db(), &dek, cfg.db)?;
+    let mut conn = db::create(&paths.db(), &dek, cfg.db)?;
     fs::set_permissions(paths.db(), fs::Permissions::from_mode(0o600))
         .map_err(|e| Error::io("restricting vault.db", e))?;
-    let tx = conn.unchecked_transaction()?;
-    for (key, value) in [
-        ("vault_id", vault_id.clone()),
-        ("device_id", device_id.clone()),
-        ("created_us", now_us.to_string()),
-        ("latest_seen_us", now_us.to_string()),
-        (
-            "journal_private_key",
-            crate::b64::encode(journal_key.expose_bytes()),
-        ),
-    ] {
-        db::set_meta(&tx, key, &value)?;
-    }
-    tx.execute(
-        "INSERT INTO users (id, name, role, enabled, created_us, created_by, password_state, totp_state, totp_sealed)
-         VALUES (?1, ?2, 'admin', 1, ?3, NULL, 'set', 'pending', ?4)",
-        rusqlite::params![user_id, admin, now_us, totp_sealed],
-    )?;
-    tx.execute(
-        "INSERT INTO keyslots_state (id, generation, content) VALUES (1, ?1, ?2)",
-        rusqlite::params![file.generation as i64, file.to_bytes()],
-    )?;
-    let ctx = ChainContext {
+    let ids = ChainIds {
         vault_id: &vault_id,
         device_id: &device_id,
-        now_us,
     };
-    audit::append(
-        &tx,
-        &ctx,
-        NewEvent::new(&admin, "admin", "vault.create", "vault").resource(&vault_id),
-    )?;
-    audit::append(
-        &tx,
-        &ctx,
-        NewEvent::new(&admin, "admin", "user.add", "user")
-            .resource(&admin)
-            .fields(&["role", "enabled"]),
-    )?;
-    audit::append(
-        &tx,
-        &ctx,
-        NewEvent::new(&admin, "admin", "recovery_key.create", "vault").resource(&vault_id),
-    )?;
-    tx.commit()?;
-    crate::crashpoint::hit("init.db_committed");
-    // The keyslots file is written last: until it exists the directory is a
-    // half-created vault that the next init cleans up.
-    keyslots::write_atomic(&paths.keyslots(), &file.to_bytes())?;
+    writer.unit(&mut conn, ids, now_us, Some("init.db_committed"), |unit| {
+        for (key, value) in [
+            ("vault_id", vault_id.clone()),
+            ("device_id", device_id.clone()),
+            ("created_us", now_us.to_string()),
+            ("latest_seen_us", now_us.to_string()),
+            (
+                "journal_private_key",
+                crate::b64::encode(journal_key.expose_bytes()),
+            ),
+        ] {
+            db::set_meta(unit.tx, key, &value)?;
+        }
+        unit.tx.execute(
+            "INSERT INTO users (id, name, role, enabled, created_us, created_by, password_state, totp_state, totp_sealed)
+             VALUES (?1, ?2, 'admin', 1, ?3, NULL, 'set', 'pending', ?4)",
+            rusqlite::params![user_id, admin, now_us, totp_sealed],
+        )?;
+        unit.tx.execute(
+            "INSERT INTO keyslots_state (id, generation, content) VALUES (1, ?1, ?2)",
+            rusqlite::params![file.generation as i64, file.to_bytes()],
+        )?;
+        unit.record(NewEvent::new(&admin, "admin", Action::VaultCreate).resource(&vault_id));
+        unit.record(
+            NewEvent::new(&admin, "admin", Action::UserAdd)
+                .resource(&admin)
+                .fields(&["role", "enabled"]),
+        );
+        unit.record(
+            NewEvent::new(&admin, "admin", Action::RecoveryKeyCreate).resource(&vault_id),
+        );
+        // The keyslots file is written last: until it exists the directory is a
+        // half-created vault that the next init cleans up.
+        unit.after_commit(Effect::CreateKeySlotsFile(file.to_bytes()));
+        Ok(())
+    })?;
     drop(writer);
 
     let lock = SessionLock::acquire_shared(&paths.lock())?;

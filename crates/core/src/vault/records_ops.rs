@@ -6,20 +6,20 @@
 use super::session::{op, Op, OpCtx};
 use super::Session;
 use crate::error::Result;
-use crate::perms::Permission;
 use crate::records::store::{self, WriteCtx};
 use crate::records::{
     Consent, ConsentPurpose, HistoryEntry, NewPatient, NewPrescription, Note, Patient, PatientRef,
     PatientUpdate, Prescription, SearchHit, SearchOptions,
 };
+use clinic_vault_proto::Action;
 
-fn patient_op(permission: Permission, action: &'static str, patient_id: &str) -> Op {
-    let mut o = op(Some(permission), action, "patient", Some(patient_id));
+fn patient_op(action: Action, patient_id: &str) -> Op {
+    let mut o = op(action, Some(patient_id));
     o.patient_id = Some(patient_id.to_string());
     o
 }
 
-fn write_ctx<'a>(ctx: &'a OpCtx<'a>) -> WriteCtx<'a> {
+fn write_ctx<'a>(ctx: &'a OpCtx<'_, '_>) -> WriteCtx<'a> {
     WriteCtx {
         conn: ctx.tx,
         actor: ctx.actor,
@@ -29,14 +29,13 @@ fn write_ctx<'a>(ctx: &'a OpCtx<'a>) -> WriteCtx<'a> {
 }
 
 fn record(
-    ctx: &mut OpCtx<'_>,
-    action: &'static str,
-    resource_type: &'static str,
+    ctx: &mut OpCtx<'_, '_>,
+    action: Action,
     resource_id: &str,
     patient_id: &str,
     fields: &[&'static str],
 ) {
-    let event = ctx.event(action, resource_type);
+    let event = ctx.event(action);
     event.resource_id = Some(resource_id.to_string());
     event.patient_id = Some(patient_id.to_string());
     event.changed_fields = fields.to_vec();
@@ -44,18 +43,8 @@ fn record(
 
 /// An operation on a note or prescription, attributed to its patient (when the entry
 /// exists) so that a refused attempt also shows in `audit list --patient`.
-fn entry_op(
-    action: &'static str,
-    kind: &'static str,
-    entry_id: &str,
-    patient_id: Option<String>,
-) -> Op {
-    let mut o = op(
-        Some(Permission::ClinicalWrite),
-        action,
-        kind,
-        Some(entry_id),
-    );
+fn entry_op(action: Action, entry_id: &str, patient_id: Option<String>) -> Op {
+    let mut o = op(action, Some(entry_id));
     o.patient_id = patient_id;
     o
 }
@@ -77,26 +66,11 @@ impl Session {
     /// Adds a patient. A patient with the same folded name and date of birth gives
     /// `conflict` unless `force`.
     pub fn add_patient(&mut self, patient: &NewPatient, force: bool) -> Result<PatientRef> {
-        self.run(
-            op(
-                Some(Permission::DemographicsWrite),
-                "patient.create",
-                "patient",
-                None,
-            ),
-            |ctx| {
-                let created = store::insert_patient(&write_ctx(ctx), patient, force)?;
-                record(
-                    ctx,
-                    "patient.create",
-                    "patient",
-                    &created.id,
-                    &created.id,
-                    &[],
-                );
-                Ok(created)
-            },
-        )
+        self.run(op(Action::PatientCreate, None), |ctx| {
+            let created = store::insert_patient(&write_ctx(ctx), patient, force)?;
+            record(ctx, Action::PatientCreate, &created.id, &created.id, &[]);
+            Ok(created)
+        })
     }
 
     /// Adds many patients in one transaction (an import), one audit event each. Likely
@@ -106,33 +80,22 @@ impl Session {
         patients: &[NewPatient],
         force: bool,
     ) -> Result<Vec<PatientRef>> {
-        self.run(
-            op(
-                Some(Permission::DemographicsWrite),
-                "patient.create",
-                "patient",
-                None,
-            ),
-            |ctx| {
-                let created = store::insert_patients(&write_ctx(ctx), patients, force)?;
-                for added in &created {
-                    record(ctx, "patient.create", "patient", &added.id, &added.id, &[]);
-                }
-                Ok(created)
-            },
-        )
+        self.run(op(Action::PatientCreate, None), |ctx| {
+            let created = store::insert_patients(&write_ctx(ctx), patients, force)?;
+            for added in &created {
+                record(ctx, Action::PatientCreate, &added.id, &added.id, &[]);
+            }
+            Ok(created)
+        })
     }
 
     /// A patient's demographics (a recorded read).
     pub fn show_patient(&mut self, id: &str) -> Result<Patient> {
-        self.run(
-            patient_op(Permission::DemographicsRead, "patient.view", id),
-            |ctx| {
-                let patient = store::get_patient(ctx.tx, id)?;
-                record(ctx, "patient.view", "patient", id, id, &[]);
-                Ok(patient)
-            },
-        )
+        self.run(patient_op(Action::PatientView, id), |ctx| {
+            let patient = store::get_patient(ctx.tx, id)?;
+            record(ctx, Action::PatientView, id, id, &[]);
+            Ok(patient)
+        })
     }
 
     /// Changes demographics, keeping before/after values in the history; the event names
@@ -142,43 +105,34 @@ impl Session {
         id: &str,
         update: &PatientUpdate,
     ) -> Result<(Patient, Vec<&'static str>)> {
-        if update == &PatientUpdate::default() {
-            return Err(crate::Error::InvalidInput(
-                "nothing to update: give at least one field".into(),
-            ));
-        }
-        self.run(
-            patient_op(Permission::DemographicsWrite, "patient.update", id),
-            |ctx| {
-                let (patient, changed) = store::update_patient(&write_ctx(ctx), id, update)?;
-                record(ctx, "patient.update", "patient", id, id, &changed);
-                Ok((patient, changed))
-            },
-        )
+        self.run(patient_op(Action::PatientUpdate, id), |ctx| {
+            if update == &PatientUpdate::default() {
+                return Err(crate::Error::InvalidInput(
+                    "nothing to update: give at least one field".into(),
+                ));
+            }
+            let (patient, changed) = store::update_patient(&write_ctx(ctx), id, update)?;
+            record(ctx, Action::PatientUpdate, id, id, &changed);
+            Ok((patient, changed))
+        })
     }
 
     /// Archives a patient: kept, but found only with `include_archived`.
     pub fn archive_patient(&mut self, id: &str) -> Result<()> {
-        self.run(
-            patient_op(Permission::DemographicsArchive, "patient.archive", id),
-            |ctx| {
-                store::archive_patient(&write_ctx(ctx), id)?;
-                record(ctx, "patient.archive", "patient", id, id, &["archived"]);
-                Ok(())
-            },
-        )
+        self.run(patient_op(Action::PatientArchive, id), |ctx| {
+            store::archive_patient(&write_ctx(ctx), id)?;
+            record(ctx, Action::PatientArchive, id, id, &["archived"]);
+            Ok(())
+        })
     }
 
     /// The before/after history of a patient's demographics (a recorded read).
     pub fn patient_history(&mut self, id: &str) -> Result<Vec<HistoryEntry>> {
-        self.run(
-            patient_op(Permission::DemographicsHistory, "patient.history", id),
-            |ctx| {
-                let history = store::history(ctx.tx, id)?;
-                record(ctx, "patient.history", "patient", id, id, &[]);
-                Ok(history)
-            },
-        )
+        self.run(patient_op(Action::PatientHistory, id), |ctx| {
+            let history = store::history(ctx.tx, id)?;
+            record(ctx, Action::PatientHistory, id, id, &[]);
+            Ok(history)
+        })
     }
 
     /// Searches patients by name prefix (folded), full MRN, date of birth or 4+ phone
@@ -189,42 +143,30 @@ impl Session {
         query: &str,
         options: &SearchOptions,
     ) -> Result<Vec<SearchHit>> {
-        self.run(
-            op(
-                Some(Permission::DemographicsRead),
-                "patient.search",
-                "patient",
-                None,
-            ),
-            |ctx| {
-                let hits = store::search(ctx.tx, query, options)?;
-                let ids: Vec<String> = hits.iter().map(|h| h.patient.id.clone()).collect();
-                let event = ctx.event("patient.search", "patient");
-                event.detail = Some(serde_json::json!({ "query": query, "results": ids }));
-                event.search_hits = ids;
-                Ok(hits)
-            },
-        )
+        self.run(op(Action::PatientSearch, None), |ctx| {
+            let hits = store::search(ctx.tx, query, options)?;
+            let ids: Vec<String> = hits.iter().map(|h| h.patient.id.clone()).collect();
+            let event = ctx.event(Action::PatientSearch);
+            event.detail = Some(serde_json::json!({ "query": query, "results": ids }));
+            event.search_hits = ids;
+            Ok(hits)
+        })
     }
 
     /// Writes a clinical note (the author is the unlocked clinician).
     pub fn add_note(&mut self, patient_id: &str, text: &str) -> Result<Note> {
-        self.run(
-            patient_op(Permission::ClinicalWrite, "note.create", patient_id),
-            |ctx| {
-                let note = store::insert_note(&write_ctx(ctx), patient_id, None, text)?;
-                record(ctx, "note.create", "note", &note.id, patient_id, &[]);
-                Ok(note)
-            },
-        )
+        self.run(patient_op(Action::NoteCreate, patient_id), |ctx| {
+            let note = store::insert_note(&write_ctx(ctx), patient_id, None, text)?;
+            record(ctx, Action::NoteCreate, &note.id, patient_id, &[]);
+            Ok(note)
+        })
     }
 
     /// Adds an addendum to a note (to its root note, if an addendum is named).
     pub fn add_addendum(&mut self, note_id: &str, text: &str) -> Result<Note> {
         self.run(
             entry_op(
-                "note.addendum",
-                "note",
+                Action::NoteAddendum,
                 note_id,
                 self.entry_patient("note", note_id),
             ),
@@ -248,14 +190,7 @@ impl Session {
                 }
                 let note =
                     store::insert_note(&write_ctx(ctx), &parent.patient_id, Some(&root), text)?;
-                record(
-                    ctx,
-                    "note.addendum",
-                    "note",
-                    &note.id,
-                    &parent.patient_id,
-                    &[],
-                );
+                record(ctx, Action::NoteAddendum, &note.id, &parent.patient_id, &[]);
                 Ok(note)
             },
         )
@@ -265,15 +200,14 @@ impl Session {
     pub fn void_note(&mut self, note_id: &str, reason: &str) -> Result<()> {
         self.run(
             entry_op(
-                "note.void",
-                "note",
+                Action::NoteVoid,
                 note_id,
                 self.entry_patient("note", note_id),
             ),
             |ctx| {
                 let note = store::get_note(ctx.tx, note_id)?;
                 store::void_entry(&write_ctx(ctx), "note", note_id, reason)?;
-                record(ctx, "note.void", "note", note_id, &note.patient_id, &[]);
+                record(ctx, Action::NoteVoid, note_id, &note.patient_id, &[]);
                 Ok(())
             },
         )
@@ -281,14 +215,11 @@ impl Session {
 
     /// A patient's notes and addenda (a recorded read of clinical content).
     pub fn list_notes(&mut self, patient_id: &str) -> Result<Vec<Note>> {
-        self.run(
-            patient_op(Permission::ClinicalRead, "note.view", patient_id),
-            |ctx| {
-                let notes = store::list_notes(ctx.tx, patient_id)?;
-                record(ctx, "note.view", "note", patient_id, patient_id, &[]);
-                Ok(notes)
-            },
-        )
+        self.run(patient_op(Action::NoteView, patient_id), |ctx| {
+            let notes = store::list_notes(ctx.tx, patient_id)?;
+            record(ctx, Action::NoteView, patient_id, patient_id, &[]);
+            Ok(notes)
+        })
     }
 
     /// Writes a prescription; the prescriber is the unlocked clinician.
@@ -297,43 +228,31 @@ impl Session {
         patient_id: &str,
         rx: &NewPrescription,
     ) -> Result<Prescription> {
-        self.run(
-            patient_op(Permission::ClinicalWrite, "prescription.create", patient_id),
-            |ctx| {
-                let created = store::insert_prescription(&write_ctx(ctx), patient_id, rx)?;
-                record(
-                    ctx,
-                    "prescription.create",
-                    "prescription",
-                    &created.id,
-                    patient_id,
-                    &[],
-                );
-                Ok(created)
-            },
-        )
+        self.run(patient_op(Action::PrescriptionCreate, patient_id), |ctx| {
+            let created = store::insert_prescription(&write_ctx(ctx), patient_id, rx)?;
+            record(
+                ctx,
+                Action::PrescriptionCreate,
+                &created.id,
+                patient_id,
+                &[],
+            );
+            Ok(created)
+        })
     }
 
     /// Voids a prescription with a reason.
     pub fn void_prescription(&mut self, rx_id: &str, reason: &str) -> Result<()> {
         self.run(
             entry_op(
-                "prescription.void",
-                "prescription",
+                Action::PrescriptionVoid,
                 rx_id,
                 self.entry_patient("prescription", rx_id),
             ),
             |ctx| {
                 let rx = store::get_prescription(ctx.tx, rx_id)?;
                 store::void_entry(&write_ctx(ctx), "prescription", rx_id, reason)?;
-                record(
-                    ctx,
-                    "prescription.void",
-                    "prescription",
-                    rx_id,
-                    &rx.patient_id,
-                    &[],
-                );
+                record(ctx, Action::PrescriptionVoid, rx_id, &rx.patient_id, &[]);
                 Ok(())
             },
         )
@@ -341,21 +260,11 @@ impl Session {
 
     /// A patient's prescriptions (a recorded read of clinical content).
     pub fn list_prescriptions(&mut self, patient_id: &str) -> Result<Vec<Prescription>> {
-        self.run(
-            patient_op(Permission::ClinicalRead, "prescription.view", patient_id),
-            |ctx| {
-                let list = store::list_prescriptions(ctx.tx, patient_id)?;
-                record(
-                    ctx,
-                    "prescription.view",
-                    "prescription",
-                    patient_id,
-                    patient_id,
-                    &[],
-                );
-                Ok(list)
-            },
-        )
+        self.run(patient_op(Action::PrescriptionView, patient_id), |ctx| {
+            let list = store::list_prescriptions(ctx.tx, patient_id)?;
+            record(ctx, Action::PrescriptionView, patient_id, patient_id, &[]);
+            Ok(list)
+        })
     }
 
     /// Records a consent given by the patient or, with `by`, a named representative.
@@ -365,22 +274,17 @@ impl Session {
         purpose: ConsentPurpose,
         by: Option<&str>,
     ) -> Result<Consent> {
-        self.run(
-            patient_op(Permission::ConsentRecord, "consent.grant", patient_id),
-            |ctx| {
-                let consent =
-                    store::record_consent(&write_ctx(ctx), patient_id, purpose, true, by)?;
-                record(
-                    ctx,
-                    "consent.grant",
-                    "consent",
-                    &consent.id,
-                    patient_id,
-                    &["consent"],
-                );
-                Ok(consent)
-            },
-        )
+        self.run(patient_op(Action::ConsentGrant, patient_id), |ctx| {
+            let consent = store::record_consent(&write_ctx(ctx), patient_id, purpose, true, by)?;
+            record(
+                ctx,
+                Action::ConsentGrant,
+                &consent.id,
+                patient_id,
+                &["consent"],
+            );
+            Ok(consent)
+        })
     }
 
     /// Records the withdrawal of a consent in force.
@@ -389,33 +293,25 @@ impl Session {
         patient_id: &str,
         purpose: ConsentPurpose,
     ) -> Result<Consent> {
-        self.run(
-            patient_op(Permission::ConsentWithdraw, "consent.withdraw", patient_id),
-            |ctx| {
-                let consent =
-                    store::record_consent(&write_ctx(ctx), patient_id, purpose, false, None)?;
-                record(
-                    ctx,
-                    "consent.withdraw",
-                    "consent",
-                    &consent.id,
-                    patient_id,
-                    &["consent"],
-                );
-                Ok(consent)
-            },
-        )
+        self.run(patient_op(Action::ConsentWithdraw, patient_id), |ctx| {
+            let consent = store::record_consent(&write_ctx(ctx), patient_id, purpose, false, None)?;
+            record(
+                ctx,
+                Action::ConsentWithdraw,
+                &consent.id,
+                patient_id,
+                &["consent"],
+            );
+            Ok(consent)
+        })
     }
 
     /// A patient's consent decisions (a recorded read).
     pub fn list_consents(&mut self, patient_id: &str) -> Result<Vec<Consent>> {
-        self.run(
-            patient_op(Permission::ConsentRead, "consent.view", patient_id),
-            |ctx| {
-                let list = store::list_consents(ctx.tx, patient_id)?;
-                record(ctx, "consent.view", "consent", patient_id, patient_id, &[]);
-                Ok(list)
-            },
-        )
+        self.run(patient_op(Action::ConsentView, patient_id), |ctx| {
+            let list = store::list_consents(ctx.tx, patient_id)?;
+            record(ctx, Action::ConsentView, patient_id, patient_id, &[]);
+            Ok(list)
+        })
     }
 }

@@ -437,12 +437,18 @@ fn settings_default_validate_persist_and_only_an_admin_changes_them() {
             ..AuditFilter::default()
         })
         .expect("list");
-    assert_eq!(events.len(), 2, "one change and one denial");
     assert_eq!(
-        events[0].event.changed_fields,
+        events.len(),
+        3,
+        "one refused value, one change and one denial"
+    );
+    assert_eq!(events[0].event.outcome, "failure");
+    assert!(events[0].event.changed_fields.is_empty());
+    assert_eq!(
+        events[1].event.changed_fields,
         ["idle_lock_secs", "session_limit_secs"]
     );
-    assert_eq!(events[1].event.outcome, "denied");
+    assert_eq!(events[2].event.outcome, "denied");
 }
 
 #[test]

@@ -1,0 +1,146 @@
+//! The audited unit of work: what a failing operation leaves behind (a `failure` event
+//! and nothing of its change), what it never writes (anything after `corrupt`), and that
+//! the original error survives a failed failure record.
+
+use std::fs;
+
+use super::tests::Fixture;
+use super::*;
+use crate::audit::AuditFilter;
+
+fn events(admin: &mut Session, action: &str) -> Vec<crate::audit::ListedEvent> {
+    admin
+        .audit_list(&AuditFilter {
+            action: Some(action.into()),
+            ..AuditFilter::default()
+        })
+        .expect("audit list")
+}
+
+#[test]
+fn a_conflict_after_the_check_is_audited_as_a_failure_and_changes_nothing() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    admin.add_user("bob", Role::Clinician).expect("add bob");
+    let slots_before = fs::read(f.root.join("keyslots")).expect("read");
+    let err = admin
+        .add_user("Bob", Role::Receptionist)
+        .expect_err("a second bob");
+    assert_eq!(err.code(), "conflict");
+    assert_eq!(
+        fs::read(f.root.join("keyslots")).expect("read"),
+        slots_before,
+        "a failed operation publishes no key slots"
+    );
+    let adds = events(&mut admin, "user.add");
+    let last = adds.last().expect("events");
+    assert_eq!(last.event.outcome, "failure");
+    assert_eq!(last.event.actor, "alice");
+    assert_eq!(last.event.resource_id.as_deref(), Some("Bob"));
+    assert_eq!(
+        last.detail.as_ref().and_then(|d| d["error"].as_str()),
+        Some("conflict")
+    );
+    let users = admin.list_users().expect("list");
+    assert_eq!(
+        users
+            .iter()
+            .filter(|u| u.name.eq_ignore_ascii_case("bob"))
+            .count(),
+        1
+    );
+    assert!(keystate::load(&admin.p.conn)
+        .expect("state")
+        .pending
+        .is_none());
+}
+
+#[test]
+fn a_denial_stays_denied_without_detail() {
+    let f = Fixture::new();
+    let uri = f.add_user(
+        "carol",
+        Role::Receptionist,
+        "an even longer passphrase for the desk",
+    );
+    let mut carol = f
+        .unlock_as("carol", "an even longer passphrase for the desk", &uri)
+        .expect("carol");
+    let err = carol.add_user("mallory", Role::Admin).expect_err("denied");
+    assert_eq!(err.code(), "forbidden");
+    carol.lock().expect("lock");
+    let mut admin = f.admin();
+    let adds = events(&mut admin, "user.add");
+    let last = adds.last().expect("events");
+    assert_eq!(last.event.outcome, "denied");
+    assert_eq!(last.event.actor, "carol");
+    assert!(last.detail.is_none());
+}
+
+#[test]
+fn after_a_corrupt_error_nothing_more_is_written() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    admin
+        .p
+        .conn
+        .execute("UPDATE audit_events SET actor = 'eve' WHERE seq = 2", [])
+        .expect("tamper");
+    let head_before: i64 = admin
+        .p
+        .conn
+        .query_row("SELECT max(seq) FROM audit_events", [], |r| r.get(0))
+        .expect("head");
+    let err = admin.audit_verify(None).expect_err("tampering found");
+    assert_eq!(err.code(), "corrupt");
+    let head_after: i64 = admin
+        .p
+        .conn
+        .query_row("SELECT max(seq) FROM audit_events", [], |r| r.get(0))
+        .expect("head");
+    assert_eq!(head_after, head_before, "no event after a corrupt error");
+}
+
+#[test]
+fn when_the_failure_record_cannot_be_written_the_original_error_is_returned() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    admin.add_user("bob", Role::Clinician).expect("add bob");
+    admin
+        .p
+        .conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_failures BEFORE INSERT ON audit_events
+             WHEN NEW.outcome = 'failure'
+             BEGIN SELECT RAISE(ABORT, 'audit storage unavailable'); END;",
+        )
+        .expect("trigger");
+    let err = admin
+        .add_user("bob", Role::Clinician)
+        .expect_err("conflict");
+    assert_eq!(err.code(), "conflict");
+    admin
+        .p
+        .conn
+        .execute_batch("DROP TRIGGER refuse_failures")
+        .expect("drop trigger");
+    let adds = events(&mut admin, "user.add");
+    assert!(adds.iter().all(|e| e.event.outcome != "failure"));
+}
+
+#[test]
+fn a_failed_validation_inside_an_operation_is_audited() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    let err = admin
+        .audit_verify(Some("not-a-head"))
+        .expect_err("malformed anchor");
+    assert_eq!(err.code(), "invalid_input");
+    let verifies = events(&mut admin, "audit.verify");
+    let last = verifies.last().expect("events");
+    assert_eq!(last.event.outcome, "failure");
+    assert_eq!(
+        last.detail.as_ref().and_then(|d| d["error"].as_str()),
+        Some("invalid_input")
+    );
+}
