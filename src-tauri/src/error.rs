@@ -56,8 +56,65 @@ impl IpcError {
             code,
             retry_after_secs: err.retry_after_secs(),
             pc_time_utc: (code == "clock_error").then(|| iso_utc(now_us)),
-            message: sentence(&err.to_string()),
+            message: desk_message(&err),
         }
+    }
+}
+
+/// What the person at the desk reads: what happened and what to do next, in the app's
+/// words (buttons and screens, never CLI commands). Errors the desk cannot act on fall
+/// back to core's neutral wording as a sentence.
+fn desk_message(err: &clinic_vault_core::Error) -> String {
+    use clinic_vault_core::error::{AuthError, Denied, RecordError, UserError};
+    use clinic_vault_core::Error;
+    let time = |us: i64| clinic_vault_core::clock::format_utc(us);
+    match err {
+        Error::Auth(AuthError::BadCredentials) => {
+            "The user name, password or code is not right. Check them and try again.".into()
+        }
+        Error::Auth(AuthError::LockedOut {
+            retry_after_secs: Some(secs),
+            ..
+        }) => format!("Too many failed attempts. Try again in {secs} seconds."),
+        Error::Auth(AuthError::LockedOut {
+            retry_after_secs: None,
+            n_failures,
+        }) => format!(
+            "This account is locked after {n_failures} failed attempts. An administrator can unlock it on the Users screen."
+        ),
+        Error::Auth(AuthError::ClockBehind { latest_seen_us, .. }) => format!(
+            "This PC's clock is behind: the vault was last used at {} UTC. Correct the PC's date and time, then try again.",
+            time(*latest_seen_us)
+        ),
+        Error::Auth(AuthError::OneTimePasswordExpired { expired_us }) => format!(
+            "This one-time password expired at {} UTC. Ask an administrator to issue a new one.",
+            time(*expired_us)
+        ),
+        Error::Auth(AuthError::ResetCodeExpired) => {
+            "This reset code has expired. Ask an administrator for a new one.".into()
+        }
+        Error::Auth(AuthError::StillOneTimePassword { .. }) => {
+            "You still have a one-time password. Choose \u{201c}First login with a one-time password\u{201d} to set your own password and authenticator.".into()
+        }
+        Error::Denied(Denied::AccountDisabled | Denied::KeySlotGone) => {
+            "Your account has been disabled. Ask an administrator.".into()
+        }
+        Error::Denied(Denied::RoleMayNot { role, .. }) => {
+            format!("Your role ({}) does not allow this.", role.as_str())
+        }
+        Error::Records(RecordError::LikelyDuplicate { mrn, .. }) => format!(
+            "A patient with the same name and date of birth is already registered (MRN {mrn}). Check it is not the same person before adding them again."
+        ),
+        Error::Records(RecordError::NoteVoided { reason, .. }) => format!(
+            "This note was voided ({reason}), so it takes no addendum. Write a new note instead."
+        ),
+        Error::Users(UserError::NotLoggedInYet { name }) => format!(
+            "{name} has not logged in yet. Their first login sets up the authenticator."
+        ),
+        Error::Users(UserError::CodeMismatch) => {
+            "That code does not match. Check the authenticator app and the PC's clock.".into()
+        }
+        other => sentence(&other.to_string()),
     }
 }
 
@@ -106,10 +163,43 @@ mod tests {
     #[test]
     fn a_clock_error_carries_the_pcs_time() {
         let err = IpcError::from_core(
-            clinic_vault_core::Error::ClockError("the clock is behind".into()),
+            clinic_vault_core::error::AuthError::ClockBehind {
+                pc_time_us: 1_767_225_600_000_000,
+                latest_seen_us: 1_767_225_900_000_000,
+            }
+            .into(),
             1_767_225_600_000_000,
         );
         assert_eq!(err.code, "clock_error");
         assert_eq!(err.pc_time_utc.as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert!(err.message.contains("2026-01-01 00:05"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_duplicate_is_explained_for_the_desk_without_cli_flags() {
+        let err = IpcError::from_core(
+            clinic_vault_core::error::RecordError::LikelyDuplicate {
+                patient_id: "p".into(),
+                mrn: "ABCD-000001".into(),
+            }
+            .into(),
+            0,
+        );
+        assert_eq!(err.code, "conflict");
+        assert!(err.message.contains("MRN ABCD-000001"), "{}", err.message);
+        assert!(!err.message.contains("--"), "{}", err.message);
+        let locked = IpcError::from_core(
+            clinic_vault_core::error::AuthError::LockedOut {
+                retry_after_secs: None,
+                n_failures: 20,
+            }
+            .into(),
+            0,
+        );
+        assert!(
+            locked.message.contains("Users screen"),
+            "{}",
+            locked.message
+        );
     }
 }

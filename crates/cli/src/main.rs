@@ -5,6 +5,7 @@
 
 mod args;
 mod input;
+mod messages;
 mod records;
 mod render;
 mod run;
@@ -24,7 +25,7 @@ pub(crate) fn report_error(err: &Error) {
     }
     eprintln!(
         "clinicvault: {} ({})",
-        one_line(&err.to_string()),
+        one_line(&messages::error_message(err)),
         err.code()
     );
 }

@@ -137,7 +137,7 @@ pub fn patient_command(session: &mut Session, command: &PatientCommand) -> Resul
                             p.dob.clone(),
                             or_dash(p.sex.as_deref()).to_string(),
                             or_dash(p.phone.as_deref()).to_string(),
-                            h.matched.to_string(),
+                            h.matched.as_str().to_string(),
                             if p.archived { "archived" } else { "" }.to_string(),
                             p.id.clone(),
                         ]

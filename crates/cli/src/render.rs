@@ -19,7 +19,7 @@ impl Output {
 }
 
 pub fn error_json(err: &Error) -> Value {
-    let mut error = json!({ "code": err.code(), "message": err.to_string() });
+    let mut error = json!({ "code": err.code(), "message": crate::messages::error_message(err) });
     if let Some(secs) = err.retry_after_secs() {
         error["retry_after_secs"] = json!(secs);
     }

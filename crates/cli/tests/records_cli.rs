@@ -194,9 +194,10 @@ fn add_show_update_history_duplicates_and_archive() {
     let again = v.batch_by(&rita, &[format!("patient archive {twin}")]);
     assert_eq!(again.error_code(), "conflict");
 
-    // Every access is exactly one event about the patient, in order; the refused
-    // duplicate and the refused second archive left none. The searches that showed
-    // the patient are part of "who saw this record".
+    // Every access is exactly one event about the patient, in order. The refused
+    // duplicate disclosed this patient's MRN, so its failure is listed under them; the
+    // refused second archive is a failure too. The searches that showed the patient are
+    // part of "who saw this record".
     let who_saw = v.audit_batch(&[
         format!("audit list --patient {id}"),
         format!("audit list --patient {twin}"),
@@ -213,11 +214,16 @@ fn add_show_update_history_duplicates_and_archive() {
             "patient.update",
             "patient.history",
             "patient.view",
+            "patient.create",
             "patient.search",
             "patient.search",
             "patient.search",
         ]
     );
+    let probe = &who_saw[0][6];
+    assert_eq!(probe["event"]["outcome"], "failure", "{probe}");
+    assert_eq!(probe["event"]["patient_id"], id.as_str(), "{probe}");
+    assert_eq!(probe["detail"]["error"], "conflict", "{probe}");
     assert_eq!(
         actions(&who_saw[1]),
         [

@@ -1,52 +1,51 @@
-//! The one error type that crosses core's boundary. Each variant maps to a stable code
-//! (`bad_credentials`, `locked_out`, …) that the CLI and the app show; messages never
-//! contain secrets, key material or database internals.
+//! The one error type that crosses core's boundary, wrapping each domain's own error
+//! enum. Each variant maps to a stable code (`bad_credentials`, `locked_out`, …) that the
+//! CLI and the app show; nothing in an error holds a secret, key material or database
+//! internals.
 
 use std::path::PathBuf;
 
-/// A failed core operation.
+pub use crate::records::error::{EntryKind, RecordError};
+pub use crate::users::error::{NameRule, UserError};
+pub use crate::vault::error::{AuthError, Denied, VaultError};
+
+/// A failed core operation. The domain variants carry what went wrong as data; each
+/// shell words it for its reader (the CLI for an IT admin, the app for the person at the
+/// desk). `Display` gives a neutral English fallback that names no shell's commands.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Wrong password, wrong or replayed code, unknown or disabled user: deliberately
-    /// indistinguishable.
-    #[error("{0}")]
-    BadCredentials(String),
-    /// Attempts are refused without checking credentials until the delay has passed, or
-    /// (with `retry_after_secs` absent) until an admin or the recovery key clears it.
-    #[error("{message}")]
-    LockedOut {
-        /// Seconds until the next attempt is checked; `None` when an admin must clear it.
-        retry_after_secs: Option<u64>,
-        /// What the user should do.
-        message: String,
-    },
-    /// The PC's clock is behind the latest time this vault has seen.
-    #[error("{0}")]
-    ClockError(String),
-    /// The user's role does not allow this, or the account is disabled.
-    #[error("{0}")]
-    Forbidden(String),
-    /// The named thing does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// The input is malformed or breaks a policy.
+    /// Getting into the vault failed or was refused.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// A session operation was refused (`forbidden`).
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    /// An account operation was refused.
+    #[error(transparent)]
+    Users(#[from] UserError),
+    /// A record operation was refused.
+    #[error(transparent)]
+    Records(#[from] RecordError),
+    /// The vault directory cannot be created or used right now (`conflict`).
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The input is malformed or breaks a policy; the message names the field and the
+    /// rule (`invalid_input`).
     #[error("{0}")]
     InvalidInput(String),
-    /// The change collides with existing state (duplicate name, vault busy, last admin).
-    #[error("{0}")]
-    Conflict(String),
     /// No vault at that path, or a half-created one.
     #[error("no vault at {}", .0.display())]
     VaultNotFound(PathBuf),
     /// The vault was written by a newer Clinic Vault.
-    #[error("this vault uses format {found}; this build understands up to {supported}: update Clinic Vault")]
+    #[error("this vault uses format {found}; this build understands up to {supported}")]
     VaultTooNew {
         /// Version found on disk.
         found: u32,
         /// Newest version this build reads.
         supported: u32,
     },
-    /// An integrity check failed (database pages, WAL, key slots, audit chain).
+    /// An integrity check failed (database pages, WAL, key slots, audit chain); the
+    /// message names what, for the admin who restores from a backup.
     #[error("{0}")]
     Corrupt(String),
     /// Something outside the user's control failed (I/O, database engine).
@@ -58,13 +57,12 @@ impl Error {
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::BadCredentials(_) => "bad_credentials",
-            Error::LockedOut { .. } => "locked_out",
-            Error::ClockError(_) => "clock_error",
-            Error::Forbidden(_) => "forbidden",
-            Error::NotFound(_) => "not_found",
+            Error::Auth(e) => e.code(),
+            Error::Denied(_) => "forbidden",
+            Error::Users(e) => e.code(),
+            Error::Records(e) => e.code(),
+            Error::Vault(_) => "conflict",
             Error::InvalidInput(_) => "invalid_input",
-            Error::Conflict(_) => "conflict",
             Error::VaultNotFound(_) => "vault_not_found",
             Error::VaultTooNew { .. } => "vault_too_new",
             Error::Corrupt(_) => "corrupt",
@@ -75,16 +73,25 @@ impl Error {
     /// Seconds until a locked-out user may try again, when that is known.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Error::LockedOut {
+            Error::Auth(AuthError::LockedOut {
                 retry_after_secs, ..
-            } => *retry_after_secs,
+            }) => *retry_after_secs,
+            _ => None,
+        }
+    }
+
+    /// The patient a failure disclosed or concerned (a likely duplicate names the
+    /// existing patient), so that the failure's audit event can name them too.
+    pub fn concerns_patient(&self) -> Option<&str> {
+        match self {
+            Error::Records(RecordError::LikelyDuplicate { patient_id, .. }) => Some(patient_id),
             _ => None,
         }
     }
 
     /// The generic credential failure.
     pub(crate) fn bad_credentials() -> Self {
-        Error::BadCredentials("wrong user name, password or code".into())
+        Error::Auth(AuthError::BadCredentials)
     }
 
     pub(crate) fn io(context: &str, e: std::io::Error) -> Self {
@@ -103,7 +110,7 @@ impl From<rusqlite::Error> for Error {
                     .into(),
             ),
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
-                Error::Conflict("the vault is busy in another program; try again".into())
+                Error::Vault(VaultError::Busy)
             }
             Some(ErrorCode::DiskFull) => Error::Internal("the disk is full".into()),
             Some(code) => Error::Internal(format!("database error ({code:?})")),

@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod hardening;
 mod journal;
+mod keys;
 mod keyslots;
 mod lockfile;
 pub mod perms;
@@ -26,6 +27,7 @@ pub mod settings;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 pub mod totp;
+pub mod users;
 pub mod vault;
 mod wal;
 

@@ -10,7 +10,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, VaultError};
 
 fn open_lock_file(path: &Path) -> Result<File> {
     OpenOptions::new()
@@ -73,22 +73,13 @@ impl SessionLock {
     /// rotation holds it exclusively.
     pub(crate) fn acquire_shared(path: &Path) -> Result<Self> {
         let file = open_lock_file(path)?;
-        ofd_lock(&file, libc::F_RDLCK).map_err(|_| {
-            Error::Conflict(
-                "the vault is being re-keyed by another program; try again in a moment".into(),
-            )
-        })?;
+        ofd_lock(&file, libc::F_RDLCK).map_err(|_| Error::Vault(VaultError::BeingRekeyed))?;
         Ok(SessionLock(file))
     }
 
     /// Upgrades to exclusive; `conflict` if any other session is open.
     pub(crate) fn upgrade_exclusive(&self) -> Result<()> {
-        ofd_lock(&self.0, libc::F_WRLCK).map_err(|_| {
-            Error::Conflict(
-                "the vault is open in another program (close the app and other sessions first)"
-                    .into(),
-            )
-        })
+        ofd_lock(&self.0, libc::F_WRLCK).map_err(|_| Error::Vault(VaultError::OpenElsewhere))
     }
 
     /// Returns to shared after an exclusive section.
@@ -109,12 +100,12 @@ mod tests {
         a.upgrade_exclusive()?;
         a.downgrade_shared()?;
         let b = SessionLock::acquire_shared(&path)?;
-        assert!(matches!(a.upgrade_exclusive(), Err(Error::Conflict(_))));
+        assert!(matches!(a.upgrade_exclusive(), Err(Error::Vault(_))));
         drop(b);
         a.upgrade_exclusive()?;
         assert!(matches!(
             SessionLock::acquire_shared(&path),
-            Err(Error::Conflict(_))
+            Err(Error::Vault(_))
         ));
         Ok(())
     }

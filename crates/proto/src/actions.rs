@@ -80,6 +80,28 @@ impl AlertLevel {
     }
 }
 
+/// How an audited attempt ended (the `outcome` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It was done.
+    Success,
+    /// It was allowed but failed (wrong credentials, a conflict, invalid input…).
+    Failure,
+    /// It was refused: the account is disabled, the role may not, or attempts are locked out.
+    Denied,
+}
+
+impl Outcome {
+    /// `success`, `failure` or `denied`.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
 macro_rules! catalogue {
     ($( $(#[doc = $doc:literal])+ $variant:ident = $wire:literal, $resource:ident, $level:ident; )+) => {
         /// An audit action (see the module docs).

@@ -8,6 +8,6 @@ pub mod actions;
 pub mod audit;
 pub mod jcs;
 
-pub use actions::{Action, AlertLevel, ResourceType};
+pub use actions::{Action, AlertLevel, Outcome, ResourceType};
 pub use audit::{chain_hash, genesis_hash, AuditEvent, ChainBreak, Hash32, AUDIT_DOMAIN};
 pub use jcs::{canonical_json, CanonicalError};

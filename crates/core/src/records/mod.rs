@@ -3,8 +3,12 @@
 //! SQL lives in `store`, and every call goes through `Session`'s entry point
 //! (`vault/records_ops.rs`), which checks the role and writes the audit event.
 
+pub mod error;
 pub mod fold;
+mod ops;
 pub(crate) mod store;
+#[cfg(test)]
+mod tests;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
@@ -144,11 +148,40 @@ impl Default for SearchOptions {
     }
 }
 
+/// Why a search result matched, in ranking order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The whole MRN.
+    Mrn,
+    /// The date of birth.
+    Dob,
+    /// A family-name prefix.
+    Family,
+    /// A given-name prefix.
+    Given,
+    /// A run of 4+ phone digits.
+    Phone,
+}
+
+impl MatchKind {
+    /// `mrn`, `dob`, `family`, `given` or `phone`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::Mrn => "mrn",
+            MatchKind::Dob => "dob",
+            MatchKind::Family => "family",
+            MatchKind::Given => "given",
+            MatchKind::Phone => "phone",
+        }
+    }
+}
+
 /// A search result: the patient and why it matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SearchHit {
-    /// `mrn`, `dob`, `family`, `given` or `phone`.
-    pub matched: &'static str,
+    /// Why it matched.
+    pub matched: MatchKind,
     /// The patient.
     pub patient: Patient,
 }

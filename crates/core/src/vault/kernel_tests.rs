@@ -144,3 +144,45 @@ fn a_failed_validation_inside_an_operation_is_audited() {
         Some("invalid_input")
     );
 }
+
+#[test]
+fn a_duplicate_probe_carries_the_existing_patient_and_is_audited_under_them() {
+    use crate::error::RecordError;
+    use crate::records::NewPatient;
+    let f = Fixture::new();
+    let pw = "front desk passphrase for the morning shift";
+    let uri = f.add_user("rita", Role::Receptionist, pw);
+    let mut rita = f.unlock_as("rita", pw, &uri).expect("rita");
+    let zoe = NewPatient {
+        given: "Zoë".into(),
+        family: "Müller".into(),
+        dob: "1990-02-03".into(),
+        ..NewPatient::default()
+    };
+    let first = rita.add_patient(&zoe, false).expect("first");
+    let err = rita.add_patient(&zoe, false).expect_err("duplicate");
+    match &err {
+        Error::Records(RecordError::LikelyDuplicate { patient_id, mrn }) => {
+            assert_eq!(patient_id, &first.id);
+            assert_eq!(mrn, &first.mrn);
+        }
+        other => panic!("expected a likely duplicate, got {other:?}"),
+    }
+    assert_eq!(err.code(), "conflict");
+    assert!(
+        !err.to_string().contains("--"),
+        "core names no CLI flag: {err}"
+    );
+    rita.lock().expect("lock");
+    let mut admin = f.admin();
+    let about = admin
+        .audit_list(&AuditFilter {
+            patient: Some(first.id.clone()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    let probe = about.last().expect("events");
+    assert_eq!(probe.event.action, "patient.create");
+    assert_eq!(probe.event.outcome, "failure");
+    assert_eq!(probe.event.actor, "rita");
+}

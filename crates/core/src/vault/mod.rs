@@ -2,42 +2,41 @@
 //! `first_login`, `recover`) and the unlocked [`Session`]. DESIGN §3 is the specification.
 
 mod enter;
-mod kernel;
+pub mod error;
+pub(crate) mod kernel;
 #[cfg(test)]
 mod kernel_tests;
 mod keystate;
-mod records_ops;
+pub(crate) mod session;
 #[cfg(test)]
-mod records_tests;
-mod session;
-#[cfg(test)]
-mod tests;
+pub(crate) mod tests;
+mod verify;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use unicode_normalization::UnicodeNormalization;
-
-use crate::audit::{NewEvent, NOBODY};
+use crate::audit::NewEvent;
 use crate::clock::Clock;
-use crate::crypto::{self, KdfParams, Sealed};
+use crate::crypto::{self, KdfParams};
 use crate::db::{self, DbSettings};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, VaultError};
 use crate::keyslots::{self, KeyslotFile, NewSlot, SlotKind};
 use crate::lockfile::SessionLock;
 use crate::perms::Role;
-use crate::secrets::{DataKey, Password, PrivateKey, ShownSecret, TotpSecret};
+use crate::secrets::{DataKey, Password, ShownSecret, TotpSecret};
+use crate::users::store::{PasswordState, TotpState};
+use crate::users::{self, seal_totp};
 use crate::{crockford, policy, totp};
 use clinic_vault_proto::Action;
 use kernel::{ChainIds, Effect, Writer};
 
+pub use crate::users::{validate_user_name, AddedUser, UserSummary, WhoAmI, ONE_TIME_VALIDITY_US};
 pub use enter::{first_login, recover, unlock, unlock_timed, FirstLogin, Recovered, UnlockTimings};
-pub use session::{AddedUser, Session, UserSummary, VerifyReport, WhoAmI};
+pub use session::Session;
+pub use verify::VerifyReport;
 
-/// How long a new user's one-time password (and a TOTP reset code) stays valid.
-pub const ONE_TIME_VALIDITY_US: i64 = 72 * 3600 * 1_000_000;
 /// How far behind the latest time seen the clock may be before unlock refuses.
 pub const CLOCK_TOLERANCE_US: i64 = 2 * totp::STEP_SECS * 1_000_000;
 
@@ -166,65 +165,6 @@ pub fn probe(root: &Path) -> Result<VaultProbe> {
     Ok(VaultProbe::Present { users })
 }
 
-/// Checks and normalises a user name: 1–64 characters after NFC, no control
-/// characters, no leading or trailing spaces.
-pub fn validate_user_name(name: &str) -> Result<String> {
-    let nfc: String = name.nfc().collect();
-    let n_chars = nfc.chars().count();
-    if n_chars == 0 || n_chars > 64 {
-        return Err(Error::InvalidInput(
-            "a user name has 1 to 64 characters".into(),
-        ));
-    }
-    if nfc.chars().any(char::is_control) {
-        return Err(Error::InvalidInput(
-            "a user name may not contain control characters".into(),
-        ));
-    }
-    if nfc.trim() != nfc {
-        return Err(Error::InvalidInput(
-            "a user name may not start or end with spaces".into(),
-        ));
-    }
-    if nfc == NOBODY {
-        return Err(Error::InvalidInput("'-' is reserved".into()));
-    }
-    Ok(nfc)
-}
-
-const TOTP_INFO: &[u8] = b"clinic-vault/totp/v1";
-
-/// Seals a TOTP secret to the user's public key: only the user's own key opens it.
-pub(crate) fn seal_totp(public_key: &[u8], user_id: &str, secret: &TotpSecret) -> Result<Vec<u8>> {
-    let sealed = crypto::hpke_seal(
-        public_key,
-        TOTP_INFO,
-        user_id.as_bytes(),
-        secret.expose_bytes(),
-    )?;
-    Ok(serde_json::to_vec(&sealed).expect("sealed serializes"))
-}
-
-pub(crate) fn open_totp(key: &PrivateKey, user_id: &str, stored: &[u8]) -> Result<TotpSecret> {
-    let sealed: Sealed = serde_json::from_slice(stored)
-        .map_err(|_| Error::Corrupt("a stored TOTP secret is damaged".into()))?;
-    let plain =
-        crypto::hpke_open(key, TOTP_INFO, user_id.as_bytes(), &sealed).ok_or_else(|| {
-            Error::Corrupt("a stored TOTP secret does not open with its user's key".into())
-        })?;
-    Ok(TotpSecret::from_vec(plain))
-}
-
-/// SHA-256 of a normalised reset code (100 random bits: a fast hash is enough).
-pub(crate) fn reset_code_hash(normalized: &str) -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    Sha256::new()
-        .chain_update(b"clinic-vault/totp-reset/v1")
-        .chain_update(normalized.as_bytes())
-        .finalize()
-        .to_vec()
-}
-
 /// What `init` hands back once: show it, then drop it.
 #[derive(Debug)]
 pub struct InitOutcome {
@@ -241,26 +181,21 @@ pub struct InitOutcome {
 fn prepare_directory(root: &Path) -> Result<()> {
     if root.exists() {
         if !root.is_dir() {
-            return Err(Error::Conflict(format!(
-                "{} exists and is not a directory",
-                root.display()
-            )));
+            return Err(VaultError::NotADirectory(root.to_path_buf()).into());
         }
         let entries: Vec<String> = fs::read_dir(root)
             .map_err(|e| Error::io("reading the vault directory", e))?
             .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
             .collect();
         if entries.iter().any(|e| e == "keyslots") {
-            return Err(Error::Conflict(format!(
-                "a vault already exists at {}",
-                root.display()
-            )));
+            return Err(VaultError::AlreadyExists(root.to_path_buf()).into());
         }
         if let Some(foreign) = entries.iter().find(|e| !VAULT_FILES.contains(&e.as_str())) {
-            return Err(Error::Conflict(format!(
-                "{} is not empty ({foreign}); choose an empty or new directory",
-                root.display()
-            )));
+            return Err(VaultError::NotEmpty {
+                path: root.to_path_buf(),
+                entry: foreign.clone(),
+            }
+            .into());
         }
         // Only leftovers of an init that never finished: without a keyslots file the
         // data key they were written under is gone, so nothing in them can be read.
@@ -360,10 +295,18 @@ pub fn init(
         ] {
             db::set_meta(unit.tx, key, &value)?;
         }
-        unit.tx.execute(
-            "INSERT INTO users (id, name, role, enabled, created_us, created_by, password_state, totp_state, totp_sealed)
-             VALUES (?1, ?2, 'admin', 1, ?3, NULL, 'set', 'pending', ?4)",
-            rusqlite::params![user_id, admin, now_us, totp_sealed],
+        users::store::insert(
+            unit.tx,
+            &users::store::NewUser {
+                id: &user_id,
+                name: &admin,
+                role: Role::Admin,
+                created_us: now_us,
+                created_by: None,
+                password: PasswordState::Set,
+                totp: TotpState::Pending,
+                totp_sealed: Some(&totp_sealed),
+            },
         )?;
         unit.tx.execute(
             "INSERT INTO keyslots_state (id, generation, content) VALUES (1, ?1, ?2)",
@@ -375,9 +318,7 @@ pub fn init(
                 .resource(&admin)
                 .fields(&["role", "enabled"]),
         );
-        unit.record(
-            NewEvent::new(&admin, "admin", Action::RecoveryKeyCreate).resource(&vault_id),
-        );
+        unit.record(NewEvent::new(&admin, "admin", Action::RecoveryKeyCreate).resource(&vault_id));
         // The keyslots file is written last: until it exists the directory is a
         // half-created vault that the next init cleans up.
         unit.after_commit(Effect::CreateKeySlotsFile(file.to_bytes()));

@@ -9,20 +9,20 @@ use crate::clock::ManualClock;
 use crate::journal;
 use crate::settings::Settings;
 
-pub(super) const PW: &str = "correct horse battery staple orbit";
+pub(crate) const PW: &str = "correct horse battery staple orbit";
 const T0_US: i64 = 1_767_225_600_000_000;
 
-pub(super) struct Fixture {
+pub(crate) struct Fixture {
     _tmp: tempfile::TempDir,
-    pub(super) root: PathBuf,
-    pub(super) clock: Arc<ManualClock>,
-    pub(super) cfg: CoreConfig,
-    pub(super) admin_uri: String,
-    pub(super) recovery_key: String,
+    pub(crate) root: PathBuf,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) cfg: CoreConfig,
+    pub(crate) admin_uri: String,
+    pub(crate) recovery_key: String,
 }
 
 impl Fixture {
-    pub(super) fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path().join("vault");
         let clock = Arc::new(ManualClock::new(T0_US));
@@ -41,11 +41,11 @@ impl Fixture {
         }
     }
 
-    pub(super) fn code(&self, uri: &str) -> String {
+    pub(crate) fn code(&self, uri: &str) -> String {
         totp::code_for_uri(uri, self.clock.now_us() / 1_000_000).expect("code")
     }
 
-    pub(super) fn unlock_as(&self, user: &str, pw: &str, uri: &str) -> Result<Session> {
+    pub(crate) fn unlock_as(&self, user: &str, pw: &str, uri: &str) -> Result<Session> {
         self.clock.advance_us(30_000_000);
         unlock(
             &self.root,
@@ -56,12 +56,12 @@ impl Fixture {
         )
     }
 
-    pub(super) fn admin(&self) -> Session {
+    pub(crate) fn admin(&self) -> Session {
         self.unlock_as("alice", PW, &self.admin_uri)
             .expect("admin unlock")
     }
 
-    pub(super) fn add_user(&self, name: &str, role: Role, pw: &str) -> String {
+    pub(crate) fn add_user(&self, name: &str, role: Role, pw: &str) -> String {
         let mut admin = self.admin();
         let added = admin.add_user(name, role).expect("add");
         admin.lock().expect("lock");

@@ -2,10 +2,12 @@
 //! writes an event; it runs inside the caller's transaction, reading the chain head
 //! there, so the event commits or rolls back with the change it records.
 
+mod ops;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use clinic_vault_proto::{chain_hash, genesis_hash, Action, AuditEvent, Hash32};
+use clinic_vault_proto::{chain_hash, genesis_hash, Action, AuditEvent, Hash32, Outcome};
 
 use crate::error::{Error, Result};
 
@@ -20,7 +22,7 @@ pub(crate) struct NewEvent {
     pub action: Action,
     pub resource_id: Option<String>,
     pub patient_id: Option<String>,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub changed_fields: Vec<&'static str>,
     /// Local-only detail (never synced), e.g. why an attempt failed.
     pub detail: Option<serde_json::Value>,
@@ -38,7 +40,7 @@ impl NewEvent {
             action,
             resource_id: None,
             patient_id: None,
-            outcome: "success",
+            outcome: Outcome::Success,
             changed_fields: Vec::new(),
             detail: None,
             time_us: None,
@@ -49,7 +51,7 @@ impl NewEvent {
         self.resource_id = Some(id.into());
         self
     }
-    pub(crate) fn outcome(mut self, outcome: &'static str) -> Self {
+    pub(crate) fn outcome(mut self, outcome: Outcome) -> Self {
         self.outcome = outcome;
         self
     }
@@ -126,7 +128,7 @@ fn append_after(
         resource_type: event.action.resource_type().wire_name().to_string(),
         resource_id: event.resource_id,
         patient_id: event.patient_id,
-        outcome: event.outcome.to_string(),
+        outcome: event.outcome.wire_name().to_string(),
         changed_fields: event.changed_fields.iter().map(|s| s.to_string()).collect(),
     };
     let canonical = record

@@ -3,14 +3,14 @@
 //! `records::store`, and one audit event naming the patient (and, for updates, the
 //! changed fields; never their values).
 
-use super::session::{op, Op, OpCtx};
-use super::Session;
-use crate::error::Result;
+use crate::error::{RecordError, Result};
 use crate::records::store::{self, WriteCtx};
 use crate::records::{
     Consent, ConsentPurpose, HistoryEntry, NewPatient, NewPrescription, Note, Patient, PatientRef,
     PatientUpdate, Prescription, SearchHit, SearchOptions,
 };
+use crate::vault::session::{op, Op, OpCtx};
+use crate::vault::Session;
 use clinic_vault_proto::Action;
 
 fn patient_op(action: Action, patient_id: &str) -> Op {
@@ -107,9 +107,7 @@ impl Session {
     ) -> Result<(Patient, Vec<&'static str>)> {
         self.run(patient_op(Action::PatientUpdate, id), |ctx| {
             if update == &PatientUpdate::default() {
-                return Err(crate::Error::InvalidInput(
-                    "nothing to update: give at least one field".into(),
-                ));
+                return Err(RecordError::NothingToUpdate.into());
             }
             let (patient, changed) = store::update_patient(&write_ctx(ctx), id, update)?;
             record(ctx, Action::PatientUpdate, id, id, &changed);
@@ -183,10 +181,11 @@ impl Session {
                     (&root, store::get_note(ctx.tx, &root)?.void)
                 };
                 if let Some(void) = void {
-                    return Err(crate::Error::Conflict(format!(
-                        "note {voided_id} was voided ({}); write a new note instead",
-                        void.reason
-                    )));
+                    return Err(RecordError::NoteVoided {
+                        note_id: voided_id.clone(),
+                        reason: void.reason,
+                    }
+                    .into());
                 }
                 let note =
                     store::insert_note(&write_ctx(ctx), &parent.patient_id, Some(&root), text)?;

@@ -1,6 +1,8 @@
 //! Clinic-wide session settings kept inside the vault (DESIGN §4): the idle auto-lock and
 //! the absolute session limit. The shell enforces them; an admin changes them.
 
+mod ops;
+
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 

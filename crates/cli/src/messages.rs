@@ -1,0 +1,85 @@
+//! The CLI's own sentences for core's errors, written for an IT admin at a terminal:
+//! they name the commands and flags that help. Core's errors carry the facts; where the
+//! CLI has nothing to add, core's neutral wording is shown as it is.
+
+use clinic_vault_core::clock::format_utc;
+use clinic_vault_core::error::{AuthError, RecordError, UserError};
+use clinic_vault_core::Error;
+
+/// The one-line message for `err`.
+pub fn error_message(err: &Error) -> String {
+    match err {
+        Error::Records(RecordError::LikelyDuplicate { mrn, .. }) => format!(
+            "a patient with the same name and date of birth already exists (MRN {mrn}); check it is not the same person, then add with --force"
+        ),
+        Error::Records(RecordError::NoteVoided { note_id, reason }) => {
+            format!("note {note_id} was voided ({reason}); write a new note instead")
+        }
+        Error::Auth(AuthError::LockedOut {
+            retry_after_secs: Some(secs),
+            n_failures,
+        }) => format!("too many failed attempts ({n_failures}): try again in {secs} s"),
+        Error::Auth(AuthError::LockedOut {
+            retry_after_secs: None,
+            n_failures,
+        }) => format!(
+            "account locked after {n_failures} failed attempts: an admin must clear it (user unlock) or use the recovery key"
+        ),
+        Error::Auth(AuthError::ClockBehind {
+            pc_time_us,
+            latest_seen_us,
+        }) => format!(
+            "this PC's clock reads {} UTC, but the vault was last used at {} UTC: correct the PC's date and time, then try again",
+            format_utc(*pc_time_us),
+            format_utc(*latest_seen_us)
+        ),
+        Error::Auth(AuthError::OneTimePasswordExpired { expired_us }) => format!(
+            "this one-time password expired at {} UTC: ask an admin to issue a new one (user disable, then user enable)",
+            format_utc(*expired_us)
+        ),
+        Error::Auth(AuthError::ResetCodeExpired) => {
+            "this TOTP reset code has expired: ask an admin for a new one (user reset-totp)".into()
+        }
+        Error::Auth(AuthError::StillOneTimePassword { user }) => format!(
+            "{user} still has a one-time password: run first-login to choose a password and set up the authenticator"
+        ),
+        Error::Users(UserError::NotLoggedInYet { name }) => format!(
+            "{name} has not logged in yet: first-login enrolls the authenticator"
+        ),
+        Error::VaultNotFound(path) => format!(
+            "no vault at {}: check --vault, or create one with init",
+            path.display()
+        ),
+        Error::VaultTooNew { found, supported } => format!(
+            "this vault uses format {found}; this build understands up to {supported}: update Clinic Vault"
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_names_the_mrn_and_the_flag_that_adds_anyway() {
+        let err = Error::Records(RecordError::LikelyDuplicate {
+            patient_id: "0190-…".into(),
+            mrn: "ABCD-000001".into(),
+        });
+        let text = error_message(&err);
+        assert!(text.contains("MRN ABCD-000001"), "{text}");
+        assert!(text.contains("--force"), "{text}");
+        assert!(!err.to_string().contains("--force"), "core names no flag");
+    }
+
+    #[test]
+    fn a_hard_lock_says_who_can_clear_it() {
+        let err = Error::Auth(AuthError::LockedOut {
+            retry_after_secs: None,
+            n_failures: 20,
+        });
+        assert!(error_message(&err).contains("user unlock"));
+        assert!(error_message(&err).contains("20 failed attempts"));
+    }
+}
