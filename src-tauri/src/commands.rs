@@ -4,8 +4,8 @@
 use clinic_vault_core::audit::{AuditFilter, ListedEvent};
 use clinic_vault_core::policy::{self, PolicyReport};
 use clinic_vault_core::records::{
-    Consent, ConsentPurpose, HistoryEntry, NewPatient, NewPrescription, Note, Patient, PatientRef,
-    PatientUpdate, Prescription, SearchHit, SearchOptions, MAX_SEARCH_LIMIT,
+    Consent, ConsentPurpose, HistoryEntry, NewPatient, NewPrescription, Note, Patient, PatientId,
+    PatientRef, PatientUpdate, Prescription, SearchHit, SearchOptions, MAX_SEARCH_LIMIT,
 };
 use clinic_vault_core::settings::Settings;
 use clinic_vault_core::vault::{UserSummary, VerifyReport};
@@ -113,7 +113,7 @@ impl From<AuditQuery> for AuditFilter {
         AuditFilter {
             actor: non_empty(q.actor),
             action: non_empty(q.action),
-            patient: non_empty(q.patient),
+            patient: non_empty(q.patient).map(PatientId::from),
             since_us: q.since_us,
             until_us: q.until_us,
             limit: Some(q.limit.unwrap_or(200).clamp(1, 5000)),
@@ -218,6 +218,7 @@ pub fn create_vault(
             message: "A vault already exists on this PC.".into(),
             retry_after_secs: None,
             pc_time_utc: None,
+            field: None,
         });
     }
     let (outcome, session) =

@@ -16,6 +16,10 @@ pub struct IpcError {
     /// With `clock_error`: this PC's time (UTC, ISO 8601).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pc_time_utc: Option<String>,
+    /// With `invalid_input` from core: the field that broke a rule (`dob`, `phone`, …),
+    /// so a form can point at it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
 }
 
 impl IpcError {
@@ -26,6 +30,7 @@ impl IpcError {
             message: "The vault is locked. Unlock it to continue.".into(),
             retry_after_secs: None,
             pc_time_utc: None,
+            field: None,
         }
     }
 
@@ -36,6 +41,7 @@ impl IpcError {
             message: message.into(),
             retry_after_secs: None,
             pc_time_utc: None,
+            field: None,
         }
     }
 
@@ -46,6 +52,7 @@ impl IpcError {
             message: message.into(),
             retry_after_secs: None,
             pc_time_utc: None,
+            field: None,
         }
     }
 
@@ -56,6 +63,10 @@ impl IpcError {
             code,
             retry_after_secs: err.retry_after_secs(),
             pc_time_utc: (code == "clock_error").then(|| iso_utc(now_us)),
+            field: match &err {
+                clinic_vault_core::Error::InvalidInput(invalid) => Some(invalid.field),
+                _ => None,
+            },
             message: desk_message(&err),
         }
     }
@@ -149,11 +160,20 @@ mod tests {
     #[test]
     fn core_errors_keep_their_code_and_become_sentences() {
         let err = IpcError::from_core(
-            clinic_vault_core::Error::InvalidInput("the date of birth is not a real date".into()),
+            clinic_vault_core::error::Invalid::quoting(
+                "dob",
+                clinic_vault_core::error::Rule::NotADate,
+                "1990-02-30",
+            )
+            .into(),
             0,
         );
         assert_eq!(err.code, "invalid_input");
-        assert_eq!(err.message, "The date of birth is not a real date.");
+        assert_eq!(
+            err.message,
+            "Date of birth '1990-02-30' is not a real date (use YYYY-MM-DD)."
+        );
+        assert_eq!(err.field, Some("dob"));
         assert_eq!(err.pc_time_utc, None);
         let json = serde_json::to_value(&err).expect("json");
         assert_eq!(json["code"], "invalid_input");

@@ -3,7 +3,9 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use clinic_vault_core::{Error, Password};
+use clinic_vault_core::Password;
+
+use crate::error::Error;
 
 /// Reads stdin line by line.
 pub struct Input {
@@ -27,7 +29,7 @@ impl Input {
         let n = self
             .reader
             .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::Internal(format!("reading standard input: {e}")))?;
+            .map_err(|e| Error::Io(format!("reading standard input: {e}")))?;
         if n == 0 {
             return Ok(None);
         }
@@ -44,12 +46,12 @@ impl Input {
     pub fn secret(&mut self, prompt: &str, what: &str) -> Result<Password, Error> {
         if self.is_tty {
             let text = rpassword::prompt_password(prompt)
-                .map_err(|e| Error::Internal(format!("reading the {what}: {e}")))?;
+                .map_err(|e| Error::Io(format!("reading the {what}: {e}")))?;
             return Ok(Password::from_bytes(text.into_bytes()));
         }
         match self.line()? {
             Some(bytes) => Ok(Password::from_bytes(bytes)),
-            None => Err(Error::InvalidInput(format!(
+            None => Err(Error::Usage(format!(
                 "expected the {what} on standard input"
             ))),
         }
@@ -61,11 +63,11 @@ impl Input {
             return self.secret(prompt, what);
         }
         let first = rpassword::prompt_password(prompt)
-            .map_err(|e| Error::Internal(format!("reading the {what}: {e}")))?;
+            .map_err(|e| Error::Io(format!("reading the {what}: {e}")))?;
         let second = rpassword::prompt_password("Type it again: ")
-            .map_err(|e| Error::Internal(format!("reading the {what}: {e}")))?;
+            .map_err(|e| Error::Io(format!("reading the {what}: {e}")))?;
         if first != second {
-            return Err(Error::InvalidInput(format!("the two {what}s differ")));
+            return Err(Error::Usage(format!("the two {what}s differ")));
         }
         Ok(Password::from_bytes(first.into_bytes()))
     }

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout)]
 
 mod args;
+mod error;
 mod input;
 mod messages;
 mod records;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
-use clinic_vault_core::Error;
+use error::Error;
 
 static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
 
@@ -48,7 +49,7 @@ fn one_line(message: &str) -> String {
 fn main() -> ExitCode {
     clinic_vault_core::hardening::disable_core_dumps();
     std::panic::set_hook(Box::new(|_| {
-        report_error(&Error::Internal(
+        report_error(&Error::Io(
             "unexpected internal error; nothing was changed after the last reported result".into(),
         ));
     }));
@@ -84,7 +85,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    report_error(&Error::InvalidInput(clap_message(&e)));
+    report_error(&Error::Usage(clap_message(&e)));
     ExitCode::from(2)
 }
 

@@ -4,10 +4,20 @@
 
 use clinic_vault_core::clock::format_utc;
 use clinic_vault_core::error::{AuthError, RecordError, UserError};
-use clinic_vault_core::Error;
+use clinic_vault_core::Error as CoreError;
+
+use crate::error::Error;
 
 /// The one-line message for `err`.
 pub fn error_message(err: &Error) -> String {
+    match err {
+        Error::Core(err) => core_message(err),
+        Error::Usage(text) | Error::Io(text) => text.clone(),
+    }
+}
+
+fn core_message(err: &CoreError) -> String {
+    use CoreError as Error;
     match err {
         Error::Records(RecordError::LikelyDuplicate { mrn, .. }) => format!(
             "a patient with the same name and date of birth already exists (MRN {mrn}); check it is not the same person, then add with --force"
@@ -63,11 +73,11 @@ mod tests {
 
     #[test]
     fn a_duplicate_names_the_mrn_and_the_flag_that_adds_anyway() {
-        let err = Error::Records(RecordError::LikelyDuplicate {
+        let err = CoreError::Records(RecordError::LikelyDuplicate {
             patient_id: "0190-…".into(),
             mrn: "ABCD-000001".into(),
         });
-        let text = error_message(&err);
+        let text = core_message(&err);
         assert!(text.contains("MRN ABCD-000001"), "{text}");
         assert!(text.contains("--force"), "{text}");
         assert!(!err.to_string().contains("--force"), "core names no flag");
@@ -75,11 +85,12 @@ mod tests {
 
     #[test]
     fn a_hard_lock_says_who_can_clear_it() {
-        let err = Error::Auth(AuthError::LockedOut {
+        let err = Error::Core(CoreError::Auth(AuthError::LockedOut {
             retry_after_secs: None,
             n_failures: 20,
-        });
+        }));
         assert!(error_message(&err).contains("user unlock"));
         assert!(error_message(&err).contains("20 failed attempts"));
+        assert_eq!(err.code(), "locked_out");
     }
 }

@@ -6,7 +6,9 @@ use clinic_vault_core::records::{
     Consent, ConsentPurpose, NewPatient, NewPrescription, Note, Patient, PatientUpdate,
     Prescription, SearchOptions, Void,
 };
-use clinic_vault_core::{Result, Session};
+use clinic_vault_core::Session;
+
+use crate::error::Result;
 use serde_json::json;
 
 use crate::args::{ConsentCommand, NoteCommand, PatientCommand, PatientFields, RxCommand};
@@ -26,7 +28,7 @@ fn full_name(p: &Patient) -> String {
 fn patient_text(p: &Patient) -> String {
     let status = if p.archived { "ARCHIVED" } else { "active" };
     let rows = [
-        ("id", p.id.clone()),
+        ("id", p.id.to_string()),
         ("born", p.dob.clone()),
         ("sex", or_dash(p.sex.as_deref()).to_string()),
         ("phone", or_dash(p.phone.as_deref()).to_string()),
@@ -139,7 +141,7 @@ pub fn patient_command(session: &mut Session, command: &PatientCommand) -> Resul
                             or_dash(p.phone.as_deref()).to_string(),
                             h.matched.as_str().to_string(),
                             if p.archived { "archived" } else { "" }.to_string(),
-                            p.id.clone(),
+                            p.id.to_string(),
                         ]
                     })
                     .collect();

@@ -1,6 +1,6 @@
 //! Turning results into text for people and JSON objects for scripts.
 
-use clinic_vault_core::Error;
+use crate::error::Error;
 use serde_json::{json, Value};
 
 /// A command's result in both forms.

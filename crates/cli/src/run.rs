@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use clinic_vault_core::clock::{format_utc, process_clock};
-use clinic_vault_core::{AuditFilter, CoreConfig, Error, Result, Role, Session};
+use clinic_vault_core::records::PatientId;
+use clinic_vault_core::{AuditFilter, CoreConfig, Role, Session};
+
+use crate::error::{Error, Result};
 use serde_json::json;
 
 use crate::args::{
@@ -25,7 +28,7 @@ fn emit(json_mode: bool, out: &Output) {
 fn required<'a, T>(value: &'a Option<T>, flag: &str) -> Result<&'a T> {
     value
         .as_ref()
-        .ok_or_else(|| Error::InvalidInput(format!("{flag} is required for this command")))
+        .ok_or_else(|| Error::Usage(format!("{flag} is required for this command")))
 }
 
 /// A flag given after the command, else the same flag before it.
@@ -83,12 +86,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut session = unlock(&cli, &cfg, &mut input)?;
             let enrolled = enrolled_uri(&mut session);
             let new = input.new_secret("New password: ", "new password")?;
-            let result = session.change_password(&new).map(|()| {
-                Output::new(
-                    json!({ "user": session.user_name(), "password_changed": true }),
-                    format!("Password changed for {}.", session.user_name()),
-                )
-            });
+            let result = session
+                .change_password(&new)
+                .map(|()| {
+                    Output::new(
+                        json!({ "user": session.user_name(), "password_changed": true }),
+                        format!("Password changed for {}.", session.user_name()),
+                    )
+                })
+                .map_err(Error::from);
             finish_session(session, json_mode, vec![result], enrolled)
         }
         Command::Batch => {
@@ -97,18 +103,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut failed = None;
             while let Some(line) = input.line()? {
                 let text = String::from_utf8(line)
-                    .map_err(|_| Error::InvalidInput("a batch line is not UTF-8".into()));
+                    .map_err(|_| Error::Usage("a batch line is not UTF-8".into()));
                 let result = text.and_then(|t| {
                     let words = shell_words::split(&t)
-                        .map_err(|e| Error::InvalidInput(format!("batch line: {e}")))?;
+                        .map_err(|e| Error::Usage(format!("batch line: {e}")))?;
                     if words.is_empty() {
                         return Ok(None);
                     }
                     let parsed = BatchLine::try_parse_from(&words).map_err(|e| {
-                        Error::InvalidInput(format!(
-                            "batch line '{t}': {}",
-                            crate::clap_message(&e)
-                        ))
+                        Error::Usage(format!("batch line '{t}': {}", crate::clap_message(&e)))
                     })?;
                     session_command(&mut session, &parsed.command).map(Some)
                 });
@@ -125,7 +128,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     }
                 }
             }
-            let locked = session.lock();
+            let locked = session.lock().map_err(Error::from);
             match (failed, locked) {
                 (Some(err), _) | (None, Err(err)) => Err(err),
                 (None, Ok(())) => Ok(()),
@@ -188,7 +191,7 @@ fn finish_session(
             }
         }
     }
-    let locked = session.lock();
+    let locked = session.lock().map_err(Error::from);
     match (first_err, locked) {
         (Some(err), _) | (None, Err(err)) => Err(err),
         (None, Ok(())) => Ok(()),
@@ -200,7 +203,9 @@ fn unlock(cli: &Cli, cfg: &CoreConfig, input: &mut Input) -> Result<Session> {
     let user = required(&cli.user, "--user")?;
     let code = required(&cli.totp, "--totp")?;
     let password = input.secret(&format!("Password for {user}: "), "password")?;
-    clinic_vault_core::unlock(vault, user, &password, code, cfg)
+    Ok(clinic_vault_core::unlock(
+        vault, user, &password, code, cfg,
+    )?)
 }
 
 fn init(cli: &Cli, admin: &str, cfg: &CoreConfig, input: &mut Input) -> Result<()> {
@@ -229,7 +234,7 @@ fn init(cli: &Cli, admin: &str, cfg: &CoreConfig, input: &mut Input) -> Result<(
     if input.is_tty {
         confirm_authenticator(&mut session, input);
     }
-    session.lock()
+    Ok(session.lock()?)
 }
 
 fn confirm_authenticator(session: &mut Session, input: &mut Input) {
@@ -389,7 +394,7 @@ fn audit_command(session: &mut Session, command: &AuditCommand) -> Result<Output
                 actor: actor.clone(),
                 action: action.clone(),
                 limit: *limit,
-                patient: patient.clone(),
+                patient: patient.clone().map(PatientId::from),
                 ..AuditFilter::default()
             };
             let events = session.audit_list(&filter)?;

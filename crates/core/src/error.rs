@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+pub use crate::invalid::{Invalid, Rule};
 pub use crate::records::error::{EntryKind, RecordError};
 pub use crate::users::error::{NameRule, UserError};
 pub use crate::vault::error::{AuthError, Denied, VaultError};
@@ -29,10 +30,10 @@ pub enum Error {
     /// The vault directory cannot be created or used right now (`conflict`).
     #[error(transparent)]
     Vault(#[from] VaultError),
-    /// The input is malformed or breaks a policy; the message names the field and the
-    /// rule (`invalid_input`).
-    #[error("{0}")]
-    InvalidInput(String),
+    /// Typed input breaks a rule: the field, the rule and the value as shown
+    /// (`invalid_input`).
+    #[error(transparent)]
+    InvalidInput(#[from] Invalid),
     /// No vault at that path, or a half-created one.
     #[error("no vault at {}", .0.display())]
     VaultNotFound(PathBuf),

@@ -4,7 +4,7 @@
 use clinic_vault_proto::Action;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One role per account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,9 +37,12 @@ impl Role {
             "receptionist" => Ok(Role::Receptionist),
             "clinician" => Ok(Role::Clinician),
             "admin" => Ok(Role::Admin),
-            other => Err(Error::InvalidInput(format!(
-                "unknown role '{other}' (expected receptionist, clinician or admin)"
-            ))),
+            other => Err(crate::invalid::Invalid::quoting(
+                "role",
+                crate::invalid::Rule::NotOneOf(&["receptionist", "clinician", "admin"]),
+                other,
+            )
+            .into()),
         }
     }
 }
@@ -207,6 +210,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use Permission::*;
 
     /// DESIGN §4 transcribed cell by cell: (permission, receptionist, clinician, admin).

@@ -6,6 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::invalid::{Invalid, Rule};
 
 /// Fewest characters a password may have.
 pub const MIN_CHARS: usize = 12;
@@ -68,14 +69,17 @@ pub fn assess(user_name: &str, password: &str) -> PolicyReport {
 /// Checks a new password and returns its NFC form, or `invalid_input` naming the
 /// problems.
 pub(crate) fn check_new(user_name: &str, bytes: &[u8]) -> Result<Zeroizing<String>> {
-    let normalized = normalize(bytes)
-        .ok_or_else(|| Error::InvalidInput("the password is not valid UTF-8 text".into()))?;
+    let normalized =
+        normalize(bytes).ok_or_else(|| Error::from(Invalid::new("password", Rule::NotUtf8)))?;
     let report = assess(user_name, &normalized);
     if !report.acceptable {
-        return Err(Error::InvalidInput(format!(
-            "password refused: {}",
-            report.problems.join("; ")
-        )));
+        return Err(Invalid::new(
+            "password",
+            Rule::WeakPassword {
+                problems: report.problems,
+            },
+        )
+        .into());
     }
     Ok(normalized)
 }

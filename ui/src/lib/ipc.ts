@@ -19,6 +19,8 @@ export interface IpcError {
   retry_after_secs?: number | null;
   /** With clock_error: this PC's time (UTC, ISO 8601), to show next to the explanation. */
   pc_time_utc?: string | null;
+  /** With invalid_input: the field that broke a rule (core's name: `dob`, `phone`, …). */
+  field?: string | null;
 }
 
 /** Narrows an unknown rejection to an IpcError (a bare string becomes `internal`). */
@@ -30,6 +32,7 @@ export function asIpcError(e: unknown): IpcError {
       message: String(o.message),
       retry_after_secs: (o.retry_after_secs as number | null | undefined) ?? null,
       pc_time_utc: (o.pc_time_utc as string | null | undefined) ?? null,
+      ...(typeof o.field === 'string' ? { field: o.field } : {}),
     };
   }
   return { code: 'internal', message: typeof e === 'string' ? e : 'Something went wrong.' };

@@ -10,6 +10,7 @@ use serde::Serialize;
 use clinic_vault_proto::{chain_hash, genesis_hash, Action, AuditEvent, Hash32, Outcome};
 
 use crate::error::{Error, Result};
+use crate::invalid::{Invalid, Rule};
 
 /// Placeholder actor/role for events with no unlocked user.
 pub const NOBODY: &str = "-";
@@ -200,7 +201,7 @@ pub struct AuditFilter {
     /// Only the last N matching events.
     pub limit: Option<u32>,
     /// Only events about this patient, including the searches that showed them.
-    pub patient: Option<String>,
+    pub patient: Option<crate::records::PatientId>,
     /// Only events at or after this time (µs since the epoch).
     pub since_us: Option<i64>,
     /// Only events before this time (µs since the epoch).
@@ -304,11 +305,7 @@ pub struct ChainReport {
 
 /// Parses `SEQ:HASH`.
 pub fn parse_head(text: &str) -> Result<(u64, String)> {
-    let bad = || {
-        Error::InvalidInput(format!(
-            "'{text}' is not a chain head (expected SEQ:HASH, 64 hex digits)"
-        ))
-    };
+    let bad = || Error::from(Invalid::quoting("expect_head", Rule::NotAChainHead, text));
     let (seq, hash) = text.trim().split_once(':').ok_or_else(bad)?;
     let seq: u64 = seq.parse().map_err(|_| bad())?;
     let hash = hash.to_ascii_lowercase();

@@ -1,6 +1,6 @@
 //! What can go wrong with patient records, with the facts a shell needs to say so.
 
-use super::ConsentPurpose;
+use super::{ConsentPurpose, PatientId};
 
 /// Which kind of clinical entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum RecordError {
     #[error("a patient with the same name and date of birth already exists (MRN {mrn})")]
     LikelyDuplicate {
         /// The existing patient's id.
-        patient_id: String,
+        patient_id: PatientId,
         /// The existing patient's MRN.
         mrn: String,
     },

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod fold;
+mod id;
 mod ops;
 pub(crate) mod store;
 #[cfg(test)]
@@ -12,6 +13,8 @@ mod tests;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
+
+pub use id::PatientId;
 
 /// Longest name part.
 pub const MAX_NAME: usize = 100;
@@ -73,7 +76,7 @@ pub struct PatientUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Patient {
     /// UUIDv7.
-    pub id: String,
+    pub id: PatientId,
     /// Medical record number: device prefix and counter, unique across devices.
     pub mrn: String,
     /// Given name(s).
@@ -110,7 +113,7 @@ pub struct Patient {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PatientRef {
     /// UUIDv7.
-    pub id: String,
+    pub id: PatientId,
     /// Medical record number.
     pub mrn: String,
 }
@@ -203,7 +206,7 @@ pub struct Note {
     /// UUIDv7.
     pub id: String,
     /// The patient.
-    pub patient_id: String,
+    pub patient_id: PatientId,
     /// The note this is an addendum to.
     pub addendum_to: Option<String>,
     /// The clinician who wrote it.
@@ -239,7 +242,7 @@ pub struct Prescription {
     /// UUIDv7.
     pub id: String,
     /// The patient.
-    pub patient_id: String,
+    pub patient_id: PatientId,
     /// The prescribing clinician.
     pub prescriber: String,
     /// Date prescribed (`YYYY-MM-DD`, UTC).
@@ -294,10 +297,17 @@ impl ConsentPurpose {
             "data_processing" => Ok(ConsentPurpose::DataProcessing),
             "reminders" => Ok(ConsentPurpose::Reminders),
             "research" => Ok(ConsentPurpose::Research),
-            other => Err(crate::Error::InvalidInput(format!(
-                "consent purpose '{}' is not one of treatment, data_processing, reminders, research",
-                validate::shown(other)
-            ))),
+            other => Err(crate::invalid::Invalid::quoting(
+                "purpose",
+                crate::invalid::Rule::NotOneOf(&[
+                    "treatment",
+                    "data_processing",
+                    "reminders",
+                    "research",
+                ]),
+                other,
+            )
+            .into()),
         }
     }
 }
@@ -308,7 +318,7 @@ pub struct Consent {
     /// UUIDv7.
     pub id: String,
     /// The patient.
-    pub patient_id: String,
+    pub patient_id: PatientId,
     /// What for.
     pub purpose: ConsentPurpose,
     /// `granted` or `withdrawn`.

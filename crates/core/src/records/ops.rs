@@ -143,7 +143,7 @@ impl Session {
     ) -> Result<Vec<SearchHit>> {
         self.run(op(Action::PatientSearch, None), |ctx| {
             let hits = store::search(ctx.tx, query, options)?;
-            let ids: Vec<String> = hits.iter().map(|h| h.patient.id.clone()).collect();
+            let ids: Vec<String> = hits.iter().map(|h| h.patient.id.to_string()).collect();
             let event = ctx.event(Action::PatientSearch);
             event.detail = Some(serde_json::json!({ "query": query, "results": ids }));
             event.search_hits = ids;

@@ -1,9 +1,14 @@
 //! Validation of what staff type into a record, with messages that say what to fix.
 
 use crate::error::{Error, Result};
+use crate::invalid::{Invalid, Rule};
 
-fn invalid(message: String) -> Error {
-    Error::InvalidInput(message)
+fn invalid(field: &'static str, rule: Rule) -> Error {
+    Error::InvalidInput(Invalid::new(field, rule))
+}
+
+fn invalid_value(field: &'static str, rule: Rule, value: &str) -> Error {
+    Error::InvalidInput(Invalid::quoting(field, rule, value))
 }
 
 /// A typed value as a message quotes it: control characters escaped (a message is one
@@ -29,56 +34,62 @@ pub fn shown(value: &str) -> String {
 
 /// A required single-line text field: trimmed, 1..=`max` characters, no control
 /// characters.
-pub fn required_line(field: &str, value: &str, max: usize) -> Result<String> {
+pub fn required_line(field: &'static str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(invalid(format!("{field} is required")));
+        return Err(invalid(field, Rule::Required));
     }
     line(field, v, max)
 }
 
 /// An optional single-line field: empty means absent.
-pub fn optional_line(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+pub fn optional_line(
+    field: &'static str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => line(field, v, max).map(Some),
     }
 }
 
-fn line(field: &str, v: &str, max: usize) -> Result<String> {
+fn line(field: &'static str, v: &str, max: usize) -> Result<String> {
     if v.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "{field} may not contain control characters (tabs, line breaks…)"
-        )));
+        return Err(invalid(
+            field,
+            Rule::ControlCharacters {
+                line_breaks_allowed: false,
+            },
+        ));
     }
     let n = v.chars().count();
     if n > max {
-        return Err(invalid(format!(
-            "{field} is too long ({n} characters; at most {max})"
-        )));
+        return Err(invalid(field, Rule::TooLong { n_chars: n, max }));
     }
     Ok(v.to_string())
 }
 
 /// Free text (a note, a reason): 1..=`max` characters; line breaks and tabs allowed,
 /// other control characters not.
-pub fn text(field: &str, value: &str, max: usize) -> Result<String> {
+pub fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(invalid(format!("{field} is required")));
+        return Err(invalid(field, Rule::Required));
     }
     if v.chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     {
-        return Err(invalid(format!(
-            "{field} may not contain control characters"
-        )));
+        return Err(invalid(
+            field,
+            Rule::ControlCharacters {
+                line_breaks_allowed: true,
+            },
+        ));
     }
     let n = v.chars().count();
     if n > max {
-        return Err(invalid(format!(
-            "{field} is too long ({n} characters; at most {max})"
-        )));
+        return Err(invalid(field, Rule::TooLong { n_chars: n, max }));
     }
     Ok(v.to_string())
 }
@@ -135,31 +146,25 @@ pub fn parse_date(value: &str) -> Option<i64> {
 /// A date of birth: a real `YYYY-MM-DD` date between 1900-01-01 and today.
 pub fn date_of_birth(value: &str, today_days: i64) -> Result<String> {
     let v = value.trim();
-    let days = parse_date(v).ok_or_else(|| {
-        invalid(format!(
-            "date of birth '{}' is not a real date (use YYYY-MM-DD)",
-            shown(v)
-        ))
-    })?;
+    let days = parse_date(v).ok_or_else(|| invalid_value("dob", Rule::NotADate, v))?;
     if days > today_days {
-        return Err(invalid(format!("date of birth {v} is in the future")));
+        return Err(invalid_value("dob", Rule::InFuture, v));
     }
     if days < days_from_civil(1900, 1, 1).expect("valid") {
-        return Err(invalid(format!("date of birth {v} is before 1900")));
+        return Err(invalid_value("dob", Rule::Before1900, v));
     }
     Ok(v.to_string())
 }
+
+const SEXES: &[&str] = &["female", "male", "other", "unknown"];
 
 /// Sex as recorded: female, male, other or unknown.
 pub fn sex(value: Option<&str>) -> Result<Option<String>> {
     match value.map(|v| v.trim().to_lowercase()) {
         None => Ok(None),
         Some(v) if v.is_empty() => Ok(None),
-        Some(v) if ["female", "male", "other", "unknown"].contains(&v.as_str()) => Ok(Some(v)),
-        Some(v) => Err(invalid(format!(
-            "sex '{}' is not one of female, male, other, unknown",
-            shown(&v)
-        ))),
+        Some(v) if SEXES.contains(&v.as_str()) => Ok(Some(v)),
+        Some(v) => Err(invalid_value("sex", Rule::NotOneOf(SEXES), &v)),
     }
 }
 
@@ -179,10 +184,7 @@ pub fn phone(value: Option<&str>) -> Result<Option<String>> {
         && digits.bytes().all(|b| b.is_ascii_digit())
         && !digits.starts_with('0');
     if !ok {
-        return Err(invalid(format!(
-            "phone '{}' is not an international number (E.164: +, country code, number; e.g. +4930123456)",
-            shown(v)
-        )));
+        return Err(invalid_value("phone", Rule::NotE164, v));
     }
     Ok(Some(compact))
 }
@@ -192,12 +194,7 @@ pub fn email(value: Option<&str>) -> Result<Option<String>> {
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let bad = || {
-        invalid(format!(
-            "e-mail '{}' is not an address like name@example.org",
-            shown(v)
-        ))
-    };
+    let bad = || invalid_value("email", Rule::NotAnEmail, v);
     if v.chars().count() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db;
 use crate::error::{Error, Result};
+use crate::invalid::{Invalid, Rule};
 
 /// Session settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,16 +37,28 @@ impl Settings {
     /// Refuses values outside the allowed ranges, with a message naming the field.
     pub fn validate(&self) -> Result<()> {
         if !IDLE_LOCK_RANGE.contains(&self.idle_lock_secs) {
-            return Err(Error::InvalidInput(format!(
-                "the idle lock must be between 1 and 60 minutes (got {} seconds)",
-                self.idle_lock_secs
-            )));
+            return Err(Invalid::new(
+                "idle_lock_secs",
+                Rule::OutOfRange {
+                    min: IDLE_LOCK_RANGE.start() / 60,
+                    max: IDLE_LOCK_RANGE.end() / 60,
+                    unit: "minutes",
+                    got_secs: self.idle_lock_secs,
+                },
+            )
+            .into());
         }
         if !SESSION_LIMIT_RANGE.contains(&self.session_limit_secs) {
-            return Err(Error::InvalidInput(format!(
-                "the session limit must be between 1 and 24 hours (got {} seconds)",
-                self.session_limit_secs
-            )));
+            return Err(Invalid::new(
+                "session_limit_secs",
+                Rule::OutOfRange {
+                    min: SESSION_LIMIT_RANGE.start() / 3600,
+                    max: SESSION_LIMIT_RANGE.end() / 3600,
+                    unit: "hours",
+                    got_secs: self.session_limit_secs,
+                },
+            )
+            .into());
         }
         Ok(())
     }

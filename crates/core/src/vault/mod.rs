@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::crypto::{self, KdfParams};
 use crate::db::{self, DbSettings};
 use crate::error::{Error, Result, VaultError};
+use crate::invalid::{Invalid, Rule};
 use crate::keyslots::{self, KeyslotFile, NewSlot, SlotKind};
 use crate::lockfile::SessionLock;
 use crate::perms::Role;
@@ -119,7 +120,7 @@ impl VaultPaths {
             (true, true) => Ok(paths),
             (false, false) => Err(Error::VaultNotFound(root.to_path_buf())),
             (true, false) => Err(Error::Corrupt(format!(
-                "{} holds a vault database but no keyslots file: a half-created vault (run init again) or a lost keyslots file (restore it from backup)",
+                "{} holds a vault database but no keyslots file: a half-created vault (create it again) or a lost keyslots file (restore it from a backup)",
                 root.display()
             ))),
             (false, true) => Err(Error::Corrupt(format!(
@@ -222,9 +223,7 @@ pub fn init(
     let admin = validate_user_name(admin)?;
     let normalized = policy::check_new(&admin, password.expose_bytes())?;
     if !cfg.kdf.meets_floor() {
-        return Err(Error::InvalidInput(
-            "Argon2id parameters below the floor".into(),
-        ));
+        return Err(Invalid::new("kdf", Rule::BelowKdfFloor).into());
     }
     prepare_directory(root)?;
     let paths = VaultPaths::new(root);

@@ -63,7 +63,7 @@ pub(crate) fn insert_note(
     addendum_to: Option<&str>,
     text: &str,
 ) -> Result<Note> {
-    let text = validate::text("note text", text, MAX_NOTE)?;
+    let text = validate::text("note_text", text, MAX_NOTE)?;
     get_patient(ctx.conn, patient_id)?;
     let id = uuid::Uuid::now_v7().to_string();
     let hlc = next_hlc(ctx.conn, ctx.now_us, ctx.device_id)?;
@@ -220,7 +220,7 @@ pub(crate) fn list_consents(conn: &Connection, patient_id: &str) -> Result<Vec<C
             .map_err(|_| Error::Corrupt("a stored consent purpose is damaged".into()))?;
         list.push(Consent {
             id,
-            patient_id,
+            patient_id: patient_id.into(),
             purpose,
             status,
             decided_us,
@@ -246,7 +246,7 @@ pub(crate) fn record_consent(
     granted: bool,
     given_by: Option<&str>,
 ) -> Result<Consent> {
-    let given_by = match validate::optional_line("given by", given_by, MAX_NAME)? {
+    let given_by = match validate::optional_line("given_by", given_by, MAX_NAME)? {
         Some(name) => format!("representative: {name}"),
         None => "patient".to_string(),
     };
@@ -266,7 +266,7 @@ pub(crate) fn record_consent(
     )?;
     Ok(Consent {
         id,
-        patient_id: patient_id.to_string(),
+        patient_id: PatientId::from(patient_id),
         purpose,
         status: status.to_string(),
         decided_us: ctx.now_us,

@@ -120,8 +120,8 @@ pub(crate) fn is_mrn(text: &str) -> bool {
 /// Validates and normalises a new patient.
 pub(crate) fn validate_new(p: &NewPatient, today_days: i64) -> Result<NewPatient> {
     Ok(NewPatient {
-        given: validate::required_line("given name", &p.given, MAX_NAME)?,
-        family: validate::required_line("family name", &p.family, MAX_NAME)?,
+        given: validate::required_line("given", &p.given, MAX_NAME)?,
+        family: validate::required_line("family", &p.family, MAX_NAME)?,
         dob: validate::date_of_birth(&p.dob, today_days)?,
         sex: validate::sex(p.sex.as_deref())?,
         phone: validate::phone(p.phone.as_deref())?,
@@ -212,7 +212,7 @@ fn insert_one(
     let p = validate_new(p, ctx.today_days())?;
     let (given_folded, family_folded) = (fold::fold(&p.given), fold::fold(&p.family));
     if !force {
-        let existing: Option<(String, String)> = ctx
+        let existing: Option<(PatientId, String)> = ctx
             .conn
             .prepare_cached(
                 "SELECT id, mrn FROM patients WHERE family_folded = ?1 AND given_folded = ?2 AND dob = ?3 AND tombstone = 0 LIMIT 1",
@@ -229,7 +229,7 @@ fn insert_one(
             .into());
         }
     }
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = PatientId::generate();
     let mrn = stamps.next_mrn(ctx.device_id);
     let hlc = stamps.next_hlc(ctx.now_us, ctx.device_id);
     ctx.conn
@@ -313,10 +313,10 @@ pub(crate) fn update_patient(
         address: current.address.clone(),
     };
     if let Some(v) = &update.given {
-        next.given = validate::required_line("given name", v, MAX_NAME)?;
+        next.given = validate::required_line("given", v, MAX_NAME)?;
     }
     if let Some(v) = &update.family {
-        next.family = validate::required_line("family name", v, MAX_NAME)?;
+        next.family = validate::required_line("family", v, MAX_NAME)?;
     }
     if let Some(v) = &update.dob {
         next.dob = validate::date_of_birth(v, today)?;

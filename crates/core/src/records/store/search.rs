@@ -2,6 +2,7 @@
 //! narrowed by every further word, stopped at the limit.
 
 use super::*;
+use crate::invalid::{Invalid, Rule};
 use crate::records::MatchKind;
 
 /// Searches patients; see `Session::search_patients` for the rules.
@@ -14,14 +15,23 @@ pub(crate) fn search(
     let limit = opts.limit.clamp(1, MAX_SEARCH_LIMIT) as usize;
     let archived = i64::from(opts.include_archived);
     if q.chars().any(char::is_control) {
-        return Err(Error::InvalidInput(
-            "a search may not contain control characters".into(),
-        ));
+        return Err(Invalid::new(
+            "query",
+            Rule::ControlCharacters {
+                line_breaks_allowed: false,
+            },
+        )
+        .into());
     }
     if q.chars().count() > 200 {
-        return Err(Error::InvalidInput(
-            "a search has at most 200 characters".into(),
-        ));
+        return Err(Invalid::new(
+            "query",
+            Rule::TooLong {
+                n_chars: q.chars().count(),
+                max: 200,
+            },
+        )
+        .into());
     }
     if is_mrn(q) {
         let sql = format!("SELECT {PATIENT_COLUMNS} FROM patients p WHERE p.mrn = ?1 AND p.tombstone = 0 AND (p.archived = 0 OR ?2)");
@@ -63,9 +73,7 @@ pub(crate) fn search(
             .collect();
         if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
             if compact.len() < 4 {
-                return Err(Error::InvalidInput(format!(
-                    "'{word}': type at least 4 digits of a phone number, a full MRN (XXXX-000123) or a date of birth (YYYY-MM-DD)"
-                )));
+                return Err(Invalid::quoting("query", Rule::TooFewDigits, word).into());
             }
             digit_runs.push(compact);
         } else {
@@ -73,14 +81,10 @@ pub(crate) fn search(
         }
     }
     if words.is_empty() && digit_runs.is_empty() {
-        return Err(Error::InvalidInput(
-            "type at least 2 characters of a name, or a phone number, MRN or date of birth".into(),
-        ));
+        return Err(Invalid::new("query", Rule::NothingToSearch).into());
     }
     if !words.is_empty() && words.iter().map(|w| w.chars().count()).sum::<usize>() < 2 {
-        return Err(Error::InvalidInput(
-            "type at least 2 characters of a name".into(),
-        ));
+        return Err(Invalid::new("query", Rule::NameTooShort).into());
     }
     // Narrowing needs more candidates than the limit; one prefix alone does not.
     let narrowing = words.len() > 1 || (!words.is_empty() && !digit_runs.is_empty());

@@ -60,7 +60,7 @@ impl Staff {
 
 /// Fresh targets for one attempt, made by the clinician (who may do everything here).
 struct Targets {
-    patient: String,
+    patient: PatientId,
     note: String,
     rx: String,
 }

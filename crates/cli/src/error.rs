@@ -1,0 +1,41 @@
+//! The CLI's errors: core's, with their facts, and the CLI's own (a malformed command
+//! line or batch, standard input that cannot be read), which are sentences already.
+
+/// A failed command.
+#[derive(Debug)]
+pub enum Error {
+    /// Core refused or failed; `messages` words it.
+    Core(clinic_vault_core::Error),
+    /// The command line, a batch line or typed input is malformed (`invalid_input`).
+    Usage(String),
+    /// Standard input or the terminal could not be read (`internal`).
+    Io(String),
+}
+
+impl From<clinic_vault_core::Error> for Error {
+    fn from(e: clinic_vault_core::Error) -> Self {
+        Error::Core(e)
+    }
+}
+
+impl Error {
+    /// The stable code, as core's errors have.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.code(),
+            Error::Usage(_) => "invalid_input",
+            Error::Io(_) => "internal",
+        }
+    }
+
+    /// Seconds until a locked-out user may try again, when known.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::Core(e) => e.retry_after_secs(),
+            _ => None,
+        }
+    }
+}
+
+/// The CLI's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
