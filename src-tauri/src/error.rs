@@ -76,7 +76,7 @@ impl IpcError {
 /// words (buttons and screens, never CLI commands). Errors the desk cannot act on fall
 /// back to core's neutral wording as a sentence.
 fn desk_message(err: &clinic_vault_core::Error) -> String {
-    use clinic_vault_core::error::{AuthError, Denied, RecordError, UserError};
+    use clinic_vault_core::error::{AuthError, Denied, RecordError, UserError, VaultError};
     use clinic_vault_core::Error;
     let time = |us: i64| clinic_vault_core::clock::format_utc(us);
     match err {
@@ -122,6 +122,9 @@ fn desk_message(err: &clinic_vault_core::Error) -> String {
         Error::Users(UserError::NotLoggedInYet { name }) => format!(
             "{name} has not logged in yet. Their first login sets up the authenticator."
         ),
+        Error::Vault(VaultError::KeyslotsMissing(_)) => {
+            "The vault on this PC is incomplete: its keyslots file is missing. Ask your IT administrator to finish creating it or to restore the file from a backup.".into()
+        }
         Error::Users(UserError::CodeMismatch) => {
             "That code does not match. Check the authenticator app and the PC's clock.".into()
         }

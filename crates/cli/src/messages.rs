@@ -3,7 +3,7 @@
 //! CLI has nothing to add, core's neutral wording is shown as it is.
 
 use clinic_vault_core::clock::format_utc;
-use clinic_vault_core::error::{AuthError, RecordError, UserError};
+use clinic_vault_core::error::{AuthError, RecordError, UserError, VaultError};
 use clinic_vault_core::Error as CoreError;
 
 use crate::error::Error;
@@ -55,6 +55,10 @@ fn core_message(err: &CoreError) -> String {
         ),
         Error::Users(UserError::NotLoggedInYet { name }) => format!(
             "{name} has not logged in yet: first-login enrolls the authenticator"
+        ),
+        Error::Vault(VaultError::KeyslotsMissing(path)) => format!(
+            "{} holds a vault database but no keyslots file: a half-created vault (run init again) or a lost keyslots file (restore it from a backup)",
+            path.display()
         ),
         Error::VaultNotFound(path) => format!(
             "no vault at {}: check --vault, or create one with init",

@@ -62,7 +62,7 @@ impl Error {
             Error::Denied(_) => "forbidden",
             Error::Users(e) => e.code(),
             Error::Records(e) => e.code(),
-            Error::Vault(_) => "conflict",
+            Error::Vault(e) => e.code(),
             Error::InvalidInput(_) => "invalid_input",
             Error::VaultNotFound(_) => "vault_not_found",
             Error::VaultTooNew { .. } => "vault_too_new",

@@ -113,7 +113,8 @@ pub enum Denied {
     KeySlotGone,
 }
 
-/// Why a vault directory cannot be created or used right now (`conflict`).
+/// Why a vault directory cannot be created or used right now (`conflict`), or is
+/// incomplete (`corrupt`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VaultError {
     /// The path exists and is a file.
@@ -139,4 +140,21 @@ pub enum VaultError {
     /// The database is locked by another program.
     #[error("the vault is busy in another program; try again")]
     Busy,
+    /// A database without its keyslots file: a vault whose creation never finished, or
+    /// a lost keyslots file (`corrupt`).
+    #[error("{} holds a vault database but no keyslots file: a half-created vault (create it again) or a lost keyslots file (restore it from a backup)", .0.display())]
+    KeyslotsMissing(PathBuf),
+    /// A keyslots file without its database (`corrupt`).
+    #[error("{} holds a keyslots file but no vault.db: the database is missing", .0.display())]
+    DatabaseMissing(PathBuf),
+}
+
+impl VaultError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VaultError::KeyslotsMissing(_) | VaultError::DatabaseMissing(_) => "corrupt",
+            _ => "conflict",
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! steps is rolled forward by the next unlock, which accepts a slot recorded either as
 //! current or as pending, and nothing else.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 use crate::keyslots::{self, KeyslotFile, Slot};
@@ -67,28 +67,24 @@ fn parse(bytes: Vec<u8>) -> Result<KeyslotFile> {
 
 /// Reads the recorded state.
 pub(crate) fn load(conn: &Connection) -> Result<KeyState> {
-    let (content, pending): (Vec<u8>, Option<Vec<u8>>) = conn.query_row(
-        "SELECT content, pending_content FROM keyslots_state WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(KeyState {
-        current: parse(content)?,
-        pending: pending.map(parse).transpose()?,
-    })
+    load_if_present(conn)?
+        .ok_or_else(|| Error::Corrupt("the vault database holds no key-slot record".into()))
 }
 
 /// Reads the recorded state, or `None` while a vault is being created (before `init`
 /// records its first key slots).
 pub(crate) fn load_if_present(conn: &Connection) -> Result<Option<KeyState>> {
-    let present: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM keyslots_state WHERE id = 1)")?
-        .query_row([], |r| r.get(0))?;
-    if present {
-        load(conn).map(Some)
-    } else {
-        Ok(None)
-    }
+    let row: Option<(Vec<u8>, Option<Vec<u8>>)> = conn
+        .prepare_cached("SELECT content, pending_content FROM keyslots_state WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(content, pending)| {
+        Ok(KeyState {
+            current: parse(content)?,
+            pending: pending.map(parse).transpose()?,
+        })
+    })
+    .transpose()
 }
 
 /// Records `next` as pending inside the caller's transaction. Its generation must be

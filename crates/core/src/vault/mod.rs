@@ -119,14 +119,8 @@ impl VaultPaths {
         match (paths.db().is_file(), paths.keyslots().is_file()) {
             (true, true) => Ok(paths),
             (false, false) => Err(Error::VaultNotFound(root.to_path_buf())),
-            (true, false) => Err(Error::Corrupt(format!(
-                "{} holds a vault database but no keyslots file: a half-created vault (create it again) or a lost keyslots file (restore it from a backup)",
-                root.display()
-            ))),
-            (false, true) => Err(Error::Corrupt(format!(
-                "{} holds a keyslots file but no vault.db: the database is missing",
-                root.display()
-            ))),
+            (true, false) => Err(VaultError::KeyslotsMissing(root.to_path_buf()).into()),
+            (false, true) => Err(VaultError::DatabaseMissing(root.to_path_buf()).into()),
         }
     }
 }
