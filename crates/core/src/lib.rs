@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod hardening;
+pub mod ids;
 pub mod invalid;
 mod journal;
 mod keys;

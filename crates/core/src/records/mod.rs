@@ -5,7 +5,6 @@
 
 pub mod error;
 pub mod fold;
-mod id;
 mod ops;
 pub(crate) mod store;
 #[cfg(test)]
@@ -14,7 +13,7 @@ pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use id::PatientId;
+pub use crate::ids::PatientId;
 
 /// Longest name part.
 pub const MAX_NAME: usize = 100;

@@ -8,6 +8,7 @@ use super::{
     ONE_TIME_VALIDITY_US,
 };
 use crate::error::{Denied, Error, Result, UserError};
+use crate::ids::UserId;
 use crate::journal::{self, LineKind};
 use crate::keyslots::{self, NewSlot, SlotKind};
 use crate::lockfile::WriterLock;
@@ -44,7 +45,7 @@ impl Session {
             if store::name_taken(ctx.tx, &name)? {
                 return Err(UserError::NameTaken { name }.into());
             }
-            let user_id = uuid::Uuid::now_v7().to_string();
+            let user_id = UserId::generate();
             let added = issue_one_time_slot(ctx, &user_id, &name, role)?;
             store::insert(
                 ctx.tx,
@@ -252,7 +253,7 @@ impl Session {
 /// A fresh key pair and one-time-password slot for `user_id`, replacing any slot it had.
 fn issue_one_time_slot(
     ctx: &mut OpCtx<'_, '_>,
-    user_id: &str,
+    user_id: &UserId,
     name: &str,
     role: Role,
 ) -> Result<AddedUser> {
@@ -263,7 +264,7 @@ fn issue_one_time_slot(
         ctx.vault_id,
         NewSlot {
             kind: SlotKind::User,
-            user_id: Some(user_id),
+            user_id: Some(user_id.as_str()),
             user_name: Some(name),
             one_time_expires_us: Some(expires_us),
         },
@@ -274,7 +275,7 @@ fn issue_one_time_slot(
     let slots = ctx.slots_mut()?;
     slots
         .slots
-        .retain(|s| s.user_id.as_deref() != Some(user_id));
+        .retain(|s| s.user_id.as_deref() != Some(user_id.as_str()));
     slots.slots.push(slot);
     Ok(AddedUser {
         user: name.to_string(),

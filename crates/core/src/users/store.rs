@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result, UserError};
+use crate::ids::UserId;
 use crate::perms::Role;
 
 /// Where a user's password stands.
@@ -78,7 +79,7 @@ fn stored_role(text: &str) -> Result<Role> {
 
 /// A user's row as the entry paths need it.
 pub(crate) struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
     pub role: Role,
     pub enabled: bool,
@@ -113,7 +114,7 @@ pub(crate) fn load_user(conn: &Connection, column: &str, value: &str) -> Result<
     row.map(
         |(id, name, role, enabled, totp_state, totp_sealed, last, reset_hash, reset_exp)| {
             Ok(UserRow {
-                id,
+                id: id.into(),
                 name,
                 role: Role::parse(&role)
                     .map_err(|_| Error::Corrupt("a stored role is damaged".into()))?,
@@ -130,7 +131,7 @@ pub(crate) fn load_user(conn: &Connection, column: &str, value: &str) -> Result<
 }
 
 /// `(id, role, enabled)` of the user named `name`; `not_found` otherwise.
-pub(crate) fn find_user(conn: &Connection, name: &str) -> Result<(String, Role, bool)> {
+pub(crate) fn find_user(conn: &Connection, name: &str) -> Result<(UserId, Role, bool)> {
     let row: Option<(String, String, i64)> = conn
         .query_row(
             "SELECT id, role, enabled FROM users WHERE name = ?1",
@@ -142,7 +143,7 @@ pub(crate) fn find_user(conn: &Connection, name: &str) -> Result<(String, Role, 
         name: name.to_string(),
     })?;
     let role = stored_role(&role)?;
-    Ok((id, role, enabled == 1))
+    Ok((id.into(), role, enabled == 1))
 }
 
 /// A new row for `insert`.

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::crypto::{self, KdfParams};
 use crate::db::{self, DbSettings};
 use crate::error::{Error, Result, VaultError};
+use crate::ids::UserId;
 use crate::invalid::{Invalid, Rule};
 use crate::keyslots::{self, KeyslotFile, NewSlot, SlotKind};
 use crate::lockfile::SessionLock;
@@ -225,7 +226,7 @@ pub fn init(
     let now_us = cfg.clock.now_us();
     let vault_id = uuid::Uuid::new_v4().to_string();
     let device_id = uuid::Uuid::new_v4().to_string();
-    let user_id = uuid::Uuid::now_v7().to_string();
+    let user_id = UserId::generate();
     let dek = DataKey::generate();
     let (journal_key, journal_public) = crypto::generate_keypair();
 
@@ -233,7 +234,7 @@ pub fn init(
         &vault_id,
         NewSlot {
             kind: SlotKind::User,
-            user_id: Some(&user_id),
+            user_id: Some(user_id.as_str()),
             user_name: Some(&admin),
             one_time_expires_us: None,
         },

@@ -10,6 +10,7 @@ use super::kernel::{ChainIds, Unit, Writer};
 use super::{CoreConfig, VaultPaths};
 use crate::audit::NewEvent;
 use crate::error::{Denied, Error, Result};
+use crate::ids::UserId;
 use crate::lockfile::SessionLock;
 use crate::perms::{self, allows, Permission, Requirement, Role};
 use crate::secrets::{DataKey, PrivateKey, ShownSecret};
@@ -22,7 +23,7 @@ pub(crate) struct SessionParts {
     pub conn: Connection,
     pub dek: DataKey,
     pub private_key: PrivateKey,
-    pub user_id: String,
+    pub user_id: UserId,
     pub user_name: String,
     pub role: Role,
     pub vault_id: String,

@@ -24,6 +24,7 @@ use super::{CoreConfig, Session, VaultPaths, CLOCK_TOLERANCE_US};
 use crate::audit::{NewEvent, NOBODY};
 use crate::db::{self, Opened};
 use crate::error::{AuthError, Error, Result};
+use crate::ids::UserId;
 use crate::journal::{self, Detail, Journal, LineKind, Lockout};
 use crate::keyslots::{self, KeyslotFile, NewSlot, Slot, SlotKind};
 use crate::lockfile::{SessionLock, WriterLock};
@@ -283,7 +284,7 @@ fn fresh_credentials(
         vault_id,
         NewSlot {
             kind: SlotKind::User,
-            user_id: Some(&row.id),
+            user_id: Some(row.id.as_str()),
             user_name: Some(&row.name),
             one_time_expires_us: None,
         },

@@ -62,10 +62,11 @@ pub fn first_login(
         ..
     } = open_vault(&paths, &file, slot, &key, cfg)?;
     check_clock(&conn, now_us).map_err(|e| attempt.note(&slot.slot_id, e))?;
-    let user_id = slot
+    let user_id: UserId = slot
         .user_id
         .clone()
-        .ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?;
+        .ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?
+        .into();
     let row = load_user(&conn, "id", &user_id)?
         .ok_or_else(|| Error::Corrupt("a key slot names a user the vault does not know".into()))?;
     let (new_slot, sealed, totp_uri) =

@@ -80,10 +80,11 @@ pub fn unlock_timed(
     let lock = SessionLock::acquire_shared(&paths.lock())?;
     let mut opened = open_vault(&paths, &file, slot, &key, cfg)
         .map_err(|e| name_bad_pages(&paths, None, cfg, e))?;
-    let user_id = slot
+    let user_id: UserId = slot
         .user_id
         .clone()
-        .ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?;
+        .ok_or_else(|| Error::Corrupt("a user slot has no user id".into()))?
+        .into();
     let checked = (|| {
         let conn = &mut opened.conn;
         let Some(row) = load_user(conn, "id", &user_id)? else {
