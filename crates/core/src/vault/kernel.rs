@@ -71,6 +71,21 @@ impl<'p> Writer<'p> {
         committed: Option<&'static str>,
         body: impl FnOnce(&mut Unit<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.unit_tracked(conn, ids, now_us, committed, &mut false, body)
+    }
+
+    /// [`Writer::unit`], also telling through `did_commit` whether the transaction
+    /// committed: an error with `did_commit` set came from a post-commit effect, so the
+    /// change and its events are in the vault and must not be recorded as a failure.
+    pub(crate) fn unit_tracked<T>(
+        &self,
+        conn: &mut Connection,
+        ids: ChainIds<'_>,
+        now_us: i64,
+        committed: Option<&'static str>,
+        did_commit: &mut bool,
+        body: impl FnOnce(&mut Unit<'_>) -> Result<T>,
+    ) -> Result<T> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let recorded = keystate::load_if_present(&tx)?;
         let mut unit = Unit {
@@ -110,6 +125,7 @@ impl<'p> Writer<'p> {
             }
         }
         tx.commit()?;
+        *did_commit = true;
         if let Some(point) = committed {
             crate::crashpoint::hit(point);
         }

@@ -186,3 +186,33 @@ fn a_duplicate_probe_carries_the_existing_patient_and_is_audited_under_them() {
     assert_eq!(probe.event.outcome, "failure");
     assert_eq!(probe.event.actor, "rita");
 }
+
+#[test]
+fn an_effect_that_fails_after_the_commit_is_not_recorded_as_a_failed_operation() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    // The key-slot file cannot be replaced: its temp path is taken by a directory.
+    fs::create_dir(f.root.join("keyslots.tmp")).expect("block the temp file");
+    let err = admin
+        .add_user("bob", Role::Clinician)
+        .expect_err("publication fails");
+    assert_eq!(err.code(), "internal");
+    fs::remove_dir(f.root.join("keyslots.tmp")).expect("unblock");
+    let adds = events(&mut admin, "user.add");
+    let outcomes: Vec<&str> = adds.iter().map(|e| e.event.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["success", "success"],
+        "init's admin, then bob; no failure"
+    );
+    // The staged change was published by the next operation.
+    assert!(keystate::load(&admin.p.conn)
+        .expect("state")
+        .pending
+        .is_none());
+    let file = crate::keyslots::read(&f.root.join("keyslots")).expect("keyslots");
+    assert!(
+        file.user_slot("bob").is_some(),
+        "bob's slot reached the file"
+    );
+}

@@ -154,8 +154,15 @@ impl Session {
             vault_id,
             device_id,
         };
-        let result =
-            Writer::acquire(paths)?.unit(conn, ids, now_us, Some("op.committed"), |unit| {
+        let mut did_commit = false;
+        let writer = Writer::acquire(paths)?;
+        let result = writer.unit_tracked(
+            conn,
+            ids,
+            now_us,
+            Some("op.committed"),
+            &mut did_commit,
+            |unit| {
                 let permission = match perms::requirement(op.action) {
                     Requirement::Permission(permission) => Some(permission),
                     Requirement::Unlocked => None,
@@ -178,10 +185,17 @@ impl Session {
                     dek,
                     kdf: cfg.kdf,
                 })
-            });
+            },
+        );
+        drop(writer);
         let Err(err) = result else {
             return result;
         };
+        if did_commit {
+            // The change and its events committed; only a post-commit effect failed (the
+            // key slots roll forward at the next unlock). Nothing to record as a failure.
+            return Err(err);
+        }
         let outcome = match reached {
             Reached::Gate => return Err(err),
             Reached::Denied => Outcome::Denied,
