@@ -216,3 +216,62 @@ fn an_effect_that_fails_after_the_commit_is_not_recorded_as_a_failed_operation()
         "bob's slot reached the file"
     );
 }
+
+#[test]
+fn two_sessions_writing_and_failing_at_once_keep_one_unbroken_chain() {
+    let f = Fixture::new();
+    let pw = "a second admin passphrase for the night shift";
+    let mut alice = f.admin();
+    let added = alice.add_user("dana", Role::Admin).expect("add dana");
+    alice.lock().expect("lock");
+    let otp = crate::Password::from_str_copy(added.one_time_password.expose_secret());
+    let dana_uri = first_login(
+        &f.root,
+        "dana",
+        &otp,
+        &crate::Password::from_str_copy(pw),
+        &f.cfg,
+    )
+    .expect("first login")
+    .totp_uri
+    .expose_secret()
+    .to_string();
+    let alice = f.admin();
+    let dana = f.unlock_as("dana", pw, &dana_uri).expect("dana");
+    let n_rounds = 15;
+    let run = |mut session: Session, prefix: &'static str| {
+        std::thread::spawn(move || {
+            for i in 0..n_rounds {
+                session
+                    .add_user(&format!("{prefix}{i}"), Role::Receptionist)
+                    .expect("add");
+                // A refused duplicate: a failure recorded in a unit of its own.
+                assert_eq!(
+                    session
+                        .add_user(&format!("{prefix}{i}"), Role::Receptionist)
+                        .expect_err("taken")
+                        .code(),
+                    "conflict"
+                );
+            }
+            session
+        })
+    };
+    let (a, d) = (run(alice, "a"), run(dana, "d"));
+    let mut alice = a.join().expect("alice's thread");
+    d.join().expect("dana's thread").lock().expect("lock");
+    let report = alice.audit_verify(None).expect("the chain verifies");
+    let adds = events(&mut alice, "user.add");
+    let count = |outcome: &str| adds.iter().filter(|e| e.event.outcome == outcome).count();
+    // init's admin, dana, then 15 each from both sessions; 15 refusals each.
+    assert_eq!(count("success"), 2 + 2 * n_rounds);
+    assert_eq!(count("failure"), 2 * n_rounds);
+    assert!(report.n_events as usize > adds.len());
+    let users = alice.list_users().expect("list");
+    assert_eq!(users.len(), 2 + 2 * n_rounds);
+    let file = crate::keyslots::read(&f.root.join("keyslots")).expect("keyslots");
+    assert!(
+        users.iter().all(|u| file.user_slot(&u.name).is_some()),
+        "every slot published"
+    );
+}
