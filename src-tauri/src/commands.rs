@@ -510,7 +510,10 @@ pub fn add_user(state: State<'_, AppState>, name: String, role: Role) -> CmdResu
 }
 
 #[tauri::command(async)]
-pub fn disable_user(state: State<'_, AppState>, name: String) -> CmdResult<()> {
+pub fn disable_user(
+    state: State<'_, AppState>,
+    name: String,
+) -> CmdResult<clinic_vault_core::vault::Disabled> {
     state.with_session(|s| s.disable_user(&name))
 }
 

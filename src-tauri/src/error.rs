@@ -91,10 +91,10 @@ fn desk_message(err: &clinic_vault_core::Error) -> String {
             retry_after_secs: None,
             n_failures,
         }) => format!(
-            "This account is locked after {n_failures} failed attempts. An administrator can unlock it on the Users screen."
+            "Locked after {n_failures} failed attempts. An administrator can unlock the account on the Users screen (the recovery key's counter on the Keys screen)."
         ),
         Error::Auth(AuthError::ClockBehind { latest_seen_us, .. }) => format!(
-            "This PC's clock is behind: the vault was last used at {} UTC. Correct the PC's date and time, then try again.",
+            "This PC's clock is behind: the vault was last used at {} UTC. Correct the PC's date and time, then try again. If the clock is right now (it had run ahead before), an administrator can accept it with the recovery key on the recovery screen.",
             time(*latest_seen_us)
         ),
         Error::Auth(AuthError::OneTimePasswordExpired { expired_us }) => format!(
@@ -122,8 +122,23 @@ fn desk_message(err: &clinic_vault_core::Error) -> String {
         Error::Users(UserError::NotLoggedInYet { name }) => format!(
             "{name} has not logged in yet. Their first login sets up the authenticator."
         ),
-        Error::Vault(VaultError::KeyslotsMissing(_)) => {
-            "The vault on this PC is incomplete: its keyslots file is missing. Ask your IT administrator to finish creating it or to restore the file from a backup.".into()
+        Error::Vault(VaultError::KeyslotsMissing {
+            interrupted_init: true,
+            ..
+        }) => {
+            "The vault on this PC was never finished: its creation was interrupted. Ask your IT administrator to create it again.".into()
+        }
+        Error::Vault(VaultError::KeyslotsMissing {
+            interrupted_init: false,
+            ..
+        }) => {
+            "The vault on this PC is damaged: its keyslots file is missing. Ask your IT administrator to restore it from a backup; nothing here will overwrite the records.".into()
+        }
+        Error::Vault(VaultError::NotARegularFile(_)) => {
+            "One of the vault's files on this PC has been replaced by a link, so the app will not open it. Ask your IT administrator to check the PC and restore the vault from a backup.".into()
+        }
+        Error::Auth(AuthError::ChangedMeanwhile) => {
+            "This account was changed while you were signing in (another first login or recovery finished first). Start again with its current password.".into()
         }
         Error::Users(UserError::CodeMismatch) => {
             "That code does not match. Check the authenticator app and the PC's clock.".into()
@@ -196,6 +211,7 @@ mod tests {
         assert_eq!(err.code, "clock_error");
         assert_eq!(err.pc_time_utc.as_deref(), Some("2026-01-01T00:00:00Z"));
         assert!(err.message.contains("2026-01-01 00:05"), "{}", err.message);
+        assert!(err.message.contains("recovery key"), "{}", err.message);
     }
 
     #[test]

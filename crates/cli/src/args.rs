@@ -49,6 +49,10 @@ pub enum Command {
         /// The admin whose password and authenticator are reset.
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
+        /// The PC's clock is right although the vault saw a later time (a clock that ran
+        /// ahead was corrected): accept it, audited with both times.
+        #[arg(long)]
+        accept_clock: bool,
     },
     /// Change your password: stdin line 1 the current password, line 2 the new one.
     Passwd,
@@ -142,6 +146,8 @@ pub enum VaultCommand {
 pub enum RecoveryKeyCommand {
     /// Replace the recovery key; prints the new one.
     Rotate,
+    /// Clear the recovery key's failed-attempt counter.
+    ClearLockout,
 }
 
 /// `audit …`

@@ -34,16 +34,7 @@ pub(crate) fn report_error(err: &Error) {
 /// A message as one terminal line: control characters (line breaks, escape sequences
 /// from typed input) are shown escaped.
 fn one_line(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    render::terminal_safe(message, false)
 }
 
 fn main() -> ExitCode {

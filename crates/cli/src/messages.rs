@@ -33,13 +33,13 @@ fn core_message(err: &CoreError) -> String {
             retry_after_secs: None,
             n_failures,
         }) => format!(
-            "account locked after {n_failures} failed attempts: an admin must clear it (user unlock) or use the recovery key"
+            "locked after {n_failures} failed attempts: an admin must clear it (user unlock NAME for an account, recovery-key clear-lockout for the recovery key), or use the recovery key"
         ),
         Error::Auth(AuthError::ClockBehind {
             pc_time_us,
             latest_seen_us,
         }) => format!(
-            "this PC's clock reads {} UTC, but the vault was last used at {} UTC: correct the PC's date and time, then try again",
+            "this PC's clock reads {} UTC, but the vault was last used at {} UTC: correct the PC's date and time and try again; if the clock is right now (it had run ahead), an admin accepts it with the recovery key: recover --accept-clock",
             format_utc(*pc_time_us),
             format_utc(*latest_seen_us)
         ),
@@ -56,9 +56,24 @@ fn core_message(err: &CoreError) -> String {
         Error::Users(UserError::NotLoggedInYet { name }) => format!(
             "{name} has not logged in yet: first-login enrolls the authenticator"
         ),
-        Error::Vault(VaultError::KeyslotsMissing(path)) => format!(
-            "{} holds a vault database but no keyslots file: a half-created vault (run init again) or a lost keyslots file (restore it from a backup)",
+        Error::Vault(VaultError::KeyslotsMissing {
+            path,
+            interrupted_init: true,
+        }) => format!(
+            "{} holds a half-created vault (init was interrupted before the keyslots file was written): run init again",
             path.display()
+        ),
+        Error::Vault(VaultError::KeyslotsMissing {
+            path,
+            interrupted_init: false,
+        }) => format!(
+            "{} holds a vault database but its keyslots file is missing: restore keyslots from a backup into that directory (init will not overwrite the database)",
+            path.display()
+        ),
+        Error::Vault(VaultError::WouldOverwrite { path, files }) => format!(
+            "{} holds a vault database ({}) but no keyslots file, and init never deletes a database: restore keyslots from a backup; if you are sure the database holds nothing you need, move these files away and run init again",
+            path.display(),
+            files.join(", ")
         ),
         Error::VaultNotFound(path) => format!(
             "no vault at {}: check --vault, or create one with init",

@@ -26,6 +26,24 @@ pub fn error_json(err: &Error) -> Value {
     json!({ "error": error })
 }
 
+/// Text for the terminal: control characters (escape sequences, carriage returns,
+/// backspaces, …) and bidirectional-text controls are shown escaped (`\u{1b}`), so no
+/// stored or typed string — a note, a user name typed at a failed unlock, a search —
+/// can move the cursor, rewrite a line, fake a row or retitle the window. Line breaks
+/// are kept only with `keep_newlines` (between the lines the CLI itself writes).
+pub fn terminal_safe(text: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c == '\n' && keep_newlines) || !(c.is_control() || bidi) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_default());
+        }
+    }
+    out
+}
+
 /// The authenticator QR code as terminal text.
 pub fn qr(uri: &str) -> Option<String> {
     use qrcode::render::unicode::Dense1x2;
@@ -42,8 +60,12 @@ pub fn qr(uri: &str) -> Option<String> {
 /// Aligned columns under a header, two spaces apart; the last column is not padded.
 /// Widths count characters, which is right for most scripts (not for wide CJK or emoji).
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| terminal_safe(c, false)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -76,4 +98,23 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 /// A stored time as people read it.
 pub fn when(us: i64) -> String {
     format!("{} UTC", clinic_vault_core::clock::format_utc(us))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_cannot_reach_the_terminal() {
+        let forged = "x\u{1b}[2K\r\u{1b}]0;pwned\u{7}admin\u{202e}gnp.exe\u{9b}";
+        let safe = terminal_safe(forged, true);
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
+        assert!(!safe.contains('\u{202e}'));
+        assert!(safe.contains("\\u{1b}[2K\\r"), "{safe}");
+        assert_eq!(terminal_safe("two\nlines", true), "two\nlines");
+        assert_eq!(terminal_safe("two\nlines", false), "two\\nlines");
+        let t = table(&["a", "b"], &[vec!["x\ny".into(), "\u{1b}[31m".into()]]);
+        assert_eq!(t.lines().count(), 2, "{t}");
+        assert!(!t.contains('\u{1b}'));
+    }
 }

@@ -21,7 +21,7 @@ fn emit(json_mode: bool, out: &Output) {
     if json_mode {
         println!("{}", out.json);
     } else if !out.text.is_empty() {
-        println!("{}", out.text);
+        println!("{}", crate::render::terminal_safe(&out.text, true));
     }
 }
 
@@ -64,14 +64,25 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Recover { ref user } => {
+        Command::Recover {
+            ref user,
+            accept_clock,
+        } => {
             let vault = required(&cli.vault, "--vault")?;
             let user = required(either(user, &cli.user), "--user")?;
             let key = input.secret("Recovery key: ", "recovery key")?;
             let new = input.new_secret("New admin password: ", "new password")?;
-            let done = clinic_vault_core::recover(vault, user, &key, &new, &cfg)?;
+            let options = clinic_vault_core::RecoverOptions { accept_clock };
+            let done = clinic_vault_core::recover_with(vault, user, &key, &new, &cfg, options)?;
+            let clock_note = match done.clock_accepted_from_us {
+                Some(latest) => format!(
+                    " The PC's clock was accepted as correct (the vault had seen {}).",
+                    crate::render::when(latest)
+                ),
+                None => String::new(),
+            };
             let lead = format!(
-                "Recovered {user}: new password set, lockouts cleared. Enroll this authenticator (the first unlock confirms it):"
+                "Recovered {user}: new password set, lockouts cleared.{clock_note} Enroll this authenticator (the first unlock confirms it):"
             );
             emit_enrollment(
                 json_mode,
@@ -223,7 +234,11 @@ fn init(cli: &Cli, admin: &str, cfg: &CoreConfig, input: &mut Input) -> Result<(
             json!({ "vault_id": outcome.vault_id, "user": outcome.user, "totp_uri": uri, "recovery_key": recovery })
         );
     } else {
-        println!("Vault {} created at {}.", outcome.vault_id, display(vault));
+        println!(
+            "Vault {} created at {}.",
+            outcome.vault_id,
+            crate::render::terminal_safe(&display(vault), false)
+        );
         println!("Admin: {}", outcome.user);
         println!("Authenticator (add to Google Authenticator, Aegis or any TOTP app):\n{uri}");
         if input.is_tty {
@@ -249,7 +264,7 @@ fn confirm_authenticator(session: &mut Session, input: &mut Input) {
                 eprintln!("Authenticator confirmed.");
                 return;
             }
-            Err(e) => eprintln!("{e}"),
+            Err(e) => eprintln!("{}", crate::render::terminal_safe(&e.to_string(), false)),
         }
     }
     eprintln!("Authenticator not confirmed yet: your first successful unlock will confirm it.");
@@ -279,6 +294,13 @@ fn session_command(session: &mut Session, command: &SessionCommand) -> Result<Ou
             Ok(Output::new(
                 json!({ "rekeyed": true }),
                 "Data key rotated: every page re-encrypted, every slot resealed.",
+            ))
+        }
+        SessionCommand::RecoveryKey(RecoveryKeyCommand::ClearLockout) => {
+            session.clear_recovery_lockout()?;
+            Ok(Output::new(
+                json!({ "recovery_key_lockout_cleared": true }),
+                "The recovery key's failed-attempt counter is cleared.",
             ))
         }
         SessionCommand::RecoveryKey(RecoveryKeyCommand::Rotate) => {
@@ -358,8 +380,15 @@ fn user_command(session: &mut Session, command: &UserCommand) -> Result<Output> 
             Ok(Output::new(json!({ "users": users }), text))
         }
         UserCommand::Disable { name } => {
-            session.disable_user(name)?;
-            Ok(Output::new(json!({ "user": name, "enabled": false }), format!("Disabled {name}; their key slot is removed. If they may have copied the vault, run `vault rekey`.")))
+            let disabled = session.disable_user(name)?;
+            let mut text = format!("Disabled {name}; their key slot is removed. If they may have copied the vault, run `vault rekey`.");
+            if disabled.rotate_recovery_key {
+                text.push_str(" They were an admin and may know the recovery key, which still works: run `recovery-key rotate`.");
+            }
+            Ok(Output::new(
+                json!({ "user": name, "enabled": false, "rotate_recovery_key": disabled.rotate_recovery_key }),
+                text,
+            ))
         }
         UserCommand::Enable { name } => Ok(added_output(session.enable_user(name)?, "Re-enabled")),
         UserCommand::ResetTotp { name } => {

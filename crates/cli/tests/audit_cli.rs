@@ -141,7 +141,7 @@ fn audit_list_lets_an_outsider_recompute_the_chain() {
     assert!(has("user.first_login", "bob", "success"));
     assert!(has("user.totp_confirm", "bob", "success"));
     assert!(has("audit.list", "bob", "denied"));
-    assert!(has("user.unlock", "bob", "failure"));
+    assert!(has("journal.attempt", "bob", "failure"));
     assert!(has("user.lock", "bob", "success"));
     let zoe = events
         .iter()

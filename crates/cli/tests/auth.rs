@@ -99,7 +99,7 @@ fn five_failures_delay_attempts_and_refused_attempts_do_not_count() {
 
     // Every attempt made while locked reached the audit trail at that unlock.
     let events = v.audit_events(&[]);
-    let unlocks = of_action(&events, "user.unlock");
+    let unlocks = of_action(&events, "journal.attempt");
     let failures: Vec<_> = unlocks.iter().filter(|e| outcome(e) == "failure").collect();
     let denied: Vec<_> = unlocks.iter().filter(|e| outcome(e) == "denied").collect();
     assert_eq!(failures.len(), 6, "{unlocks:#?}");
@@ -114,7 +114,7 @@ fn five_failures_delay_attempts_and_refused_attempts_do_not_count() {
     }
     // Failures keep their own time, not the time they were folded in.
     assert_eq!(failures[0]["event"]["time_us"], t * 1_000_000);
-    let lockouts = of_action(&events, "user.lockout");
+    let lockouts = of_action(&events, "journal.lockout");
     assert_eq!(lockouts.len(), 1, "{lockouts:#?}");
     assert_eq!(lockouts[0]["event"]["actor"], ADMIN);
     assert_eq!(lockouts[0]["detail"]["failures"], 5);
@@ -165,14 +165,14 @@ fn twenty_failures_lock_the_account_until_an_admin_clears_it() {
     assert_eq!(me["user"], "bob");
 
     let events = v.audit_events(&["--user", "bob"]);
-    let lockouts = of_action(&events, "user.lockout");
+    let lockouts = of_action(&events, "journal.lockout");
     let failures: Vec<u64> = lockouts
         .iter()
         .map(|e| e["detail"]["failures"].as_u64().expect("failures"))
         .collect();
     assert_eq!(failures, [5, 20]);
     assert_eq!(lockouts[1]["detail"]["until_cleared"], true);
-    let unlock_failures = of_action(&events, "user.unlock")
+    let unlock_failures = of_action(&events, "journal.attempt")
         .into_iter()
         .filter(|e| outcome(e) == "failure")
         .count();
@@ -228,7 +228,7 @@ fn the_recovery_key_clears_a_locked_out_admin() {
     assert_eq!(uses.len(), 1);
     assert_eq!(outcome(uses[0]), "success");
     assert_eq!(of_action(&events, "user.clear_lockout").len(), 1);
-    let lockouts = of_action(&events, "user.lockout");
+    let lockouts = of_action(&events, "journal.lockout");
     assert_eq!(lockouts.len(), 2, "{lockouts:#?}");
     assert_eq!(lockouts[1]["detail"]["failures"], 20);
 }
@@ -262,10 +262,10 @@ fn a_clock_behind_the_vault_is_clock_error_and_not_a_failure() {
     v.set_time(t + 30);
     let me = v.try_unlock(ADMIN, ADMIN_PW, &v.code(&uri)).ok().json();
     assert_eq!(me["user"], ADMIN);
-    let events = v.audit_events(&["--action", "user.unlock"]);
+    let events = v.audit_events(&["--action", "journal.attempt"]);
     let clock_errors = events
         .iter()
-        .filter(|e| e["detail"]["result"] == "clock_error")
+        .filter(|e| e["detail"]["result"] == "clock_error" && e["detail"]["attempt"] == "unlock")
         .count();
     assert_eq!(clock_errors, 7);
     // The recovery attempt changed nothing: the old password still works (above).
@@ -273,7 +273,7 @@ fn a_clock_behind_the_vault_is_clock_error_and_not_a_failure() {
 }
 
 #[test]
-fn wrong_recovery_keys_are_refused_and_count_toward_a_lockout() {
+fn wrong_recovery_keys_are_refused_and_only_well_formed_ones_count_toward_a_lockout() {
     let mut v = TestVault::new();
     let key = v.recovery_key.clone();
     let foreign = clinic_vault_core::crockford::new_recovery_key();
@@ -300,11 +300,14 @@ fn wrong_recovery_keys_are_refused_and_count_toward_a_lockout() {
             .error_code(),
         "invalid_input"
     );
-    let foreign2 = clinic_vault_core::crockford::new_recovery_key();
-    assert_eq!(
-        v.recover(ADMIN, &foreign2, NEW_ADMIN_PW).error_code(),
-        "bad_credentials"
-    );
+    // The typo and the malformed keys did not count: four more wrong keys make five.
+    for _ in 0..4 {
+        let foreign = clinic_vault_core::crockford::new_recovery_key();
+        assert_eq!(
+            v.recover(ADMIN, &foreign, NEW_ADMIN_PW).error_code(),
+            "bad_credentials"
+        );
+    }
     // Five wrong keys: even the right one waits.
     let refused = v.recover(ADMIN, &key, NEW_ADMIN_PW).error();
     assert_eq!(refused["code"], "locked_out");
@@ -321,20 +324,32 @@ fn wrong_recovery_keys_are_refused_and_count_toward_a_lockout() {
             ADMIN,
             NEW_ADMIN_PW,
             &uri,
-            &["audit", "list", "--action", "recovery.use"],
-            "",
+            &["batch"],
+            "audit list --action recovery.use\naudit list --action journal.attempt\n",
         )
         .ok()
-        .json();
-    let outcomes: Vec<String> = listed["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .map(|e| outcome(e).to_string())
-        .collect();
+        .json_lines();
+    let outcomes = |line: &serde_json::Value| -> Vec<String> {
+        line["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| outcome(e).to_string())
+            .collect()
+    };
+    assert_eq!(outcomes(&listed[0]), ["success"]);
+    // The attempts made while locked, as the journal reports them: the five wrong
+    // keys, the refused one, and the three malformed ones (noted, never counted).
+    let reported = outcomes(&listed[1]);
     assert_eq!(
-        outcomes,
-        ["failure", "failure", "failure", "failure", "failure", "denied", "success"]
+        reported.iter().filter(|o| *o == "failure").count(),
+        8,
+        "{reported:?}"
+    );
+    assert_eq!(
+        reported.iter().filter(|o| *o == "denied").count(),
+        1,
+        "{reported:?}"
     );
 }
 
@@ -390,7 +405,7 @@ fn a_clinician_is_forbidden_admin_commands_and_each_denial_is_audited() {
             "audit.list",
             "audit.head",
             "recovery_key.rotate",
-            "vault.rekey",
+            "vault.rekey_begin",
             "vault.verify"
         ]
     );

@@ -39,7 +39,7 @@ fn huge_and_non_utf8_passwords_at_unlock_are_counted_failures() {
     let bob = v.user_entry("bob");
     assert_eq!(bob["failed_attempts"], 3);
     let failures = v
-        .audit_events(&["--user", "bob", "--action", "user.unlock"])
+        .audit_events(&["--user", "bob", "--action", "journal.attempt"])
         .into_iter()
         .filter(|e| e["event"]["outcome"] == "failure")
         .count();

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod common;
 mod crash;
+mod hardening;
 mod records_cli;
 mod roles_cli;
 mod tamper;

@@ -340,9 +340,11 @@ fn garbage_in_the_journal_is_quarantined_and_never_blocks_an_unlock() {
     assert_eq!(quarantined[0]["detail"]["unreadable_lines"], 3);
     assert_eq!(quarantined[0]["detail"]["unopenable_lines"], 1);
     // The genuine line was still folded in.
-    assert!(events.iter().any(|e| e["event"]["action"] == "user.unlock"
-        && e["event"]["actor"] == "bob"
-        && e["event"]["outcome"] == "failure"));
+    assert!(events
+        .iter()
+        .any(|e| e["event"]["action"] == "journal.attempt"
+            && e["event"]["actor"] == "bob"
+            && e["event"]["outcome"] == "failure"));
     // Bob's counter survived the clean-up.
     assert_eq!(v.user_entry("bob")["failed_attempts"], 1);
     // The garbage is gone from the journal: no second quarantine.

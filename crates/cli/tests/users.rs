@@ -423,5 +423,22 @@ fn recovery_key_rotation_retires_the_old_key() {
         .iter()
         .map(|e| e["event"]["outcome"].as_str().expect("outcome"))
         .collect();
-    assert_eq!(outcomes, ["failure", "success"]);
+    assert_eq!(outcomes, ["success"]);
+    // The old key's failed use came through the journal, as an unauthenticated report.
+    let reports = v
+        .as_user(
+            ADMIN,
+            NEW_ADMIN_PW,
+            &uri,
+            &["audit", "list", "--action", "journal.attempt"],
+            "",
+        )
+        .ok()
+        .json()["events"]
+        .as_array()
+        .expect("events")
+        .clone();
+    assert!(reports
+        .iter()
+        .any(|e| e["detail"]["attempt"] == "recovery" && e["event"]["outcome"] == "failure"));
 }

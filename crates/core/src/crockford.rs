@@ -4,6 +4,7 @@
 //! I/L (→ 1) and O (→ 0).
 
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -32,8 +33,11 @@ fn decode_char(c: char) -> Option<u8> {
 }
 
 /// Strips separators and maps look-alikes; `None` if any other character is present.
-fn normalize(input: &str) -> Option<String> {
-    let mut out = String::with_capacity(input.len());
+/// Typed secrets pass through here, so the copy is zeroized on drop, also when the
+/// input turns out not to be one (the capacity is reserved up front: no reallocation
+/// leaves a partial copy behind).
+fn normalize(input: &str) -> Option<Zeroizing<String>> {
+    let mut out = Zeroizing::new(String::with_capacity(input.len()));
     for c in input.chars() {
         if c == '-' || c == ' ' {
             continue;
@@ -60,7 +64,7 @@ pub fn new_one_time_code() -> String {
 
 /// The canonical form of a typed one-time code (20 characters, upper case), or `None`
 /// when it cannot be one.
-pub fn normalize_one_time_code(input: &str) -> Option<String> {
+pub fn normalize_one_time_code(input: &str) -> Option<Zeroizing<String>> {
     let n = normalize(input)?;
     (n.len() == OTP_CHARS).then_some(n)
 }
@@ -93,7 +97,7 @@ pub enum RecoveryKeyFormatError {
 }
 
 /// The canonical 26 data characters of a typed recovery key.
-pub fn normalize_recovery_key(input: &str) -> Result<String, RecoveryKeyFormatError> {
+pub fn normalize_recovery_key(input: &str) -> Result<Zeroizing<String>, RecoveryKeyFormatError> {
     let n = normalize(input).ok_or(RecoveryKeyFormatError::Shape)?;
     if n.len() != RECOVERY_DATA_CHARS + RECOVERY_CHECK_CHARS {
         return Err(RecoveryKeyFormatError::Shape);
@@ -106,7 +110,7 @@ pub fn normalize_recovery_key(input: &str) -> Result<String, RecoveryKeyFormatEr
     if recovery_check(data) != check {
         return Err(RecoveryKeyFormatError::Check);
     }
-    Ok(data.to_string())
+    Ok(Zeroizing::new(data.to_string()))
 }
 
 #[cfg(test)]
@@ -125,7 +129,9 @@ mod tests {
     #[test]
     fn typed_codes_forgive_case_and_lookalikes() {
         assert_eq!(
-            normalize_one_time_code("abcde-fghij-klmno-pqrst").as_deref(),
+            normalize_one_time_code("abcde-fghij-klmno-pqrst")
+                .as_deref()
+                .map(String::as_str),
             Some("ABCDEFGH1J K1MN0PQRST".replace(' ', "").as_str())
         );
         assert_eq!(normalize_one_time_code("ABCDE"), None);

@@ -4,6 +4,18 @@
 //! key, whose private half lives inside `vault.db`. What stays readable is what the
 //! lockout rule needs before anything can be decrypted: the slot id, the second and
 //! whether the attempt counted.
+//!
+//! An attempt is counted *before* its credential is checked: a `fail` line with a fresh
+//! attempt id (`a`) is written first, under the writer lock and the account's attempt
+//! lock, and an attempt that turns out not to count (right credentials but a clock
+//! behind, an expired one-time password, a conflict) is taken back by a `void` line
+//! naming that id. A success resets the counter when the journal is folded.
+//!
+//! What the journal proves: nothing about who wrote it. Before an unlock nothing secret
+//! exists, so anyone who can write the vault directory can seal a line to the public
+//! journal key, delete lines, or add `fail` lines. Folded lines are therefore recorded
+//! as unauthenticated reports (`journal.attempt`), and the counter limits the app, not
+//! someone who can write the directory (or copy `keyslots` and guess offline).
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -39,7 +51,15 @@ pub(crate) enum LineKind {
     Noted,
     /// An admin or the recovery key cleared the counter.
     Clear,
+    /// Takes back the `fail` line with the same attempt id: that attempt had the right
+    /// credential and does not count.
+    Void,
 }
+
+/// Longest line that is read; a longer one is unreadable (quarantined).
+pub(crate) const MAX_LINE_BYTES: usize = 8 * 1024;
+/// Most of the journal that is read; anything beyond is unreadable (quarantined).
+pub(crate) const MAX_JOURNAL_BYTES: u64 = 4 * 1024 * 1024;
 
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +69,10 @@ pub(crate) struct Line {
     /// Unix seconds of the attempt.
     pub t: i64,
     pub k: LineKind,
+    /// The attempt id of a `fail` line counted before its credential was checked, and
+    /// of the `void` line that takes it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a: Option<String>,
     /// Sealed [`Detail`]; absent on carried-over and clear lines.
     pub sealed: Option<Sealed>,
 }
@@ -67,25 +91,29 @@ pub(crate) struct Detail {
     pub result: String,
 }
 
-/// Appends one line and fsyncs. The caller holds the writer lock.
+/// Appends one line with a sealed detail and fsyncs. The caller holds the writer lock.
 pub(crate) fn append(
     path: &Path,
     journal_public_key: &[u8],
     slot: &str,
     kind: LineKind,
+    attempt_id: Option<&str>,
     detail: &Detail,
 ) -> Result<()> {
-    let plaintext = serde_json::to_vec(detail).expect("detail serializes");
+    let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(detail).expect("detail serializes"));
     let sealed = crypto::hpke_seal(journal_public_key, INFO, slot.as_bytes(), &plaintext)?;
     let line = Line {
         slot: slot.to_string(),
         t: crate::clock::us_to_secs(detail.time_us),
         k: kind,
+        a: attempt_id.map(str::to_string),
         sealed: Some(sealed),
     };
     append_line(path, &line)
 }
 
+/// Appends one line and fsyncs, never through a symbolic link. The caller holds the
+/// writer lock.
 pub(crate) fn append_line(path: &Path, line: &Line) -> Result<()> {
     let mut text = serde_json::to_vec(line).expect("line serializes");
     text.push(b'\n');
@@ -93,6 +121,7 @@ pub(crate) fn append_line(path: &Path, line: &Line) -> Result<()> {
         .append(true)
         .create(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .map_err(|e| Error::io("opening the journal", e))?;
     file.write_all(&text)
@@ -110,15 +139,36 @@ pub(crate) struct Journal {
     pub n_unreadable: usize,
 }
 
-/// Reads the journal; a missing file is an empty journal.
+/// Reads the journal (never through a symbolic link); a missing file is an empty
+/// journal. Lines longer than [`MAX_LINE_BYTES`] and anything past
+/// [`MAX_JOURNAL_BYTES`] are counted as unreadable, so a planted giant file costs
+/// neither memory nor an unlock.
 pub(crate) fn read(path: &Path) -> Result<Journal> {
-    let raw = match std::fs::read(path) {
-        Ok(r) => r,
+    use std::io::Read;
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Journal::default()),
         Err(e) => return Err(Error::io("reading the journal", e)),
     };
+    let mut raw = Vec::new();
+    let mut limited = file.take(MAX_JOURNAL_BYTES + 1);
+    limited
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::io("reading the journal", e))?;
     let mut journal = Journal::default();
+    if raw.len() as u64 > MAX_JOURNAL_BYTES {
+        raw.truncate(MAX_JOURNAL_BYTES as usize);
+        journal.n_unreadable += 1;
+    }
     for text in raw.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        if text.len() > MAX_LINE_BYTES {
+            journal.n_unreadable += 1;
+            continue;
+        }
         match serde_json::from_slice::<Line>(text) {
             Ok(line) => journal.lines.push(line),
             Err(_) => journal.n_unreadable += 1,
@@ -126,6 +176,22 @@ pub(crate) fn read(path: &Path) -> Result<Journal> {
     }
     journal.raw = raw;
     Ok(journal)
+}
+
+impl Journal {
+    /// Attempt ids taken back by a `void` line.
+    pub(crate) fn voided(&self) -> std::collections::HashSet<&str> {
+        self.lines
+            .iter()
+            .filter(|l| l.k == LineKind::Void)
+            .filter_map(|l| l.a.as_deref())
+            .collect()
+    }
+}
+
+/// Whether `line` counts as a failure, given the journal's voided attempt ids.
+pub(crate) fn counts(line: &Line, voided: &std::collections::HashSet<&str>) -> bool {
+    line.k == LineKind::Fail && !line.a.as_deref().is_some_and(|a| voided.contains(a))
 }
 
 /// Opens a line's sealed detail with the journal private key.
@@ -144,15 +210,16 @@ pub(crate) struct Counter {
 
 /// The counter of `slot` as the journal tells it.
 pub(crate) fn counter(journal: &Journal, slot: &str) -> Counter {
+    let voided = journal.voided();
     let mut c = Counter::default();
     for line in journal.lines.iter().filter(|l| l.slot == slot) {
         match line.k {
-            LineKind::Fail => {
-                c.n_failures += 1;
+            LineKind::Fail if counts(line, &voided) => {
+                c.n_failures = c.n_failures.saturating_add(1);
                 c.last_failure_secs = c.last_failure_secs.max(line.t);
             }
             LineKind::Clear => c = Counter::default(),
-            LineKind::Refused | LineKind::Noted => {}
+            LineKind::Fail | LineKind::Refused | LineKind::Noted | LineKind::Void => {}
         }
     }
     c
@@ -170,7 +237,11 @@ pub(crate) enum Lockout {
     Locked,
 }
 
-/// The brute-force rule of DESIGN §3, as a pure function.
+/// The brute-force rule of DESIGN §3, as a pure function. A last failure dated after
+/// now (written while the clock ran ahead, or forged) counts as now: setting the clock
+/// back never shortens a delay, and a delay never exceeds its own length from now. The
+/// next successful entry's fold dates the carried-over failures no later than its own
+/// time, so a corrected clock frees them once the delay has run.
 pub(crate) fn lockout(c: Counter, now_secs: i64) -> Lockout {
     if c.n_failures >= HARD_LOCK_AFTER_FAILURES {
         return Lockout::Locked;
@@ -180,7 +251,7 @@ pub(crate) fn lockout(c: Counter, now_secs: i64) -> Lockout {
     }
     let doublings = (c.n_failures - DELAY_AFTER_FAILURES).min(16);
     let delay = (FIRST_DELAY_SECS << doublings).min(MAX_DELAY_SECS);
-    let until = c.last_failure_secs + delay;
+    let until = c.last_failure_secs.min(now_secs).saturating_add(delay);
     if now_secs < until {
         Lockout::Delayed {
             retry_after_secs: (until - now_secs) as u64,
@@ -217,6 +288,7 @@ mod tests {
             slot: "s".into(),
             t,
             k: LineKind::Fail,
+            a: None,
             sealed: None,
         };
         Journal {
@@ -273,6 +345,7 @@ mod tests {
             slot: "s".into(),
             t: 11,
             k: LineKind::Refused,
+            a: None,
             sealed: None,
         });
         assert_eq!(counter(&j, "s").n_failures, 4);
@@ -281,8 +354,100 @@ mod tests {
             slot: "s".into(),
             t: 12,
             k: LineKind::Clear,
+            a: None,
             sealed: None,
         });
         assert_eq!(counter(&j, "s"), Counter::default());
+    }
+
+    #[test]
+    fn a_void_line_takes_back_exactly_its_attempt() {
+        let line = |k, a: Option<&str>| Line {
+            slot: "s".into(),
+            t: 10,
+            k,
+            a: a.map(str::to_string),
+            sealed: None,
+        };
+        let j = Journal {
+            lines: vec![
+                line(LineKind::Fail, Some("x")),
+                line(LineKind::Fail, Some("y")),
+                line(LineKind::Fail, None),
+                line(LineKind::Void, Some("x")),
+                line(LineKind::Void, Some("unknown")),
+            ],
+            ..Journal::default()
+        };
+        assert_eq!(counter(&j, "s").n_failures, 2);
+    }
+
+    #[test]
+    fn a_failure_dated_in_the_future_delays_from_now_and_never_overflows() {
+        let now = 1_000_000;
+        let mut j = fails(5, now + 2 * 86_400);
+        assert_eq!(
+            lockout(counter(&j, "s"), now),
+            Lockout::Delayed {
+                retry_after_secs: 30
+            }
+        );
+        j = fails(6, i64::MAX);
+        assert_eq!(
+            lockout(counter(&j, "s"), now + 60),
+            Lockout::Delayed {
+                retry_after_secs: 60
+            }
+        );
+    }
+
+    #[test]
+    fn oversized_lines_and_files_are_unreadable_not_loaded() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("prelock.journal");
+        let ok = serde_json::to_string(&Line {
+            slot: "s".into(),
+            t: 1,
+            k: LineKind::Fail,
+            a: None,
+            sealed: None,
+        })
+        .expect("json");
+        let long = format!(
+            "{{\"slot\":\"{}\",\"t\":1,\"k\":\"fail\",\"sealed\":null}}",
+            "x".repeat(MAX_LINE_BYTES)
+        );
+        std::fs::write(&path, format!("{ok}\n{long}\n{ok}\n")).map_err(|e| Error::io("w", e))?;
+        let j = read(&path)?;
+        assert_eq!((j.lines.len(), j.n_unreadable), (2, 1));
+        let big = format!("{ok}\n").repeat((MAX_JOURNAL_BYTES as usize / ok.len()) + 10);
+        std::fs::write(&path, big).map_err(|e| Error::io("w", e))?;
+        let j = read(&path)?;
+        assert!(j.raw.len() as u64 <= MAX_JOURNAL_BYTES);
+        assert!(j.n_unreadable >= 1);
+        Ok(())
+    }
+
+    #[test]
+    fn the_journal_is_never_read_or_appended_through_a_link() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, b"precious").map_err(|e| Error::io("w", e))?;
+        let path = dir.path().join("prelock.journal");
+        std::os::unix::fs::symlink(&target, &path).map_err(|e| Error::io("symlink", e))?;
+        let line = Line {
+            slot: "s".into(),
+            t: 1,
+            k: LineKind::Clear,
+            a: None,
+            sealed: None,
+        };
+        assert!(append_line(&path, &line).is_err());
+        assert!(read(&path).is_err());
+        assert_eq!(
+            std::fs::read(&target).map_err(|e| Error::io("r", e))?,
+            b"precious"
+        );
+        Ok(())
     }
 }

@@ -279,13 +279,48 @@ impl KeyslotFile {
     }
 }
 
-/// Reads and parses `keyslots`.
+/// Largest `keyslots` file that is read (a real one holds a few KiB per user).
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads and parses `keyslots`, never through a symbolic link.
 pub(crate) fn read(path: &Path) -> Result<KeyslotFile> {
-    let bytes = fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Corrupt("the keyslots file is missing".into()),
-        _ => Error::io("reading keyslots", e),
-    })?;
+    use std::io::Read;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Corrupt("the keyslots file is missing".into()),
+            _ if e.raw_os_error() == Some(libc::ELOOP) => Error::Corrupt(
+                "the keyslots file is a symbolic link; a vault's files must be regular files"
+                    .into(),
+            ),
+            _ => Error::io("reading keyslots", e),
+        })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("reading keyslots", e))?;
     KeyslotFile::from_bytes(&bytes)
+}
+
+/// Removes what a crash between creating and renaming a temp file left behind. The
+/// caller holds the writer lock, so no other writer's temp file is in flight.
+fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        if n.starts_with(&prefix) && n.ends_with(".tmp") {
+            // `remove_file` on a link removes the link, never its target.
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Replaces `path` atomically: temp file, fsync, rename, directory fsync. The caller
@@ -294,21 +329,36 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::Internal("keyslots path has no directory".into()))?;
-    let tmp = path.with_extension("tmp");
+    // A fresh random name, created exclusively and never through a link: nothing planted
+    // in the directory can redirect the write. `rename` replaces the name itself, so a
+    // link planted at `path` is replaced, not followed.
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Internal("keyslots path has no file name".into()))?;
+    remove_stale_temp_files(dir, name);
+    let suffix: [u8; 12] = crypto::random_array();
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
     let mut file = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&tmp)
         .map_err(|e| Error::io("writing keyslots", e))?;
-    file.write_all(bytes)
-        .map_err(|e| Error::io("writing keyslots", e))?;
-    crate::crashpoint::hit("keyslots.tmp_written");
-    file.sync_all()
-        .map_err(|e| Error::io("syncing keyslots", e))?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| {
+            crate::crashpoint::hit("keyslots.tmp_written");
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&tmp, path));
     drop(file);
-    fs::rename(&tmp, path).map_err(|e| Error::io("replacing keyslots", e))?;
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io("replacing keyslots", e));
+    }
     crate::crashpoint::hit("keyslots.renamed");
     File::open(dir)
         .and_then(|d| d.sync_all())

@@ -39,6 +39,6 @@ pub use error::{Error, Result};
 pub use perms::{Permission, Role};
 pub use secrets::{Password, ShownSecret};
 pub use vault::{
-    first_login, init, probe, recover, unlock, unlock_timed, CoreConfig, InitOutcome, Session,
-    UnlockTimings, VaultProbe,
+    first_login, init, probe, recover, recover_with, unlock, unlock_timed, CoreConfig, InitOutcome,
+    RecoverOptions, Session, UnlockTimings, VaultProbe,
 };

@@ -161,13 +161,18 @@ pub fn requirement(action: Action) -> Requirement {
         | A::UserLockout
         | A::UserFirstLogin
         | A::UserTotpEnroll
-        | A::JournalQuarantine => return Requirement::EntryPath,
+        | A::JournalQuarantine
+        | A::JournalAttempt
+        | A::JournalLockout
+        | A::VaultClockAccept => return Requirement::EntryPath,
         A::UserLock
         | A::UserWhoami
         | A::UserPasswordChange
         | A::UserTotpConfirm
         | A::SettingsRead => return Requirement::Unlocked,
-        A::VaultRekeyBegin | A::VaultRekey | A::RecoveryKeyRotate => P::RotateKeys,
+        A::VaultRekeyBegin | A::VaultRekey | A::RecoveryKeyRotate | A::RecoveryKeyClearLockout => {
+            P::RotateKeys
+        }
         A::VaultVerify | A::AuditList | A::AuditHead | A::AuditVerify => P::AuditReview,
         A::UserAdd
         | A::UserDisable

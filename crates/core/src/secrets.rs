@@ -126,6 +126,23 @@ mod tests {
     assert_not_impl_any!(Password: Clone, Copy, std::fmt::Debug, std::fmt::Display, serde::Serialize);
     assert_not_impl_any!(ShownSecret: Clone, Copy, std::fmt::Display, serde::Serialize);
 
+    // The X25519 secrets inside hpke (the slot keys, the journal key, every ephemeral
+    // key and shared secret) zeroize on drop (`zeroize(drop)`, with `Zeroize`) only with x25519-dalek's `zeroize`
+    // feature, which hpke does not enable: this fails to compile without it.
+    static_assertions::assert_impl_all!(x25519_dalek::StaticSecret: zeroize::Zeroize);
+    static_assertions::assert_impl_all!(x25519_dalek::SharedSecret: zeroize::Zeroize);
+
+    // Normalised one-time passwords, reset codes and recovery keys are zeroizing.
+    #[test]
+    fn normalised_typed_secrets_are_zeroizing() {
+        let otp: Option<zeroize::Zeroizing<String>> =
+            crate::crockford::normalize_one_time_code(&crate::crockford::new_one_time_code());
+        assert!(otp.is_some());
+        let key: Result<zeroize::Zeroizing<String>, _> =
+            crate::crockford::normalize_recovery_key(&crate::crockford::new_recovery_key());
+        assert!(key.is_ok());
+    }
+
     #[test]
     fn shown_secret_debug_is_redacted() {
         let s = ShownSecret::new("ABCD-EFGH".into());

@@ -150,13 +150,19 @@ catalogue! {
     RecoveryKeyCreate = "recovery_key.create", Vault, Routine;
     /// The recovery key was replaced.
     RecoveryKeyRotate = "recovery_key.rotate", Vault, Routine;
+    /// An admin cleared the recovery key's failed-attempt counter.
+    RecoveryKeyClearLockout = "recovery_key.clear_lockout", Vault, Routine;
     /// The recovery key gave an admin a new password and authenticator.
     RecoveryUse = "recovery.use", User, Routine;
+    /// The recovery key accepted the PC's clock as correct although the vault had seen
+    /// a later time; the local detail keeps both times.
+    VaultClockAccept = "vault.clock_accept", Vault, Alert;
     /// A user unlocked (or tried to).
     UserUnlock = "user.unlock", User, Routine;
     /// A session was locked; the local detail says why.
     UserLock = "user.lock", User, Routine;
-    /// Failed attempts reached the delay or the hard lock.
+    /// Failed attempts reached the delay or the hard lock (written by earlier versions;
+    /// now reported as `journal.lockout`).
     UserLockout = "user.lockout", User, Routine;
     /// A new user replaced their one-time password (or tried to).
     UserFirstLogin = "user.first_login", User, Routine;
@@ -190,6 +196,13 @@ catalogue! {
     AuditVerify = "audit.verify", Audit, Routine;
     /// Journal lines the vault did not write were set aside.
     JournalQuarantine = "journal.quarantine", Journal, Routine;
+    /// An attempt made while the vault was locked, as the pre-unlock journal reports
+    /// it. Unauthenticated: anyone who can write the vault directory could have written
+    /// the report, its user name and its time.
+    JournalAttempt = "journal.attempt", User, Routine;
+    /// The pre-unlock journal reports that failed attempts reached the delay or the
+    /// hard lock (unauthenticated, like every journal report).
+    JournalLockout = "journal.lockout", User, Routine;
     /// The session settings were read.
     SettingsRead = "settings.read", Settings, Routine;
     /// The session settings were changed; the changed fields name them.
@@ -257,24 +270,28 @@ mod tests {
         for action in Action::ALL {
             let prefix = action.wire_name().split('.').next().expect("prefix");
             let resource = action.resource_type().wire_name();
-            // `recovery.use` and `recovery_key.*` concern users and the vault.
-            let expected = match prefix {
-                "recovery" => "user",
-                "recovery_key" => "vault",
-                other => other,
+            // `recovery.use` and `recovery_key.*` concern users and the vault; the
+            // journal's reports of attempts name the user they claim.
+            let expected = match action.wire_name() {
+                "journal.attempt" | "journal.lockout" => "user",
+                _ => match prefix {
+                    "recovery" => "user",
+                    "recovery_key" => "vault",
+                    other => other,
+                },
             };
             assert_eq!(resource, expected, "{action:?}");
         }
     }
 
     #[test]
-    fn the_alert_level_actions_are_the_role_grants() {
+    fn the_alert_level_actions_are_the_role_grants_and_the_clock_override() {
         let alerts: Vec<&str> = Action::ALL
             .iter()
             .filter(|a| a.level() == AlertLevel::Alert)
             .map(|a| a.wire_name())
             .collect();
-        assert_eq!(alerts, ["user.add", "user.enable"]);
+        assert_eq!(alerts, ["vault.clock_accept", "user.add", "user.enable"]);
         assert_eq!(
             Action::UserAdd.description(),
             "An account was created with a role."

@@ -55,7 +55,7 @@ describe('UsersView', () => {
   });
 
   it('asks inline before disabling', async () => {
-    const calls = installIpc({ list_users: () => USERS, disable_user: () => null });
+    const calls = installIpc({ list_users: () => USERS, disable_user: () => ({ rotate_recovery_key: false }) });
     render(UsersView, { session: sessionFixture(), onsessionchange: vi.fn() });
     await waitFor(() => expect(row('rita')).toBeTruthy());
     await fireEvent.click(within(row('rita')).getByRole('button', { name: 'Disable' }));
@@ -66,6 +66,16 @@ describe('UsersView', () => {
     await fireEvent.click(within(row('rita')).getByRole('button', { name: 'Disable' }));
     await fireEvent.click(within(row('rita')).getByRole('button', { name: 'Yes, disable' }));
     await waitFor(() => expect(named(calls, 'disable_user')).toEqual([{ cmd: 'disable_user', args: { name: 'rita' } }]));
+  });
+
+  it('reminds to rotate the recovery key after disabling an admin', async () => {
+    const admins = [...USERS, user({ name: 'zoe', role: 'admin' })];
+    installIpc({ list_users: () => admins, disable_user: () => ({ rotate_recovery_key: true }) });
+    render(UsersView, { session: sessionFixture(), onsessionchange: vi.fn() });
+    await waitFor(() => expect(row('zoe')).toBeTruthy());
+    await fireEvent.click(within(row('zoe')).getByRole('button', { name: 'Disable' }));
+    await fireEvent.click(within(row('zoe')).getByRole('button', { name: 'Yes, disable' }));
+    await screen.findByText(/zoe was an admin and may know the recovery key, which still works: rotate it in Keys\./);
   });
 
   it('shows a reset code once after confirming', async () => {

@@ -348,7 +348,11 @@ export interface Settings {
 
 export const listUsers = () => invoke<UserSummary[]>('list_users');
 export const addUser = (name: string, role: Role) => invoke<AddedUser>('add_user', { name, role });
-export const disableUser = (name: string) => invoke<void>('disable_user', { name });
+/** What disabling asks next: an admin may know the recovery key, which still works. */
+export interface Disabled {
+  rotate_recovery_key: boolean;
+}
+export const disableUser = (name: string) => invoke<Disabled>('disable_user', { name });
 export const enableUser = (name: string) => invoke<AddedUser>('enable_user', { name });
 /** Returns the TOTP reset code to hand to the user (shown once). */
 export const resetTotp = (name: string) => invoke<string>('reset_totp', { name });

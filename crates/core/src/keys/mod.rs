@@ -42,6 +42,9 @@ impl Session {
     /// Rotates the data key: every page is re-encrypted under a fresh key, which is then
     /// sealed to every remaining slot. Needs every other session closed.
     pub fn rekey(&mut self) -> Result<()> {
+        // The permission first: a role that may not rotate is refused (and audited)
+        // before the exclusive lock is even tried.
+        self.check_permission(Action::VaultRekeyBegin)?;
         kernel::exclusively(self, |s| &s.p.lock, Session::rekey_exclusive)
     }
 

@@ -17,6 +17,13 @@ use crate::error::{Error, NameRule, Result, UserError};
 use crate::perms::Role;
 use crate::secrets::{PrivateKey, ShownSecret, TotpSecret};
 
+/// What disabling an account asks of the admin next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Disabled {
+    /// The account was an admin's, who may know the recovery key: rotate it.
+    pub rotate_recovery_key: bool,
+}
+
 /// How long a new user's one-time password (and a TOTP reset code) stays valid.
 pub const ONE_TIME_VALIDITY_US: i64 = 72 * 3600 * 1_000_000;
 

@@ -4,7 +4,7 @@
 
 use super::store::{self, find_user, PasswordState, TotpState};
 use super::{
-    open_totp, reset_code_hash, validate_user_name, AddedUser, UserSummary, WhoAmI,
+    open_totp, reset_code_hash, validate_user_name, AddedUser, Disabled, UserSummary, WhoAmI,
     ONE_TIME_VALIDITY_US,
 };
 use crate::error::{Denied, Error, Result, UserError};
@@ -94,7 +94,10 @@ impl Session {
     }
 
     /// Disables a user and removes their key slot.
-    pub fn disable_user(&mut self, name: &str) -> Result<()> {
+    /// Disables `name`: their key slot goes, so they cannot unlock. Disabling an admin
+    /// answers with a reminder: they may know the recovery key, which still works
+    /// until it is rotated.
+    pub fn disable_user(&mut self, name: &str) -> Result<Disabled> {
         let own = self.p.user_name.clone();
         self.run(op(Action::UserDisable, Some(name)), |ctx| {
             let (user_id, role, enabled) = find_user(ctx.tx, name)?;
@@ -117,7 +120,9 @@ impl Session {
             let event = ctx.event(Action::UserDisable);
             event.resource_id = Some(name.to_string());
             event.changed_fields = vec!["enabled"];
-            Ok(())
+            Ok(Disabled {
+                rotate_recovery_key: role == Role::Admin,
+            })
         })
     }
 
@@ -188,19 +193,41 @@ impl Session {
         // After the event commits: a crash here leaves the lockout in place, which the
         // admin sees and repeats; never a cleared lockout without its event.
         if let Some(slot) = slot_id {
-            let _writer = WriterLock::acquire(&self.p.paths.lock())?;
-            let now = crate::clock::us_to_secs(self.p.cfg.clock.now_us());
-            journal::append_line(
-                &self.p.paths.journal(),
-                &journal::Line {
-                    slot,
-                    t: now,
-                    k: LineKind::Clear,
-                    sealed: None,
-                },
-            )?;
+            self.append_clear_line(slot)?;
         }
         Ok(())
+    }
+
+    /// Clears the recovery key's failed-attempt counter (the recovery slot can be
+    /// locked by anyone who can run the app: only an admin can clear it).
+    pub fn clear_recovery_lockout(&mut self) -> Result<()> {
+        let slot_id = keyslots::read(&self.p.paths.keyslots())?
+            .recovery_slot()
+            .map(|s| s.slot_id.clone());
+        self.run(op(Action::RecoveryKeyClearLockout, None), |ctx| {
+            let vault_id = ctx.vault_id.to_string();
+            ctx.event(Action::RecoveryKeyClearLockout).resource_id = Some(vault_id);
+            Ok(())
+        })?;
+        if let Some(slot) = slot_id {
+            self.append_clear_line(slot)?;
+        }
+        Ok(())
+    }
+
+    fn append_clear_line(&self, slot: String) -> Result<()> {
+        let _writer = WriterLock::acquire(&self.p.paths.lock())?;
+        let now = crate::clock::us_to_secs(self.p.cfg.clock.now_us());
+        journal::append_line(
+            &self.p.paths.journal(),
+            &journal::Line {
+                slot,
+                t: now,
+                k: LineKind::Clear,
+                a: None,
+                sealed: None,
+            },
+        )
     }
 
     /// Changes the unlocked user's password (re-wraps their private key; the database
@@ -238,11 +265,14 @@ impl Session {
             if state != TotpState::Pending {
                 return Err(UserError::NoPendingAuthenticator.into());
             }
-            let secret = open_totp(&key, &user_id, &sealed.unwrap_or_default())?;
+            let sealed = sealed.unwrap_or_default();
+            let secret = open_totp(&key, &user_id, &sealed)?;
             let now_step = totp::step_at(crate::clock::us_to_secs(ctx.now_us));
             let step = totp::matching_step(secret.expose_bytes(), code.trim(), now_step, last)
                 .ok_or(Error::Users(UserError::CodeMismatch))?;
-            store::accept_totp_step(ctx.tx, &user_id, step)?;
+            if !store::accept_totp_step(ctx.tx, &user_id, &sealed, step)? {
+                return Err(UserError::CodeMismatch.into());
+            }
             let actor = ctx.actor.to_string();
             ctx.event(Action::UserTotpConfirm).resource_id = Some(actor);
             Ok(())

@@ -300,22 +300,39 @@ pub(crate) fn totp_of(
 
 /// A code of time step `step` was accepted: the authenticator is confirmed and no code
 /// of that step or earlier works again.
-pub(crate) fn accept_totp_step(conn: &Connection, id: &str, step: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE users SET totp_state = 'confirmed', totp_last_step = ?1 WHERE id = ?2",
-        params![step, id],
+/// Accepts a code of `step` for the authenticator `sealed` (the one the code was
+/// checked against): `false` when a code of this or a later step was accepted meanwhile
+/// or the authenticator changed, so the same code never unlocks twice.
+pub(crate) fn accept_totp_step(
+    conn: &Connection,
+    id: &str,
+    sealed: &[u8],
+    step: i64,
+) -> Result<bool> {
+    let changed = conn.execute(
+        "UPDATE users SET totp_state = 'confirmed', totp_last_step = ?1
+             WHERE id = ?2 AND totp_state IN ('pending', 'confirmed') AND totp_sealed = ?3
+               AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+        params![step, id, sealed],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
-/// A new authenticator secret, pending its first code; any reset code is spent.
-pub(crate) fn enroll_totp(conn: &Connection, id: &str, sealed: &[u8]) -> Result<()> {
-    conn.execute(
+/// Spends the reset code whose hash is `reset_hash` and enrolls `sealed`, pending its
+/// first code: `false` when that code is no longer the one on record (spent meanwhile).
+pub(crate) fn enroll_totp_from_reset(
+    conn: &Connection,
+    id: &str,
+    reset_hash: &[u8],
+    sealed: &[u8],
+) -> Result<bool> {
+    let changed = conn.execute(
         "UPDATE users SET totp_state = 'pending', totp_sealed = ?1, totp_last_step = NULL,
-             totp_reset_hash = NULL, totp_reset_expires_us = NULL WHERE id = ?2",
-        params![sealed, id],
+             totp_reset_hash = NULL, totp_reset_expires_us = NULL
+             WHERE id = ?2 AND totp_state = 'reset' AND totp_reset_hash = ?3",
+        params![sealed, id, reset_hash],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// First login or recovery: the user's own password (and enabled, after recovery) and a
@@ -327,4 +344,21 @@ pub(crate) fn set_own_password(conn: &Connection, id: &str, sealed_totp: &[u8]) 
         params![sealed_totp, id],
     )?;
     Ok(())
+}
+
+/// After the PC's clock was accepted as correct at `now_us`: times that ran ahead with
+/// the clock come back. A last accepted TOTP step in the future is forgotten (else
+/// every code until then is refused as a replay), and a reset code lives at most its
+/// usual validity from now. Returns how many users changed.
+pub(crate) fn bring_back_times(conn: &Connection, now_us: i64) -> Result<u32> {
+    let now_step = crate::totp::step_at(crate::clock::us_to_secs(now_us));
+    let latest_reset = now_us.saturating_add(super::ONE_TIME_VALIDITY_US);
+    let n = conn.execute(
+        "UPDATE users SET
+             totp_last_step = CASE WHEN totp_last_step > ?1 THEN NULL ELSE totp_last_step END,
+             totp_reset_expires_us = MIN(totp_reset_expires_us, ?2)
+         WHERE totp_last_step > ?1 OR totp_reset_expires_us > ?2",
+        params![now_step, latest_reset],
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }

@@ -67,6 +67,10 @@ pub enum AuthError {
         /// Their role.
         role: Role,
     },
+    /// Another first login, recovery or authenticator reset of this account finished
+    /// first (`conflict`): the credentials this attempt used were replaced meanwhile.
+    #[error("this account changed while you were signing in (another first login, recovery or authenticator reset finished first); start again with its current credentials")]
+    ChangedMeanwhile,
     /// The user named for recovery does not exist (`not_found`).
     #[error("no user named {user}")]
     UnknownUser {
@@ -90,6 +94,7 @@ impl AuthError {
             | AuthError::NotARecoveryKey
             | AuthError::RecoveryNeedsAdmin { .. } => "invalid_input",
             AuthError::UnknownUser { .. } => "not_found",
+            AuthError::ChangedMeanwhile => "conflict",
         }
     }
 }
@@ -140,10 +145,30 @@ pub enum VaultError {
     /// The database is locked by another program.
     #[error("the vault is busy in another program; try again")]
     Busy,
-    /// A database without its keyslots file: a vault whose creation never finished, or
-    /// a lost keyslots file (`corrupt`).
-    #[error("{} holds a vault database but no keyslots file: a half-created vault (create it again) or a lost keyslots file (restore it from a backup)", .0.display())]
-    KeyslotsMissing(PathBuf),
+    /// A database without its keyslots file (`corrupt`): a vault whose creation never
+    /// finished (`interrupted_init`: its init marker is there), or a lost keyslots file.
+    #[error("{}", if *interrupted_init {
+        format!("{} holds a half-created vault: its creation was interrupted before the keyslots file was written; create it again", path.display())
+    } else {
+        format!("{} holds a vault database but its keyslots file is missing: restore keyslots from a backup (the database cannot be opened without it)", path.display())
+    })]
+    KeyslotsMissing {
+        /// The vault directory.
+        path: PathBuf,
+        /// Whether this vault's own init marker is there (creation interrupted).
+        interrupted_init: bool,
+    },
+    /// `init` refuses to remove a database that may be a real vault's (`conflict`).
+    #[error("{} holds a vault database ({}) but no keyslots file; creating a vault here would destroy it. Restore keyslots from a backup; if you are sure the database holds nothing you need, move these files away first", path.display(), files.join(", "))]
+    WouldOverwrite {
+        /// The vault directory.
+        path: PathBuf,
+        /// The files with content.
+        files: Vec<String>,
+    },
+    /// One of the vault's files is a symbolic link or not a regular file (`corrupt`).
+    #[error("{} is not a regular file (a symbolic link?): a vault's files must be plain files in its directory; someone may have tampered with it", .0.display())]
+    NotARegularFile(PathBuf),
     /// A keyslots file without its database (`corrupt`).
     #[error("{} holds a keyslots file but no vault.db: the database is missing", .0.display())]
     DatabaseMissing(PathBuf),
@@ -153,7 +178,9 @@ impl VaultError {
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            VaultError::KeyslotsMissing(_) | VaultError::DatabaseMissing(_) => "corrupt",
+            VaultError::KeyslotsMissing { .. }
+            | VaultError::DatabaseMissing(_)
+            | VaultError::NotARegularFile(_) => "corrupt",
             _ => "conflict",
         }
     }

@@ -97,6 +97,8 @@ impl<'p> Writer<'p> {
             recorded,
             edited_slots: None,
             effects: Vec::new(),
+            seen_cap_us: None,
+            clock_accepted: false,
         };
         let out = body(&mut unit)?;
         let Unit {
@@ -104,6 +106,8 @@ impl<'p> Writer<'p> {
             recorded,
             edited_slots,
             effects,
+            seen_cap_us,
+            clock_accepted,
             ..
         } = unit;
         let chain = ChainContext {
@@ -113,8 +117,9 @@ impl<'p> Writer<'p> {
         };
         audit::append_all(&tx, &chain, events)?;
         let latest: i64 = db::meta(&tx, "latest_seen_us")?.parse().unwrap_or(0);
-        if now_us > latest {
-            db::set_meta(&tx, "latest_seen_us", &now_us.to_string())?;
+        let seen = seen_cap_us.map_or(now_us, |cap| now_us.min(cap));
+        if seen > latest || clock_accepted {
+            db::set_meta(&tx, "latest_seen_us", &seen.to_string())?;
         }
         let mut publish = recorded.as_ref().is_some_and(|k| k.pending.is_some());
         if let (Some(recorded), Some(mut next)) = (&recorded, edited_slots) {
@@ -141,7 +146,18 @@ impl<'p> Writer<'p> {
     fn apply(&self, effect: Effect, published: bool, recorded: Option<&KeyState>) -> Result<()> {
         match effect {
             Effect::CreateKeySlotsFile(bytes) => {
-                keyslots::write_atomic(&self.paths.keyslots(), &bytes)
+                keyslots::write_atomic(&self.paths.keyslots(), &bytes)?;
+                crate::crashpoint::hit("init.keyslots_written");
+                // The vault is complete: from now on a database without keyslots here
+                // is a lost file, never a half-created vault.
+                match std::fs::remove_file(self.paths.init_marker()) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io("removing the init marker", e)),
+                }
+                std::fs::File::open(self.paths.root())
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| Error::io("syncing the vault directory", e))
             }
             Effect::RollForwardKeySlots(file) => match recorded {
                 Some(state) if !published && !file.same_content(state.effective()) => {
@@ -197,9 +213,24 @@ pub(crate) struct Unit<'t> {
     recorded: Option<KeyState>,
     edited_slots: Option<KeyslotFile>,
     effects: Vec<Effect>,
+    seen_cap_us: Option<i64>,
+    clock_accepted: bool,
 }
 
 impl Unit<'_> {
+    /// The latest time seen moves at most to `cap_us` in this unit (a session's unlock
+    /// time plus its longest life), so one operation at a clock that jumped ahead
+    /// cannot lock every user out for the length of the jump.
+    pub(crate) fn cap_latest_seen(&mut self, cap_us: i64) {
+        self.seen_cap_us = Some(cap_us);
+    }
+
+    /// The latest time seen becomes this unit's time, even if that is earlier (the
+    /// recovery key accepted the PC's clock as correct).
+    pub(crate) fn accept_clock(&mut self) {
+        self.clock_accepted = true;
+    }
+
     /// Records an event; it is appended to the chain when the body succeeds.
     pub(crate) fn record(&mut self, event: NewEvent) -> &mut NewEvent {
         self.events.push(event);

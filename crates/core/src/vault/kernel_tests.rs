@@ -191,13 +191,18 @@ fn a_duplicate_probe_carries_the_existing_patient_and_is_audited_under_them() {
 fn an_effect_that_fails_after_the_commit_is_not_recorded_as_a_failed_operation() {
     let f = Fixture::new();
     let mut admin = f.admin();
-    // The key-slot file cannot be replaced: its temp path is taken by a directory.
-    fs::create_dir(f.root.join("keyslots.tmp")).expect("block the temp file");
+    // The key-slot file cannot be replaced: a non-empty directory stands in its place.
+    let keyslots = f.root.join("keyslots");
+    let aside = f.root.join("keyslots.aside");
+    fs::rename(&keyslots, &aside).expect("move keyslots aside");
+    fs::create_dir(&keyslots).expect("block the file");
+    fs::write(keyslots.join("x"), b"x").expect("non-empty");
     let err = admin
         .add_user("bob", Role::Clinician)
         .expect_err("publication fails");
     assert_eq!(err.code(), "internal");
-    fs::remove_dir(f.root.join("keyslots.tmp")).expect("unblock");
+    fs::remove_dir_all(&keyslots).expect("unblock");
+    fs::rename(&aside, &keyslots).expect("restore");
     let adds = events(&mut admin, "user.add");
     let outcomes: Vec<&str> = adds.iter().map(|e| e.event.outcome.as_str()).collect();
     assert_eq!(

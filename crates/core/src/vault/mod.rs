@@ -13,7 +13,7 @@ pub(crate) mod tests;
 mod verify;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -34,13 +34,23 @@ use crate::{crockford, policy, totp};
 use clinic_vault_proto::Action;
 use kernel::{ChainIds, Effect, Writer};
 
-pub use crate::users::{validate_user_name, AddedUser, UserSummary, WhoAmI, ONE_TIME_VALIDITY_US};
-pub use enter::{first_login, recover, unlock, unlock_timed, FirstLogin, Recovered, UnlockTimings};
+pub use crate::users::{
+    validate_user_name, AddedUser, Disabled, UserSummary, WhoAmI, ONE_TIME_VALIDITY_US,
+};
+pub use enter::{
+    first_login, recover, recover_with, unlock, unlock_timed, FirstLogin, RecoverOptions,
+    Recovered, UnlockTimings,
+};
 pub use session::Session;
 pub use verify::VerifyReport;
 
 /// How far behind the latest time seen the clock may be before unlock refuses.
 pub const CLOCK_TOLERANCE_US: i64 = 2 * totp::STEP_SECS * 1_000_000;
+
+/// How far past its unlock time a session may move the latest time seen: its longest
+/// life (the largest session limit) and the clock tolerance.
+pub(crate) const MAX_SEEN_STEP_US: i64 =
+    *crate::settings::SESSION_LIMIT_RANGE.end() as i64 * 1_000_000 + CLOCK_TOLERANCE_US;
 
 /// Everything core needs from its shell, passed explicitly.
 #[derive(Clone)]
@@ -90,7 +100,46 @@ const VAULT_FILES: &[&str] = &[
     "prelock.journal",
     "prelock.tmp",
     "vault.lock",
+    INIT_MARKER,
 ];
+
+/// Present from the start of `init` until its keyslots file is in place: a database
+/// found beside it is a half-created vault's, which the next `init` may remove. A
+/// database without it is never removed (its keyslots file may only be lost).
+const INIT_MARKER: &str = "init.incomplete";
+
+/// A vault's own file, or the temp file of one of its atomic writes.
+fn is_vault_file(name: &str) -> bool {
+    VAULT_FILES.contains(&name)
+        || (name.ends_with(".tmp")
+            && (name.starts_with(".keyslots.") || name.starts_with(".prelock.journal.")))
+}
+
+/// The files a vault opens by fixed name (its temp files have random names).
+const OPENED_FILES: &[&str] = &[
+    "vault.db",
+    "vault.db-wal",
+    "vault.db-shm",
+    "vault.db-journal",
+    "keyslots",
+    "prelock.journal",
+    "vault.lock",
+    INIT_MARKER,
+];
+
+/// A vault's fixed files must be regular files: a symbolic link planted in the
+/// directory could make a write land elsewhere, or a read come from elsewhere.
+fn refuse_links(root: &Path) -> Result<()> {
+    for name in OPENED_FILES {
+        let path = root.join(name);
+        if let Ok(meta) = fs::symlink_metadata(&path) {
+            if !meta.file_type().is_file() {
+                return Err(VaultError::NotARegularFile(path).into());
+            }
+        }
+    }
+    Ok(())
+}
 
 impl VaultPaths {
     pub(crate) fn new(root: &Path) -> Self {
@@ -110,6 +159,12 @@ impl VaultPaths {
     pub(crate) fn lock(&self) -> PathBuf {
         self.root.join("vault.lock")
     }
+    pub(crate) fn init_marker(&self) -> PathBuf {
+        self.root.join(INIT_MARKER)
+    }
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
 
     /// The paths of an existing, complete vault; `vault_not_found` otherwise.
     pub(crate) fn existing(root: &Path) -> Result<Self> {
@@ -117,10 +172,23 @@ impl VaultPaths {
         if !root.is_dir() {
             return Err(Error::VaultNotFound(root.to_path_buf()));
         }
+        refuse_links(root)?;
+        let interrupted_init = paths.init_marker().is_file();
         match (paths.db().is_file(), paths.keyslots().is_file()) {
-            (true, true) => Ok(paths),
+            (true, true) => {
+                if interrupted_init {
+                    // `init` stopped between writing keyslots and removing the marker:
+                    // the vault is complete. Best effort; the next open tries again.
+                    let _ = fs::remove_file(paths.init_marker());
+                }
+                Ok(paths)
+            }
             (false, false) => Err(Error::VaultNotFound(root.to_path_buf())),
-            (true, false) => Err(VaultError::KeyslotsMissing(root.to_path_buf()).into()),
+            (true, false) => Err(VaultError::KeyslotsMissing {
+                path: root.to_path_buf(),
+                interrupted_init,
+            }
+            .into()),
             (false, true) => Err(VaultError::DatabaseMissing(root.to_path_buf()).into()),
         }
     }
@@ -186,16 +254,38 @@ fn prepare_directory(root: &Path) -> Result<()> {
         if entries.iter().any(|e| e == "keyslots") {
             return Err(VaultError::AlreadyExists(root.to_path_buf()).into());
         }
-        if let Some(foreign) = entries.iter().find(|e| !VAULT_FILES.contains(&e.as_str())) {
+        if let Some(foreign) = entries.iter().find(|e| !is_vault_file(e)) {
             return Err(VaultError::NotEmpty {
                 path: root.to_path_buf(),
                 entry: foreign.clone(),
             }
             .into());
         }
+        refuse_links(root)?;
+        // A database (or its WAL) with content is removed only when this vault's own
+        // init marker says it is a half-created vault's: otherwise it may be a real
+        // vault whose keyslots file was lost, and only a backup of that file helps.
+        if !root.join(INIT_MARKER).is_file() {
+            let mut with_content: Vec<String> = ["vault.db", "vault.db-wal", "vault.db-journal"]
+                .iter()
+                .filter(|name| fs::symlink_metadata(root.join(name)).is_ok_and(|m| m.len() > 0))
+                .map(|name| name.to_string())
+                .collect();
+            if !with_content.is_empty() {
+                with_content.sort();
+                return Err(VaultError::WouldOverwrite {
+                    path: root.to_path_buf(),
+                    files: with_content,
+                }
+                .into());
+            }
+        }
         // Only leftovers of an init that never finished: without a keyslots file the
         // data key they were written under is gone, so nothing in them can be read.
-        for name in entries.iter().filter(|e| e.as_str() != "vault.lock") {
+        for name in entries
+            .iter()
+            .filter(|e| e.as_str() != "vault.lock" && e.as_str() != INIT_MARKER)
+        {
             fs::remove_file(root.join(name))
                 .map_err(|e| Error::io("removing a half-created vault", e))?;
         }
@@ -204,6 +294,23 @@ fn prepare_directory(root: &Path) -> Result<()> {
     }
     fs::set_permissions(root, fs::Permissions::from_mode(0o700))
         .map_err(|e| Error::io("restricting the vault directory", e))?;
+    // The marker goes first and is made durable before any database file exists.
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(root.join(INIT_MARKER))
+    {
+        Ok(marker) => marker
+            .sync_all()
+            .map_err(|e| Error::io("writing the init marker", e))?,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::io("writing the init marker", e)),
+    }
+    fs::File::open(root)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("syncing the vault directory", e))?;
     Ok(())
 }
 
@@ -334,6 +441,7 @@ pub fn init(
         cfg: cfg.clone(),
         lock,
         enrolled_totp_uri: None,
+        unlocked_us: now_us,
     });
     Ok((
         InitOutcome {

@@ -31,6 +31,9 @@ pub(crate) struct SessionParts {
     pub cfg: CoreConfig,
     pub lock: SessionLock,
     pub enrolled_totp_uri: Option<ShownSecret>,
+    /// When the entry path opened this session (µs): the ceiling of the latest time
+    /// seen is this plus [`super::MAX_SEEN_STEP_US`].
+    pub unlocked_us: i64,
 }
 
 /// An unlocked vault, for one user. Dropping it closes the database and zeroizes the
@@ -148,8 +151,10 @@ impl Session {
             vault_id,
             device_id,
             cfg,
+            unlocked_us,
             ..
         } = &mut self.p;
+        let seen_cap = unlocked_us.saturating_add(super::MAX_SEEN_STEP_US);
         let ids = ChainIds {
             vault_id,
             device_id,
@@ -163,6 +168,7 @@ impl Session {
             Some("op.committed"),
             &mut did_commit,
             |unit| {
+                unit.cap_latest_seen(seen_cap);
                 let permission = match perms::requirement(op.action) {
                     Requirement::Permission(permission) => Some(permission),
                     Requirement::Unlocked => None,
@@ -215,6 +221,7 @@ impl Session {
         // Best effort by design: the caller learns of the original failure either way.
         let _ = Writer::acquire(paths).and_then(|writer| {
             writer.unit(conn, ids, now_us, None, |unit| {
+                unit.cap_latest_seen(seen_cap);
                 unit.record(event);
                 Ok(())
             })
@@ -250,8 +257,10 @@ impl Session {
             role,
             vault_id,
             device_id,
+            unlocked_us,
             ..
         } = &mut self.p;
+        let seen_cap = unlocked_us.saturating_add(super::MAX_SEEN_STEP_US);
         let mut event =
             NewEvent::new(user_name, role.as_str(), Action::UserLock).resource(user_name.clone());
         if let Some(reason) = reason {
@@ -262,9 +271,16 @@ impl Session {
             device_id,
         };
         Writer::acquire(paths)?.unit(conn, ids, now_us, None, |unit| {
+            unit.cap_latest_seen(seen_cap);
             unit.record(event);
             Ok(())
         })
+    }
+
+    /// Checks (and, when refused, records) that the unlocked user may do `action`
+    /// now, before anything exclusive is attempted.
+    pub(crate) fn check_permission(&mut self, action: Action) -> Result<()> {
+        self.run(op(action, None), |_| Ok(()))
     }
 }
 

@@ -38,64 +38,138 @@ pub(super) fn settle_rotation(
         .detail(serde_json::json!({ "note": note }))]
 }
 
+/// Most characters of a reported result code (`bad_credentials`, `locked_out`, …).
+const MAX_RESULT_CHARS: usize = 40;
+
+/// A journal line's sealed detail as it may enter the chain: every field checked, the
+/// user name kept only if it is a valid user name (else recorded as unknown), and the
+/// time brought inside `window` (the latest time the vault saw, the unlock's time).
+struct Report {
+    id: String,
+    user: String,
+    attempt: &'static str,
+    result: String,
+    time_us: i64,
+    reported_time_us: Option<i64>,
+}
+
+fn report(detail: Detail, window: (i64, i64)) -> Option<Report> {
+    let attempt = match detail.attempt.as_str() {
+        "unlock" => "unlock",
+        "first_login" => "first_login",
+        "recovery" => "recovery",
+        _ => return None,
+    };
+    let id_ok = !detail.id.is_empty()
+        && detail.id.len() <= 64
+        && detail
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'-');
+    let result_ok = !detail.result.is_empty()
+        && detail.result.len() <= MAX_RESULT_CHARS
+        && detail
+            .result
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_');
+    if !id_ok || !result_ok {
+        return None;
+    }
+    let user = validate_user_name(&detail.user).unwrap_or_else(|_| NOBODY.to_string());
+    let time_us = detail.time_us.clamp(window.0, window.1);
+    Some(Report {
+        id: detail.id,
+        user,
+        attempt,
+        result: detail.result,
+        reported_time_us: (time_us != detail.time_us).then_some(detail.time_us),
+        time_us,
+    })
+}
+
+/// Folds the journal's sealed lines into events. Nothing in the journal can make this
+/// fail: a line that cannot be read, opened or trusted is counted and the journal is
+/// quarantined with a `journal.quarantine` event. Every folded line becomes a
+/// `journal.attempt` (or `journal.lockout`) event: an unauthenticated report, since
+/// anyone who can write the vault directory can seal a line. `own_attempt` is the
+/// succeeding attempt's own counted line, which its success replaces.
 pub(super) fn fold_journal(
     conn: &Connection,
     key: &PrivateKey,
     journal: &Journal,
-    now_us: i64,
+    own_attempt: &str,
+    window: (i64, i64),
 ) -> Result<Vec<NewEvent>> {
     let mut events = Vec::new();
     let mut counts: HashMap<&str, u32> = HashMap::new();
-    let mut n_unopenable = 0usize;
+    let voided = journal.voided();
+    let (mut n_unopenable, mut n_untrusted) = (0usize, 0usize);
     let mut seen_ids = HashSet::new();
     for line in &journal.lines {
         let count = counts.entry(line.slot.as_str()).or_default();
         match line.k {
-            LineKind::Fail => *count += 1,
+            LineKind::Fail
+                if journal::counts(line, &voided) && line.a.as_deref() != Some(own_attempt) =>
+            {
+                *count += 1
+            }
             LineKind::Clear => *count = 0,
-            LineKind::Refused | LineKind::Noted => {}
+            LineKind::Fail | LineKind::Refused | LineKind::Noted | LineKind::Void => {}
         }
         let n_failures = *count;
         if line.sealed.is_none() {
+            continue;
+        }
+        // The attempt that succeeds now, and attempts taken back by a `void` line (which
+        // carries their real result), are not reported as failures.
+        if line.k == LineKind::Fail
+            && line
+                .a
+                .as_deref()
+                .is_some_and(|a| a == own_attempt || voided.contains(a))
+        {
             continue;
         }
         let Some(detail) = journal::open_detail(key, line) else {
             n_unopenable += 1;
             continue;
         };
+        let Some(report) = report(detail, window) else {
+            n_untrusted += 1;
+            continue;
+        };
         let already: bool = conn
             .query_row(
                 "SELECT 1 FROM journal_folded WHERE id = ?1",
-                [&detail.id],
+                [&report.id],
                 |_| Ok(()),
             )
             .optional()?
             .is_some();
-        if already || !seen_ids.insert(detail.id.clone()) {
+        if already || !seen_ids.insert(report.id.clone()) {
             continue;
         }
-        conn.execute("INSERT INTO journal_folded (id) VALUES (?1)", [&detail.id])?;
-        let action = match detail.attempt.as_str() {
-            "recovery" => Action::RecoveryUse,
-            "first_login" => Action::UserFirstLogin,
-            _ => Action::UserUnlock,
-        };
+        conn.execute("INSERT INTO journal_folded (id) VALUES (?1)", [&report.id])?;
         let outcome = if line.k == LineKind::Refused {
             Outcome::Denied
         } else {
             Outcome::Failure
         };
-        let actor = if detail.user.is_empty() {
-            NOBODY.to_string()
-        } else {
-            detail.user.clone()
-        };
+        let mut detail = serde_json::json!({
+            "attempt": report.attempt,
+            "result": report.result,
+            "while": "locked",
+            "origin": "prelock_journal",
+        });
+        if let Some(reported) = report.reported_time_us {
+            detail["reported_time_us"] = serde_json::json!(reported.to_string());
+        }
         events.push(
-            NewEvent::new(&actor, NOBODY, action)
-                .resource(actor.clone())
+            NewEvent::new(&report.user, NOBODY, Action::JournalAttempt)
+                .resource(report.user.clone())
                 .outcome(outcome)
-                .at(detail.time_us)
-                .detail(serde_json::json!({ "result": detail.result, "while": "locked" })),
+                .at(report.time_us)
+                .detail(detail),
         );
         if line.k == LineKind::Fail
             && (n_failures == journal::DELAY_AFTER_FAILURES
@@ -103,18 +177,22 @@ pub(super) fn fold_journal(
         {
             let hard = n_failures == journal::HARD_LOCK_AFTER_FAILURES;
             events.push(
-                NewEvent::new(&actor, NOBODY, Action::UserLockout)
-                    .resource(actor.clone())
+                NewEvent::new(&report.user, NOBODY, Action::JournalLockout)
+                    .resource(report.user.clone())
                     .outcome(Outcome::Failure)
-                    .at(detail.time_us)
-                    .detail(serde_json::json!({ "failures": n_failures, "until_cleared": hard })),
+                    .at(report.time_us)
+                    .detail(serde_json::json!({
+                        "failures": n_failures,
+                        "until_cleared": hard,
+                        "origin": "prelock_journal",
+                    })),
             );
         }
     }
-    if journal.n_unreadable > 0 || n_unopenable > 0 {
+    if journal.n_unreadable > 0 || n_unopenable > 0 || n_untrusted > 0 {
         conn.execute(
             "INSERT INTO journal_quarantine (time_us, content) VALUES (?1, ?2)",
-            params![now_us, journal.raw],
+            params![window.1, journal.raw],
         )?;
         events.push(
             NewEvent::new(NOBODY, NOBODY, Action::JournalQuarantine)
@@ -122,7 +200,8 @@ pub(super) fn fold_journal(
                 .detail(serde_json::json!({
                     "unreadable_lines": journal.n_unreadable,
                     "unopenable_lines": n_unopenable,
-                    "note": "the pre-unlock journal held lines that were not written by this vault; kept in journal_quarantine",
+                    "malformed_lines": n_untrusted,
+                    "note": "the pre-unlock journal held lines that were not written by this vault, or were malformed; kept in journal_quarantine",
                 })),
         );
     }
@@ -130,26 +209,30 @@ pub(super) fn fold_journal(
 }
 
 /// The journal after a fold: for each live slot still counting failures, that many
-/// unsealed lines at its last failure time (already folded, so never folded again).
+/// unsealed lines at its last failure time (already folded, so never folded again),
+/// dated no later than now.
 pub(super) fn carry_over(
     journal: &Journal,
     reset_slots: &[&str],
     live_slots: &[&str],
+    now_us: i64,
 ) -> Vec<journal::Line> {
     let mut slots: Vec<&str> = journal.lines.iter().map(|l| l.slot.as_str()).collect();
     slots.sort_unstable();
     slots.dedup();
+    let now_secs = crate::clock::us_to_secs(now_us);
     let mut lines = Vec::new();
     for slot in slots
         .into_iter()
         .filter(|s| live_slots.contains(s) && !reset_slots.contains(s))
     {
         let counter = journal::counter(journal, slot);
-        for _ in 0..counter.n_failures {
+        for _ in 0..counter.n_failures.min(journal::HARD_LOCK_AFTER_FAILURES) {
             lines.push(journal::Line {
                 slot: slot.to_string(),
-                t: counter.last_failure_secs,
+                t: counter.last_failure_secs.min(now_secs),
                 k: LineKind::Fail,
+                a: None,
                 sealed: None,
             });
         }

@@ -9,7 +9,7 @@ mod onboard;
 mod unlock;
 
 use fold::{carry_over, fold_journal, settle_rotation};
-pub use onboard::{first_login, recover, FirstLogin, Recovered};
+pub use onboard::{first_login, recover, recover_with, FirstLogin, RecoverOptions, Recovered};
 pub use unlock::{unlock, unlock_timed, UnlockTimings};
 
 use std::collections::{HashMap, HashSet};
@@ -23,11 +23,11 @@ use super::session::SessionParts;
 use super::{CoreConfig, Session, VaultPaths, CLOCK_TOLERANCE_US};
 use crate::audit::{NewEvent, NOBODY};
 use crate::db::{self, Opened};
-use crate::error::{AuthError, Error, Result};
+use crate::error::{AuthError, Denied, Error, Result};
 use crate::ids::UserId;
 use crate::journal::{self, Detail, Journal, LineKind, Lockout};
 use crate::keyslots::{self, KeyslotFile, NewSlot, Slot, SlotKind};
-use crate::lockfile::{SessionLock, WriterLock};
+use crate::lockfile::{AttemptLock, SessionLock, WriterLock};
 use crate::perms::Role;
 use crate::secrets::{DataKey, Password, PrivateKey, ShownSecret, TotpSecret};
 use crate::users::store::{load_user, UserRow};
@@ -38,60 +38,98 @@ use clinic_vault_proto::Action;
 /// Longest typed secret that is even looked at; longer input fails without Argon2id.
 const MAX_SECRET_BYTES: usize = 4 * policy::MAX_CHARS;
 
-/// What a failed or refused attempt was.
+/// One entry attempt on one account: what it journals, while the vault is locked, when
+/// it fails or is refused.
 struct Attempt<'a> {
     paths: &'a VaultPaths,
-    file: &'a KeyslotFile,
-    typed_user: &'a str,
+    journal_public_key: &'a [u8],
+    /// The user name as typed, if it is a valid user name; otherwise empty (recorded
+    /// as unknown), so nothing a user cannot be named reaches the journal.
+    typed_user: String,
     kind: &'static str,
     now_us: i64,
 }
 
-impl Attempt<'_> {
-    fn journal(&self, slot_id: &str, line: LineKind, result: &str) -> Result<()> {
-        let _writer = WriterLock::acquire(&self.paths.lock())?;
-        let detail = Detail {
+impl<'a> Attempt<'a> {
+    fn new(
+        paths: &'a VaultPaths,
+        file: &'a KeyslotFile,
+        typed_user: &str,
+        kind: &'static str,
+        now_us: i64,
+    ) -> Self {
+        Attempt {
+            paths,
+            journal_public_key: &file.journal_public_key,
+            typed_user: validate_user_name(typed_user).unwrap_or_default(),
+            kind,
+            now_us,
+        }
+    }
+
+    fn detail(&self, result: &str) -> Detail {
+        Detail {
             id: uuid::Uuid::now_v7().to_string(),
             time_us: self.now_us,
-            user: self.typed_user.to_string(),
+            user: self.typed_user.clone(),
             attempt: self.kind.to_string(),
             result: result.to_string(),
-        };
+        }
+    }
+
+    /// Appends one line; the caller holds the writer lock.
+    fn append(
+        &self,
+        slot_id: &str,
+        line: LineKind,
+        attempt_id: Option<&str>,
+        result: &str,
+    ) -> Result<()> {
         journal::append(
             &self.paths.journal(),
-            &self.file.journal_public_key,
+            self.journal_public_key,
             slot_id,
             line,
-            &detail,
+            attempt_id,
+            &self.detail(result),
         )
     }
 
-    /// Journals a counted failure and returns `err`. If the journal cannot be written
-    /// the attempt still fails, with the journal error.
-    fn fail(&self, slot_id: &str, err: Error) -> Error {
-        match self.journal(slot_id, LineKind::Fail, err.code()) {
-            Ok(()) => err,
-            Err(journal_err) => journal_err,
-        }
-    }
-
-    /// Journals an attempt that does not count and returns `err`.
+    /// Journals an attempt that does not count (an unknown user name, input that
+    /// cannot be a credential) and returns `err`. If the journal cannot be written the
+    /// attempt still fails, with the journal error.
     fn note(&self, slot_id: &str, err: Error) -> Error {
-        match self.journal(slot_id, LineKind::Noted, err.code()) {
+        let written = WriterLock::acquire(&self.paths.lock())
+            .and_then(|_writer| self.append(slot_id, LineKind::Noted, None, err.code()));
+        match written {
             Ok(()) => err,
             Err(journal_err) => journal_err,
         }
     }
 
-    /// Refuses without looking at credentials while the slot is delayed or locked.
-    fn check_lockout(&self, slot_id: &str) -> Result<()> {
-        let journal = {
-            let _writer = WriterLock::acquire(&self.paths.lock())?;
-            journal::read(&self.paths.journal())?
-        };
+    /// Checks the lockout and counts this attempt as a failure *before* any credential
+    /// is looked at, in one step under the writer lock. The caller holds the account's
+    /// [`AttemptLock`], so no other attempt on it runs meanwhile; a refused attempt is
+    /// journaled as refused and costs nothing.
+    fn begin(&self, slot_id: &str) -> Result<Ticket<'_>> {
+        let _writer = WriterLock::acquire(&self.paths.lock())?;
+        let journal = journal::read(&self.paths.journal())?;
         let counter = journal::counter(&journal, slot_id);
         let err = match journal::lockout(counter, crate::clock::us_to_secs(self.now_us)) {
-            Lockout::Free => return Ok(()),
+            Lockout::Free => {
+                let id = uuid::Uuid::now_v7().to_string();
+                self.append(
+                    slot_id,
+                    LineKind::Fail,
+                    Some(&id),
+                    AuthError::BadCredentials.code(),
+                )?;
+                return Ok(Ticket {
+                    attempt: self,
+                    slot_id: slot_id.to_string(),
+                    id,
+                });
+            }
             Lockout::Delayed { retry_after_secs } => Error::Auth(AuthError::LockedOut {
                 retry_after_secs: Some(retry_after_secs),
                 n_failures: counter.n_failures,
@@ -101,21 +139,50 @@ impl Attempt<'_> {
                 n_failures: counter.n_failures,
             }),
         };
-        self.journal(slot_id, LineKind::Refused, err.code())?;
+        self.append(slot_id, LineKind::Refused, None, err.code())?;
         Err(err)
     }
 }
 
+/// An attempt counted as a failure until it settles otherwise.
+struct Ticket<'a> {
+    attempt: &'a Attempt<'a>,
+    slot_id: String,
+    /// The attempt id of its `fail` line.
+    id: String,
+}
+
+impl Ticket<'_> {
+    /// Settles a failed attempt: a wrong credential stays counted; any other failure
+    /// (the credential was right, but the clock is behind, a one-time password expired,
+    /// another attempt finished first, the vault is damaged) is taken back with a
+    /// `void` line. If that line cannot be written, the attempt stays counted.
+    fn settle(&self, err: Error) -> Error {
+        if !matches!(err, Error::Auth(AuthError::BadCredentials)) {
+            let _ = WriterLock::acquire(&self.attempt.paths.lock()).and_then(|_writer| {
+                self.attempt
+                    .append(&self.slot_id, LineKind::Void, Some(&self.id), err.code())
+            });
+        }
+        err
+    }
+}
+
+/// Serialises every attempt on one account (see [`AttemptLock`]).
+fn serialize_attempts(paths: &VaultPaths, account: &str) -> Result<AttemptLock> {
+    AttemptLock::acquire(&paths.lock(), account)
+}
+
 /// A typed second factor.
 enum Code {
-    Totp(String),
-    Reset(String),
+    Totp(zeroize::Zeroizing<String>),
+    Reset(zeroize::Zeroizing<String>),
 }
 
 fn parse_code(code: &str) -> Result<Code> {
     let code = code.trim();
     if totp::is_code_shaped(code) {
-        return Ok(Code::Totp(code.to_string()));
+        return Ok(Code::Totp(zeroize::Zeroizing::new(code.to_string())));
     }
     if let Some(norm) = crockford::normalize_one_time_code(code) {
         return Ok(Code::Reset(norm));
@@ -213,6 +280,8 @@ fn finish(
     now_us: i64,
     actor: (&str, &str),
     reset_slots: &[&str],
+    own_attempt: &str,
+    accept_clock: bool,
     apply: Apply<'_>,
 ) -> Result<()> {
     let vault_id = db::meta(conn, "vault_id")?;
@@ -223,13 +292,19 @@ fn finish(
     };
     let writer = Writer::acquire(paths)?;
     writer.unit(conn, ids, now_us, Some("enter.committed"), |unit| {
+        if accept_clock {
+            unit.accept_clock();
+        }
         let journal = journal::read(&paths.journal())?;
         let journal_key = db::meta(unit.tx, "journal_private_key")
             .ok()
-            .and_then(|k| crate::b64::decode(&k))
+            .map(zeroize::Zeroizing::new)
+            .and_then(|k| crate::b64::decode(&k).map(zeroize::Zeroizing::new))
             .and_then(|k| PrivateKey::from_slice(&k))
             .ok_or_else(|| Error::Corrupt("the vault's journal key is damaged".into()))?;
-        for event in fold_journal(unit.tx, &journal_key, &journal, now_us)? {
+        let latest_seen_us: i64 = db::meta(unit.tx, "latest_seen_us")?.parse().unwrap_or(0);
+        let window = (latest_seen_us.min(now_us), now_us);
+        for event in fold_journal(unit.tx, &journal_key, &journal, own_attempt, window)? {
             unit.record(event);
         }
         let tx = unit.tx;
@@ -237,7 +312,7 @@ fn finish(
         let mut events = settle_rotation(next, used_next_key, actor);
         events.extend(apply(tx, next)?);
         let live: Vec<&str> = next.slots.iter().map(|s| s.slot_id.as_str()).collect();
-        let carried = carry_over(&journal, reset_slots, &live);
+        let carried = carry_over(&journal, reset_slots, &live, now_us);
         for event in events {
             unit.record(event);
         }

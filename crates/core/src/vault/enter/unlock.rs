@@ -8,7 +8,12 @@ enum TotpChange {
     /// A code of this step was accepted (confirming a pending authenticator).
     Accept(i64),
     /// A reset code was accepted: this new sealed secret waits for its first code.
-    Enroll(Vec<u8>),
+    Enroll {
+        sealed: Vec<u8>,
+        /// The reset code's hash as checked: the code is spent only if it is still the
+        /// one on record.
+        reset_hash: Vec<u8>,
+    },
 }
 
 /// Unlocks `root` as `user` with password and TOTP code (or a TOTP reset code).
@@ -41,33 +46,54 @@ pub fn unlock_timed(
     cfg: &CoreConfig,
 ) -> Result<(Session, UnlockTimings)> {
     let paths = VaultPaths::existing(root)?;
+    let code = parse_code(code)?;
+    let probe = keyslots::read(&paths.keyslots())?;
+    let Some(account) = probe.user_slot(user).and_then(|s| s.user_id.clone()) else {
+        let attempt = Attempt::new(&paths, &probe, user, "unlock", cfg.clock.now_us());
+        return Err(attempt.note(NOBODY, Error::bad_credentials()));
+    };
+    // From here to the final commit no other attempt on this account runs; the file is
+    // read again now that it cannot change under an attempt of its own.
+    let _serial = serialize_attempts(&paths, &account)?;
     let file = keyslots::read(&paths.keyslots())?;
     let now_us = cfg.clock.now_us();
-    let attempt = Attempt {
-        paths: &paths,
-        file: &file,
-        typed_user: user,
-        kind: "unlock",
-        now_us,
-    };
-    let code = parse_code(code)?;
+    let attempt = Attempt::new(&paths, &file, user, "unlock", now_us);
     let Some(slot) = file.user_slot(user) else {
         return Err(attempt.note(NOBODY, Error::bad_credentials()));
     };
-    attempt.check_lockout(&slot.slot_id)?;
+    let ticket = attempt.begin(&slot.slot_id)?;
+    counted_unlock(&paths, &file, slot, &ticket, now_us, password, code, cfg)
+        .map_err(|e| ticket.settle(e))
+}
+
+/// The rest of an unlock, after the attempt was counted: a wrong credential returns
+/// `bad_credentials` (and stays counted); anything else the ticket takes back.
+// Each argument is a distinct fact about this attempt.
+#[allow(clippy::too_many_arguments)]
+fn counted_unlock(
+    paths: &VaultPaths,
+    file: &KeyslotFile,
+    slot: &Slot,
+    ticket: &Ticket<'_>,
+    now_us: i64,
+    password: &Password,
+    code: Code,
+    cfg: &CoreConfig,
+) -> Result<(Session, UnlockTimings)> {
+    let user = slot.user_name.as_deref().unwrap_or_default();
     let Some(mut secret) = typed_secret(password) else {
-        return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+        return Err(Error::bad_credentials());
     };
     if slot.one_time_expires_us.is_some() {
         // A new user typing their one-time password here (as shown, with hyphens)
         // should learn to run first-login, not see a wrong-password error.
         if let Some(code) = crockford::normalize_one_time_code(&secret) {
-            secret = zeroize::Zeroizing::new(code);
+            secret = code;
         }
     }
     let kdf_started = std::time::Instant::now();
     let Some(key) = slot.open_private_key(&file.vault_id, secret.as_bytes())? else {
-        return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+        return Err(Error::bad_credentials());
     };
     let kdf = kdf_started.elapsed();
     let after_started = std::time::Instant::now();
@@ -78,8 +104,8 @@ pub fn unlock_timed(
         .into());
     }
     let lock = SessionLock::acquire_shared(&paths.lock())?;
-    let mut opened = open_vault(&paths, &file, slot, &key, cfg)
-        .map_err(|e| name_bad_pages(&paths, None, cfg, e))?;
+    let mut opened = open_vault(paths, file, slot, &key, cfg)
+        .map_err(|e| name_bad_pages(paths, None, cfg, e))?;
     let user_id: UserId = slot
         .user_id
         .clone()
@@ -93,11 +119,9 @@ pub fn unlock_timed(
             ));
         };
         if !row.enabled {
-            return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+            return Err(Error::bad_credentials());
         }
-        if let Err(e) = check_clock(conn, now_us) {
-            return Err(attempt.note(&slot.slot_id, e));
-        }
+        check_clock(conn, now_us)?;
         let now_step = totp::step_at(crate::clock::us_to_secs(now_us));
         let mut enrolled_uri = None;
         let mut extra_events = Vec::new();
@@ -111,7 +135,7 @@ pub fn unlock_timed(
                 let Some(step) =
                     totp::matching_step(secret.expose_bytes(), code, now_step, row.totp_last_step)
                 else {
-                    return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+                    return Err(Error::bad_credentials());
                 };
                 if row.totp_state == TotpState::Pending {
                     extra_events.push(
@@ -125,7 +149,7 @@ pub fn unlock_timed(
                 let expected = row.totp_reset_hash.as_deref().unwrap_or_default();
                 let matches: bool = reset_code_hash(code).ct_eq(expected).into();
                 if !matches {
-                    return Err(attempt.fail(&slot.slot_id, Error::bad_credentials()));
+                    return Err(Error::bad_credentials());
                 }
                 if row.totp_reset_expires_us.is_none_or(|exp| now_us >= exp) {
                     return Err(AuthError::ResetCodeExpired.into());
@@ -140,18 +164,34 @@ pub fn unlock_timed(
                     NewEvent::new(&row.name, row.role.as_str(), Action::UserTotpEnroll)
                         .resource(&row.name),
                 );
-                TotpChange::Enroll(seal_totp(&public_key, &row.id, &secret)?)
+                TotpChange::Enroll {
+                    sealed: seal_totp(&public_key, &row.id, &secret)?,
+                    reset_hash: expected.to_vec(),
+                }
             }
-            _ => return Err(attempt.fail(&slot.slot_id, Error::bad_credentials())),
+            _ => return Err(Error::bad_credentials()),
         };
+        let checked_sealed = row.totp_sealed.clone();
         let (name, role, apply_user_id) = (row.name.clone(), row.role, user_id.clone());
         let apply: Apply<'_> = Box::new(move |tx, _slots| {
+            // Checked and advanced in one conditional update each: a code (or a reset
+            // code) is accepted once, whatever else ran meanwhile.
             match change {
                 TotpChange::Accept(step) => {
-                    users::store::accept_totp_step(tx, &apply_user_id, step)?
+                    let secret = checked_sealed.as_deref().unwrap_or_default();
+                    if !users::store::accept_totp_step(tx, &apply_user_id, secret, step)? {
+                        return Err(Error::bad_credentials());
+                    }
                 }
-                TotpChange::Enroll(sealed) => {
-                    users::store::enroll_totp(tx, &apply_user_id, &sealed)?
+                TotpChange::Enroll { sealed, reset_hash } => {
+                    if !users::store::enroll_totp_from_reset(
+                        tx,
+                        &apply_user_id,
+                        &reset_hash,
+                        &sealed,
+                    )? {
+                        return Err(AuthError::ChangedMeanwhile.into());
+                    }
                 }
             }
             let mut events =
@@ -161,22 +201,24 @@ pub fn unlock_timed(
         });
         finish(
             conn,
-            &paths,
-            &file,
+            paths,
+            file,
             opened.used_next_key,
             now_us,
             (&row.name, row.role.as_str()),
             &[&slot.slot_id],
+            &ticket.id,
+            false,
             apply,
         )?;
         Ok((row, enrolled_uri))
     })();
     let (row, enrolled_uri) =
-        checked.map_err(|e| name_bad_pages(&paths, Some(&opened.dek), cfg, e))?;
+        checked.map_err(|e| name_bad_pages(paths, Some(&opened.dek), cfg, e))?;
     let vault_id = db::meta(&opened.conn, "vault_id")?;
     let device_id = db::meta(&opened.conn, "device_id")?;
     let session = Session::new(SessionParts {
-        paths,
+        paths: paths.clone(),
         conn: opened.conn,
         dek: opened.dek,
         private_key: key,
@@ -188,6 +230,7 @@ pub fn unlock_timed(
         cfg: cfg.clone(),
         lock,
         enrolled_totp_uri: enrolled_uri,
+        unlocked_us: now_us,
     });
     Ok((
         session,
