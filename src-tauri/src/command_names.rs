@@ -40,6 +40,7 @@ pub const ALL: &[&str] = &[
     "clear_lockout",
     "rotate_data_key",
     "rotate_recovery_key",
+    "clear_recovery_lockout",
     "audit_list",
     "verify_vault",
     "get_settings",

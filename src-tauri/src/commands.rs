@@ -546,6 +546,11 @@ pub fn rotate_recovery_key(state: State<'_, AppState>) -> CmdResult<String> {
 }
 
 #[tauri::command(async)]
+pub fn clear_recovery_lockout(state: State<'_, AppState>) -> CmdResult<()> {
+    state.with_session(|s| s.clear_recovery_lockout())
+}
+
+#[tauri::command(async)]
 pub fn audit_list(state: State<'_, AppState>, query: AuditQuery) -> CmdResult<Vec<ListedEvent>> {
     let filter = AuditFilter::from(query);
     state.with_session(|s| s.audit_list(&filter))

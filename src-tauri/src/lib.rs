@@ -65,6 +65,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::clear_lockout,
         commands::rotate_data_key,
         commands::rotate_recovery_key,
+        commands::clear_recovery_lockout,
         commands::audit_list,
         commands::verify_vault,
         commands::get_settings,

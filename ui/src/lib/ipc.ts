@@ -361,6 +361,8 @@ export const clearLockout = (name: string) => invoke<void>('clear_lockout', { na
 export const rotateDataKey = () => invoke<void>('rotate_data_key');
 /** Returns the new recovery key (shown once). */
 export const rotateRecoveryKey = () => invoke<string>('rotate_recovery_key');
+/** Clears the recovery key's failed-attempt counter. */
+export const clearRecoveryLockout = () => invoke<void>('clear_recovery_lockout');
 export const auditList = (query: AuditQuery) => invoke<ListedEvent[]>('audit_list', { query });
 /** Authenticates every page and verifies the audit chain. */
 export const verifyVault = () => invoke<VerifyReport>('verify_vault');
