@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use zeroize::Zeroizing;
 
-use crate::autolock::{LockReason, Timers};
+use crate::autolock::LockReason;
 use crate::error::{CmdResult, IpcError};
 use crate::state::{AppState, PendingEnrollment};
 
@@ -167,7 +167,7 @@ fn describe(session: &mut Session, settings: Settings) -> clinic_vault_core::Res
 fn start_session(state: &AppState, mut session: Session) -> CmdResult<SessionInfo> {
     let settings = session.settings().map_err(|e| state.core_err(e))?;
     let info = describe(&mut session, settings).map_err(|e| state.core_err(e))?;
-    state.install(session, Timers::start(state.now_us(), settings));
+    state.install(session, settings);
     Ok(info)
 }
 

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
+use clinic_vault_core::settings::Settings;
 use clinic_vault_core::{CoreConfig, Password, Session};
 use sha2::{Digest, Sha256};
 
@@ -78,9 +79,16 @@ impl AppState {
         *lock_or_recover(&self.notifier) = Some(notifier);
     }
 
-    /// The current time from core's clock (the test clock hook in test builds).
+    /// The current wall-clock time from core's clock (the test clock hook in test
+    /// builds): for messages and core, never for the timers.
     pub fn now_us(&self) -> i64 {
         self.cfg.clock.now_us()
+    }
+
+    /// Elapsed time from core's clock (monotonic, counts suspend): what every timer of
+    /// the shell measures.
+    pub fn elapsed_us(&self) -> i64 {
+        self.cfg.clock.monotonic_us()
     }
 
     /// Maps a core error with the PC's current time.
@@ -110,8 +118,10 @@ impl AppState {
         lock_or_recover(&self.inner).active.is_some()
     }
 
-    /// Installs a freshly unlocked session, locking any previous one first (quick switch).
-    pub fn install(&self, session: Session, timers: Timers) {
+    /// Installs a freshly unlocked session with its timers starting now, locking any
+    /// previous one first (quick switch).
+    pub fn install(&self, session: Session, settings: Settings) {
+        let timers = Timers::start(self.elapsed_us(), settings);
         let previous = {
             let mut inner = lock_or_recover(&self.inner);
             inner.pending = None;
@@ -134,7 +144,7 @@ impl AppState {
 
     /// Records real user input.
     pub fn input(&self) {
-        let now = self.now_us();
+        let now = self.elapsed_us();
         if let Some(active) = lock_or_recover(&self.inner).active.as_mut() {
             active.timers.input(now);
         }
@@ -142,7 +152,7 @@ impl AppState {
 
     /// Locks if a timer is due; returns the reason when it did.
     pub fn check_timers(&self) -> Option<LockReason> {
-        let now = self.now_us();
+        let now = self.elapsed_us();
         let due = lock_or_recover(&self.inner)
             .active
             .as_ref()

@@ -115,6 +115,11 @@ impl Harness {
         self.app.state::<AppState>()
     }
 
+    /// What the auto-lock thread does every half second.
+    fn tick(&self) -> Option<LockReason> {
+        self.state().check_timers()
+    }
+
     /// Creates the vault as `alice` and confirms her authenticator; returns her URI.
     fn create(&self) -> String {
         let created = self.ok("create_vault", json!({"admin": "alice", "password": PW}));
@@ -353,13 +358,9 @@ fn idle_and_session_limits_lock_and_every_command_then_says_locked() {
     h.clock.advance_us(299 * 1_000_000);
     h.ok("report_activity", json!({}));
     h.clock.advance_us(299 * 1_000_000);
-    assert_eq!(
-        h.state().check_timers(),
-        None,
-        "input postponed the idle lock"
-    );
+    assert_eq!(h.tick(), None, "input postponed the idle lock");
     h.clock.advance_us(1_000_000);
-    assert_eq!(h.state().check_timers(), Some(LockReason::Idle));
+    assert_eq!(h.tick(), Some(LockReason::Idle));
     assert_eq!(*h.locks.lock().unwrap(), [LockReason::Idle]);
     assert_eq!(
         h.err_code(
@@ -387,14 +388,14 @@ fn idle_and_session_limits_lock_and_every_command_then_says_locked() {
     );
     assert_eq!(saved["idle_lock_secs"], 60);
     h.clock.advance_us(60 * 1_000_000);
-    assert_eq!(h.state().check_timers(), Some(LockReason::Idle));
+    assert_eq!(h.tick(), Some(LockReason::Idle));
 
     // The absolute limit wins over activity.
     h.unlock("alice", PW, &uri);
     for _ in 0..70 {
         h.clock.advance_us(59 * 1_000_000);
         h.ok("report_activity", json!({}));
-        if h.state().check_timers().is_some() {
+        if h.tick().is_some() {
             break;
         }
     }
@@ -528,4 +529,64 @@ fn a_reset_code_unlocks_into_a_new_enrollment_and_the_recovery_key_recovers_the_
     assert_eq!(info["user"], "alice");
     h.ok("lock", json!({}));
     h.unlock("alice", new_pw, &admin_uri);
+}
+
+const SEC: i64 = 1_000_000;
+
+#[test]
+fn setting_the_wall_clock_back_cannot_keep_a_session_alive() {
+    let h = Harness::new();
+    h.create();
+    // Someone sets the PC's clock back after every few minutes: with elapsed time taken
+    // from the wall clock the session never went idle. Elapsed time goes on.
+    h.clock.advance_us(240 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.set_us(T0_US);
+    h.clock.advance_us(59 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.advance_us(SEC);
+    assert_eq!(h.tick(), Some(LockReason::Idle));
+    assert_eq!(*h.locks.lock().unwrap(), [LockReason::Idle]);
+    assert_eq!(h.err_code("session_info", json!({})), "locked");
+}
+
+#[test]
+fn the_session_limit_holds_while_the_wall_clock_is_set_back_again_and_again() {
+    let h = Harness::new();
+    h.create();
+    let mut elapsed = 0;
+    while elapsed < 12 * 3600 * SEC {
+        h.clock.advance_us(240 * SEC);
+        elapsed += 240 * SEC;
+        h.clock.set_us(T0_US);
+        h.ok("report_activity", json!({}));
+        if let Some(event) = h.tick() {
+            assert_eq!(event, LockReason::SessionLimit);
+            break;
+        }
+    }
+    assert_eq!(elapsed, 12 * 3600 * SEC, "locked exactly at the limit");
+    assert_eq!(*h.locks.lock().unwrap(), [LockReason::SessionLimit]);
+}
+
+#[test]
+fn a_wall_clock_set_back_or_forward_does_not_lock_early() {
+    let h = Harness::new();
+    let uri = h.create();
+    // An hour back: the old rule locked at once; now five minutes of elapsed time do.
+    h.clock.advance_us(-3600 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.advance_us(299 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.advance_us(SEC);
+    assert_eq!(h.tick(), Some(LockReason::Idle));
+
+    // Two days ahead right after an unlock: nothing is due yet.
+    h.clock.set_us(T0_US + 600 * SEC);
+    h.unlock("alice", PW, &uri);
+    h.clock.set_us(T0_US + 48 * 3600 * SEC);
+    assert_eq!(h.tick(), None);
+    h.ok("session_info", json!({}));
+    h.clock.advance_us(300 * SEC);
+    assert_eq!(h.tick(), Some(LockReason::Idle));
 }
