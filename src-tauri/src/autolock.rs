@@ -1,5 +1,6 @@
 //! When to lock on its own: the idle timer (from real input the UI reports) and the
-//! absolute session limit. Pure decisions here, on elapsed time (core's monotonic clock, which counts suspend and
+//! absolute session limit, and when a first login's or recovery's enrollment expires.
+//! Pure decisions here, on elapsed time (core's monotonic clock, which counts suspend and
 //! which setting the wall clock does not move); the watchdog thread in `lib.rs` asks
 //! twice a second, so tests and the test clock hook drive it.
 
@@ -86,6 +87,36 @@ impl Timers {
     }
 }
 
+/// How long a first login's or recovery's enrollment may wait for its first code: the
+/// idle timeout, counted from the latest input on its screen (monotonic microseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrollmentDeadline {
+    /// The latest real user input (or when the enrollment began).
+    pub last_input_at_us: i64,
+    /// The idle timeout that applies.
+    pub idle_lock_secs: u32,
+}
+
+impl EnrollmentDeadline {
+    /// A deadline starting at `now_us`.
+    pub fn start(now_us: i64, idle_lock_secs: u32) -> Self {
+        EnrollmentDeadline {
+            last_input_at_us: now_us,
+            idle_lock_secs,
+        }
+    }
+
+    /// Records input: the deadline moves on, as the idle timer does.
+    pub fn input(&mut self, now_us: i64) {
+        self.last_input_at_us = self.last_input_at_us.max(now_us);
+    }
+
+    /// Whether the enrollment has waited too long at `now_us`.
+    pub fn expired(&self, now_us: i64) -> bool {
+        elapsed_us(self.last_input_at_us, now_us) >= secs_to_us(self.idle_lock_secs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +172,16 @@ mod tests {
         // locks" has nothing left to catch.
         assert_eq!(t.due(T0 - 400 * S), None);
         assert_eq!(t.due(T0 + 400 * S), Some(LockReason::Idle));
+    }
+
+    #[test]
+    fn an_enrollment_expires_after_the_idle_timeout_and_input_extends_it() {
+        let mut d = EnrollmentDeadline::start(T0, 300);
+        assert!(!d.expired(T0 + 299 * S));
+        d.input(T0 + 200 * S);
+        assert!(!d.expired(T0 + 499 * S));
+        assert!(d.expired(T0 + 500 * S));
+        let short = EnrollmentDeadline::start(T0, 60);
+        assert!(short.expired(T0 + 60 * S));
     }
 }
