@@ -157,7 +157,7 @@ pub fn enrollment_expired_message(kind: EnrollmentKind, idle_lock_secs: u32) -> 
     );
     match kind {
         EnrollmentKind::FirstLogin => format!(
-            "{after}. Your new password is set: unlock with it and your authenticator's code, or, if you had not added the account to the app, ask an administrator for a reset code."
+            "{after}. Your new password is set: unlock with it and your authenticator's code, or ask an administrator for a reset code."
         ),
         EnrollmentKind::Recovery => format!("{after}; start again with the recovery key."),
     }

@@ -72,6 +72,8 @@ pub struct PendingEnrollment {
 /// to the UI with the `enrollment-expired` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpiredEnrollment {
+    /// Who was enrolling (user names are not secret: the unlock screen lists them).
+    pub user: String,
     /// First login or recovery.
     pub kind: EnrollmentKind,
     /// The idle timeout it had.
@@ -103,6 +105,7 @@ impl Inner {
         let pending = self.pending.take()?;
         let idle_lock_secs = pending.deadline.idle_lock_secs;
         let expired = ExpiredEnrollment {
+            user: pending.user.clone(),
             kind: pending.kind,
             idle_lock_secs,
             message: crate::error::enrollment_expired_message(pending.kind, idle_lock_secs),

@@ -643,6 +643,7 @@ fn an_unattended_first_login_page_expires_and_a_late_code_is_refused() {
     );
     let event = serde_json::to_value(&expired).unwrap();
     assert_eq!(event["kind"], "first_login");
+    assert_eq!(event["user"], "dana");
     assert_eq!(*h.expired.lock().unwrap(), std::slice::from_ref(&expired));
     assert_eq!(h.clipboard.get(), None, "the setup key left the clipboard");
     assert_eq!(h.tick(), None, "expires once");

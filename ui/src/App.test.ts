@@ -152,7 +152,7 @@ describe('App', () => {
       secret: 'JBSWY3DPEHPK3PXP',
     };
     const message =
-      'The setup page was closed after 5 minutes without activity. Your new password is set: unlock with it and your authenticator\'s code, or, if you had not added the account to the app, ask an administrator for a reset code.';
+      'The setup page was closed after 5 minutes without activity. Your new password is set: unlock with it and your authenticator\'s code, or ask an administrator for a reset code.';
 
     async function openSetupPage(extra: Handlers = {}) {
       const calls = start(null, {
@@ -186,6 +186,7 @@ describe('App', () => {
       expect(screen.queryByRole('button', { name: 'Confirm code' })).toBeNull();
       expect(screen.getByRole('button', { name: 'Unlock' })).toBeTruthy();
       expect(screen.getByRole('status').textContent).toContain(message);
+      expect((screen.getByLabelText('User') as HTMLSelectElement).value).toBe('rita');
     }
 
     it('reports input on the setup page, whose deadline it postpones', async () => {
@@ -197,7 +198,7 @@ describe('App', () => {
 
     it('drops the QR code and the setup key when the shell says the page expired', async () => {
       await openSetupPage();
-      await emitEnrollmentExpired({ kind: 'first_login', idle_lock_secs: 300, message });
+      await emitEnrollmentExpired({ user: 'rita', kind: 'first_login', idle_lock_secs: 300, message });
       await waitFor(() => expect(document.querySelector('[data-testid="qr"]')).toBeNull());
       expectSetupPageGone();
     });

@@ -138,6 +138,8 @@ export function onLocked(handler: (reason: LockReason) => void): Promise<Unliste
 /** A first login's or recovery's setup page waited longer than the idle timeout; the
  *  shell has forgotten the new password (the `enrollment-expired` event). */
 export interface ExpiredEnrollment {
+  /** Who was enrolling (preselected on the unlock screen). */
+  user: string;
   kind: 'first_login' | 'recovery';
   idle_lock_secs: number;
   /** What the unlock screen says. */
