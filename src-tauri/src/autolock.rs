@@ -1,6 +1,8 @@
 //! When to lock on its own: the idle timer (from real input the UI reports) and the
-//! absolute session limit. Pure decisions here; the watchdog thread in `lib.rs` asks
-//! every second with the core clock's time, so tests and the test clock hook drive it.
+//! absolute session limit, and when a first login's or recovery's enrollment expires.
+//! Pure decisions here, on elapsed time (core's monotonic clock, which counts suspend and
+//! which setting the wall clock does not move); the watchdog thread in `lib.rs` asks
+//! twice a second, so tests and the test clock hook drive it.
 
 use clinic_vault_core::settings::Settings;
 use serde::Serialize;
@@ -34,13 +36,25 @@ impl LockReason {
     }
 }
 
-/// The timing facts of an unlocked session.
+/// Elapsed time from `since_us` to `now_us` on the monotonic clock. A reading earlier
+/// than `since_us` can only be one taken just before a concurrent input was recorded
+/// (the clock itself never runs backwards), so it counts as no time at all.
+fn elapsed_us(since_us: i64, now_us: i64) -> i64 {
+    now_us.saturating_sub(since_us).max(0)
+}
+
+fn secs_to_us(secs: u32) -> i64 {
+    i64::from(secs) * 1_000_000
+}
+
+/// The timing facts of an unlocked session, in monotonic microseconds
+/// ([`clinic_vault_core::Clock::monotonic_us`]), never wall-clock time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timers {
-    /// When the session was unlocked (µs).
-    pub unlocked_us: i64,
-    /// The latest real user input (µs).
-    pub last_input_us: i64,
+    /// When the session was unlocked.
+    pub unlocked_at_us: i64,
+    /// The latest real user input.
+    pub last_input_at_us: i64,
     /// The limits in force.
     pub settings: Settings,
 }
@@ -49,31 +63,57 @@ impl Timers {
     /// Fresh timers at unlock.
     pub fn start(now_us: i64, settings: Settings) -> Self {
         Timers {
-            unlocked_us: now_us,
-            last_input_us: now_us,
+            unlocked_at_us: now_us,
+            last_input_at_us: now_us,
             settings,
         }
     }
 
-    /// Records input. Time going backwards (a clock change) never extends the session.
+    /// Records input.
     pub fn input(&mut self, now_us: i64) {
-        self.last_input_us = self.last_input_us.max(now_us);
+        self.last_input_at_us = self.last_input_at_us.max(now_us);
     }
 
     /// Whether the session must lock at `now_us`, and why. The session limit wins when
-    /// both are due. A clock set back by more than the idle timeout locks too: elapsed
-    /// time can no longer be trusted.
+    /// both are due.
     pub fn due(&self, now_us: i64) -> Option<LockReason> {
-        let limit_us = i64::from(self.settings.session_limit_secs) * 1_000_000;
-        let idle_us = i64::from(self.settings.idle_lock_secs) * 1_000_000;
-        if now_us - self.unlocked_us >= limit_us {
+        if elapsed_us(self.unlocked_at_us, now_us) >= secs_to_us(self.settings.session_limit_secs) {
             return Some(LockReason::SessionLimit);
         }
-        let idle_for = now_us - self.last_input_us;
-        if idle_for >= idle_us || -idle_for >= idle_us {
+        if elapsed_us(self.last_input_at_us, now_us) >= secs_to_us(self.settings.idle_lock_secs) {
             return Some(LockReason::Idle);
         }
         None
+    }
+}
+
+/// How long a first login's or recovery's enrollment may wait for its first code: the
+/// idle timeout, counted from the latest input on its screen (monotonic microseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrollmentDeadline {
+    /// The latest real user input (or when the enrollment began).
+    pub last_input_at_us: i64,
+    /// The idle timeout that applies.
+    pub idle_lock_secs: u32,
+}
+
+impl EnrollmentDeadline {
+    /// A deadline starting at `now_us`.
+    pub fn start(now_us: i64, idle_lock_secs: u32) -> Self {
+        EnrollmentDeadline {
+            last_input_at_us: now_us,
+            idle_lock_secs,
+        }
+    }
+
+    /// Records input: the deadline moves on, as the idle timer does.
+    pub fn input(&mut self, now_us: i64) {
+        self.last_input_at_us = self.last_input_at_us.max(now_us);
+    }
+
+    /// Whether the enrollment has waited too long at `now_us`.
+    pub fn expired(&self, now_us: i64) -> bool {
+        elapsed_us(self.last_input_at_us, now_us) >= secs_to_us(self.idle_lock_secs)
     }
 }
 
@@ -121,11 +161,27 @@ mod tests {
     }
 
     #[test]
-    fn a_clock_set_back_never_extends_the_session() {
+    fn a_reading_before_the_last_input_is_no_time_and_never_moves_input_back() {
         let mut t = timers();
         t.input(T0 + 100 * S);
         t.input(T0 + 50 * S);
-        assert_eq!(t.last_input_us, T0 + 100 * S);
-        assert_eq!(t.due(T0 - 400 * S), Some(LockReason::Idle));
+        assert_eq!(t.last_input_at_us, T0 + 100 * S);
+        assert_eq!(t.due(T0 + 99 * S), None);
+        // Nothing earlier than a recorded input is a reason to lock: elapsed time cannot
+        // be set back, so the old rule "a clock set back by more than the idle timeout
+        // locks" has nothing left to catch.
+        assert_eq!(t.due(T0 - 400 * S), None);
+        assert_eq!(t.due(T0 + 400 * S), Some(LockReason::Idle));
+    }
+
+    #[test]
+    fn an_enrollment_expires_after_the_idle_timeout_and_input_extends_it() {
+        let mut d = EnrollmentDeadline::start(T0, 300);
+        assert!(!d.expired(T0 + 299 * S));
+        d.input(T0 + 200 * S);
+        assert!(!d.expired(T0 + 499 * S));
+        assert!(d.expired(T0 + 500 * S));
+        let short = EnrollmentDeadline::start(T0, 60);
+        assert!(short.expired(T0 + 60 * S));
     }
 }

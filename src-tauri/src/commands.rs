@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use zeroize::Zeroizing;
 
-use crate::autolock::{LockReason, Timers};
+use crate::autolock::LockReason;
 use crate::error::{CmdResult, IpcError};
-use crate::state::{AppState, PendingEnrollment};
+use crate::state::{AppState, EnrollmentKind};
 
 /// A secret typed in the UI: zeroized when the command is done with it.
 pub struct SecretArg(Zeroizing<String>);
@@ -167,7 +167,7 @@ fn describe(session: &mut Session, settings: Settings) -> clinic_vault_core::Res
 fn start_session(state: &AppState, mut session: Session) -> CmdResult<SessionInfo> {
     let settings = session.settings().map_err(|e| state.core_err(e))?;
     let info = describe(&mut session, settings).map_err(|e| state.core_err(e))?;
-    state.install(session, Timers::start(state.now_us(), settings));
+    state.install(session, settings);
     Ok(info)
 }
 
@@ -287,10 +287,7 @@ pub fn first_login(
         &state.cfg,
     )
     .map_err(|e| state.core_err(e))?;
-    state.set_pending(Some(PendingEnrollment {
-        user,
-        password: new,
-    }));
+    state.begin_enrollment(user, new, EnrollmentKind::FirstLogin);
     enrollment(&done.totp_uri)
 }
 
@@ -311,18 +308,13 @@ pub fn recover_admin(
         &state.cfg,
     )
     .map_err(|e| state.core_err(e))?;
-    state.set_pending(Some(PendingEnrollment {
-        user: admin,
-        password: new,
-    }));
+    state.begin_enrollment(admin, new, EnrollmentKind::Recovery);
     enrollment(&done.totp_uri)
 }
 
 #[tauri::command(async)]
 pub fn finish_enrollment(state: State<'_, AppState>, code: String) -> CmdResult<SessionInfo> {
-    let pending = state.take_pending().ok_or_else(|| {
-        IpcError::invalid("There is no enrollment waiting for a code: start again.")
-    })?;
+    let pending = state.take_pending()?;
     match clinic_vault_core::unlock(
         &state.vault_dir,
         &pending.user,
@@ -335,7 +327,7 @@ pub fn finish_enrollment(state: State<'_, AppState>, code: String) -> CmdResult<
             let err = state.core_err(e);
             // A wrong code may be retried; anything else ends the enrollment.
             if err.code == "bad_credentials" {
-                state.set_pending(Some(pending));
+                state.return_pending(pending);
             }
             Err(err)
         }

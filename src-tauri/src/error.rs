@@ -3,10 +3,13 @@
 
 use serde::Serialize;
 
+use crate::state::EnrollmentKind;
+
 /// A failed command, serialized for the webview.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct IpcError {
-    /// Core's error code, or `locked` when no session is unlocked.
+    /// Core's error code, `locked` when no session is unlocked, or
+    /// `enrollment_expired` when a first login's or recovery's setup page timed out.
     pub code: &'static str,
     /// A sentence for the user.
     pub message: String,
@@ -39,6 +42,18 @@ impl IpcError {
         IpcError {
             code: "invalid_input",
             message: message.into(),
+            retry_after_secs: None,
+            pc_time_utc: None,
+            field: None,
+        }
+    }
+
+    /// A code typed for a first login's or recovery's enrollment after its deadline:
+    /// the new password waiting for it is gone.
+    pub fn enrollment_expired(message: String) -> Self {
+        IpcError {
+            code: "enrollment_expired",
+            message,
             retry_after_secs: None,
             pc_time_utc: None,
             field: None,
@@ -147,6 +162,32 @@ fn desk_message(err: &clinic_vault_core::Error) -> String {
     }
 }
 
+/// What the unlock screen says after a first login's or recovery's setup page waited
+/// longer than the idle timeout. The first login cannot simply be started again (its
+/// one-time password is used up; the new password is already set), the recovery can.
+pub fn enrollment_expired_message(kind: EnrollmentKind, idle_lock_secs: u32) -> String {
+    let after = format!(
+        "The setup page was closed after {} without activity",
+        duration(idle_lock_secs)
+    );
+    match kind {
+        EnrollmentKind::FirstLogin => format!(
+            "{after}. Your new password is set: unlock with it and your authenticator's code, or ask an administrator for a reset code."
+        ),
+        EnrollmentKind::Recovery => format!("{after}; start again with the recovery key."),
+    }
+}
+
+/// "5 minutes", "1 minute", "90 seconds".
+fn duration(secs: u32) -> String {
+    let (n, unit) = if secs >= 60 && secs % 60 == 0 {
+        (secs / 60, "minute")
+    } else {
+        (secs, "second")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `2026-01-01T00:00:00Z` for µs since the epoch (the UI parses it with `Date`).
 pub fn iso_utc(us: i64) -> String {
     format!(
@@ -212,6 +253,21 @@ mod tests {
         assert_eq!(err.pc_time_utc.as_deref(), Some("2026-01-01T00:00:00Z"));
         assert!(err.message.contains("2026-01-01 00:05"), "{}", err.message);
         assert!(err.message.contains("recovery key"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_expired_setup_page_says_how_long_and_what_to_do_next() {
+        let first = enrollment_expired_message(EnrollmentKind::FirstLogin, 300);
+        assert!(
+            first.starts_with("The setup page was closed after 5 minutes without activity."),
+            "{first}"
+        );
+        assert!(first.contains("reset code"), "{first}");
+        assert_eq!(
+            enrollment_expired_message(EnrollmentKind::Recovery, 60),
+            "The setup page was closed after 1 minute without activity; start again with the recovery key."
+        );
+        assert!(enrollment_expired_message(EnrollmentKind::Recovery, 90).contains("90 seconds"));
     }
 
     #[test]

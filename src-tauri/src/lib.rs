@@ -18,12 +18,15 @@ use std::time::Duration;
 use tauri::{Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
 use crate::autolock::LockReason;
-use crate::state::AppState;
+use crate::state::{AppState, ShellEvent};
 
 /// The main window's label (capabilities/main.json grants it the app's commands).
 pub const MAIN_WINDOW: &str = "main";
-/// The event the UI listens for to unmount every view.
+/// The event the UI listens for to unmount every view (payload: the lock reason).
 pub const LOCKED_EVENT: &str = "session-locked";
+/// The event that closes a first login's or recovery's setup page whose deadline
+/// passed (payload: [`state::ExpiredEnrollment`]).
+pub const ENROLLMENT_EXPIRED_EVENT: &str = "enrollment-expired";
 
 /// Registers the commands. Everything else (window, plugins, watchers) is in [`run`].
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -143,8 +146,15 @@ pub fn run() {
             let cfg = clinic_vault_core::CoreConfig::new(clinic_vault_core::clock::process_clock());
             let state = AppState::new(dir, cfg, Box::new(clipboard::SystemClipboard::default()));
             let handle = app.handle().clone();
-            state.set_notifier(Box::new(move |reason: LockReason| {
-                let _ = handle.emit_to(MAIN_WINDOW, LOCKED_EVENT, reason.as_str());
+            state.set_notifier(Box::new(move |event: &ShellEvent| {
+                let _ = match event {
+                    ShellEvent::Locked(reason) => {
+                        handle.emit_to(MAIN_WINDOW, LOCKED_EVENT, reason.as_str())
+                    }
+                    ShellEvent::EnrollmentExpired(expired) => {
+                        handle.emit_to(MAIN_WINDOW, ENROLLMENT_EXPIRED_EVENT, expired)
+                    }
+                };
             }));
             app.manage(state);
 

@@ -1,15 +1,17 @@
 //! The shell's state: the unlocked core session (if any) with its timers, a first login
-//! or recovery waiting for its authenticator code, and what the app put on the
-//! clipboard. Keys and PHI stay here, in Rust; locking drops the session (core zeroizes
-//! its keys) and tells the UI to unmount every view.
+//! or recovery waiting for its authenticator code (with a deadline), and what the app
+//! put on the clipboard. Keys and PHI stay here, in Rust; locking drops the session (core
+//! zeroizes its keys) and tells the UI to unmount every view.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
+use clinic_vault_core::settings::Settings;
 use clinic_vault_core::{CoreConfig, Password, Session};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::autolock::{LockReason, Timers};
+use crate::autolock::{EnrollmentDeadline, LockReason, Timers};
 use crate::error::{CmdResult, IpcError};
 
 /// The system clipboard, behind a port so command tests can use a fake.
@@ -22,8 +24,18 @@ pub trait Clipboard: Send + Sync {
     fn clear(&self);
 }
 
-/// Receives lock notifications (the shell emits `session-locked` to the window).
-pub type LockNotifier = Box<dyn Fn(LockReason) + Send + Sync>;
+/// What the shell tells the window without being asked (`lib.rs` emits each as its
+/// event: `session-locked`, `enrollment-expired`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellEvent {
+    /// The session was locked, or a pending enrollment forgotten by a lock.
+    Locked(LockReason),
+    /// A first login's or recovery's enrollment waited too long and was wiped.
+    EnrollmentExpired(ExpiredEnrollment),
+}
+
+/// Receives the shell's events.
+pub type Notifier = Box<dyn Fn(&ShellEvent) + Send + Sync>;
 
 /// An unlocked session and its timers.
 #[derive(Debug)]
@@ -34,20 +46,73 @@ pub struct Active {
     pub timers: Timers,
 }
 
+/// Which screen an enrollment belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollmentKind {
+    /// A new user replaced their one-time password.
+    FirstLogin,
+    /// An admin used the recovery key.
+    Recovery,
+}
+
 /// A first login or recovery waiting for the new authenticator's first code.
 pub struct PendingEnrollment {
     /// Who enrolls.
     pub user: String,
     /// Their new password (zeroized on drop).
     pub password: Password,
+    /// First login or recovery.
+    pub kind: EnrollmentKind,
+    /// When it is wiped if nobody touches the screen.
+    pub deadline: EnrollmentDeadline,
+}
+
+/// An enrollment that waited longer than the idle timeout: its password is gone. Sent
+/// to the UI with the `enrollment-expired` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiredEnrollment {
+    /// Who was enrolling (user names are not secret: the unlock screen lists them).
+    pub user: String,
+    /// First login or recovery.
+    pub kind: EnrollmentKind,
+    /// The idle timeout it had.
+    pub idle_lock_secs: u32,
+    /// What the unlock screen says (also the error of a code typed afterwards).
+    pub message: String,
 }
 
 #[derive(Default)]
 struct Inner {
     active: Option<Active>,
     pending: Option<PendingEnrollment>,
+    /// The latest enrollment that expired, so that a code typed after it is told so.
+    expired: Option<ExpiredEnrollment>,
+    /// The settings of the latest session this app held. A pending enrollment gets their
+    /// idle timeout: before unlock the vault's own setting cannot be read.
+    known_settings: Option<Settings>,
     /// SHA-256 of the text the app last put on the clipboard.
     clipboard: Option<[u8; 32]>,
+}
+
+impl Inner {
+    /// Wipes the pending enrollment if its deadline passed at `now_us` (elapsed time).
+    fn expire_pending(&mut self, now_us: i64) -> Option<ExpiredEnrollment> {
+        if !self.pending.as_ref()?.deadline.expired(now_us) {
+            return None;
+        }
+        // Dropping it zeroizes the password.
+        let pending = self.pending.take()?;
+        let idle_lock_secs = pending.deadline.idle_lock_secs;
+        let expired = ExpiredEnrollment {
+            user: pending.user.clone(),
+            kind: pending.kind,
+            idle_lock_secs,
+            message: crate::error::enrollment_expired_message(pending.kind, idle_lock_secs),
+        };
+        self.expired = Some(expired.clone());
+        Some(expired)
+    }
 }
 
 /// Everything the commands share.
@@ -57,7 +122,7 @@ pub struct AppState {
     /// Core's configuration (clock, KDF, database settings).
     pub cfg: CoreConfig,
     inner: Mutex<Inner>,
-    notifier: Mutex<Option<LockNotifier>>,
+    notifier: Mutex<Option<Notifier>>,
     clipboard: Box<dyn Clipboard>,
 }
 
@@ -73,14 +138,27 @@ impl AppState {
         }
     }
 
-    /// Where lock notifications go.
-    pub fn set_notifier(&self, notifier: LockNotifier) {
+    /// Where the shell's events go.
+    pub fn set_notifier(&self, notifier: Notifier) {
         *lock_or_recover(&self.notifier) = Some(notifier);
     }
 
-    /// The current time from core's clock (the test clock hook in test builds).
+    fn notify(&self, event: &ShellEvent) {
+        if let Some(notify) = lock_or_recover(&self.notifier).as_ref() {
+            notify(event);
+        }
+    }
+
+    /// The current wall-clock time from core's clock (the test clock hook in test
+    /// builds): for messages and core, never for the timers.
     pub fn now_us(&self) -> i64 {
         self.cfg.clock.now_us()
+    }
+
+    /// Elapsed time from core's clock (monotonic, counts suspend): what every timer of
+    /// the shell measures.
+    pub fn elapsed_us(&self) -> i64 {
+        self.cfg.clock.monotonic_us()
     }
 
     /// Maps a core error with the PC's current time.
@@ -110,11 +188,15 @@ impl AppState {
         lock_or_recover(&self.inner).active.is_some()
     }
 
-    /// Installs a freshly unlocked session, locking any previous one first (quick switch).
-    pub fn install(&self, session: Session, timers: Timers) {
+    /// Installs a freshly unlocked session with its timers starting now, locking any
+    /// previous one first (quick switch).
+    pub fn install(&self, session: Session, settings: Settings) {
+        let timers = Timers::start(self.elapsed_us(), settings);
         let previous = {
             let mut inner = lock_or_recover(&self.inner);
             inner.pending = None;
+            inner.expired = None;
+            inner.known_settings = Some(settings);
             inner.active.replace(Active { session, timers })
         };
         if let Some(old) = previous {
@@ -122,42 +204,101 @@ impl AppState {
         }
     }
 
-    /// Keeps a first login's or recovery's new password until the code arrives.
-    pub fn set_pending(&self, pending: Option<PendingEnrollment>) {
-        lock_or_recover(&self.inner).pending = pending;
+    /// Keeps a first login's or recovery's new password until the code arrives, for at
+    /// most the idle timeout without input on its screen.
+    pub fn begin_enrollment(&self, user: String, password: Password, kind: EnrollmentKind) {
+        let now = self.elapsed_us();
+        let mut inner = lock_or_recover(&self.inner);
+        let idle_lock_secs = inner.known_settings.unwrap_or_default().idle_lock_secs;
+        inner.expired = None;
+        inner.pending = Some(PendingEnrollment {
+            user,
+            password,
+            kind,
+            deadline: EnrollmentDeadline::start(now, idle_lock_secs),
+        });
     }
 
-    /// Takes the pending enrollment.
-    pub fn take_pending(&self) -> Option<PendingEnrollment> {
-        lock_or_recover(&self.inner).pending.take()
-    }
-
-    /// Records real user input.
-    pub fn input(&self) {
-        let now = self.now_us();
-        if let Some(active) = lock_or_recover(&self.inner).active.as_mut() {
-            active.timers.input(now);
+    /// Takes the pending enrollment to finish it. One whose deadline has passed is wiped
+    /// here too (the watchdog may not have run yet): `enrollment_expired`.
+    pub fn take_pending(&self) -> CmdResult<PendingEnrollment> {
+        let now = self.elapsed_us();
+        let (pending, expired_now, expired) = {
+            let mut inner = lock_or_recover(&self.inner);
+            let expired_now = inner.expire_pending(now);
+            (inner.pending.take(), expired_now, inner.expired.clone())
+        };
+        if let Some(expired) = expired_now {
+            self.after_expiry(expired);
+        }
+        match (pending, expired) {
+            (Some(pending), _) => Ok(pending),
+            (None, Some(expired)) => Err(IpcError::enrollment_expired(expired.message)),
+            (None, None) => Err(IpcError::invalid(
+                "There is no enrollment waiting for a code: start again.",
+            )),
         }
     }
 
-    /// Locks if a timer is due; returns the reason when it did.
-    pub fn check_timers(&self) -> Option<LockReason> {
-        let now = self.now_us();
-        let due = lock_or_recover(&self.inner)
-            .active
-            .as_ref()
-            .and_then(|a| a.timers.due(now))?;
-        self.lock(due).then_some(due)
+    /// Puts back an enrollment taken by [`AppState::take_pending`] (a wrong code may be
+    /// retried), with its deadline as it was, unless another one began meanwhile.
+    pub fn return_pending(&self, pending: PendingEnrollment) {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.pending.is_none() && inner.active.is_none() {
+            inner.pending = Some(pending);
+        }
+    }
+
+    /// Records real user input: it postpones the idle lock, or a pending enrollment's
+    /// deadline.
+    pub fn input(&self) {
+        let now = self.elapsed_us();
+        let mut inner = lock_or_recover(&self.inner);
+        if let Some(active) = inner.active.as_mut() {
+            active.timers.input(now);
+        }
+        if let Some(pending) = inner.pending.as_mut() {
+            pending.deadline.input(now);
+        }
+    }
+
+    /// Locks if a timer is due, or wipes an enrollment that waited too long; returns the
+    /// event the window was sent.
+    pub fn check_timers(&self) -> Option<ShellEvent> {
+        let now = self.elapsed_us();
+        let (due, expired) = {
+            let mut inner = lock_or_recover(&self.inner);
+            let due = inner.active.as_ref().and_then(|a| a.timers.due(now));
+            (due, inner.expire_pending(now))
+        };
+        if let Some(expired) = expired {
+            self.after_expiry(expired.clone());
+            return Some(ShellEvent::EnrollmentExpired(expired));
+        }
+        let due = due?;
+        self.lock(due).then_some(ShellEvent::Locked(due))
+    }
+
+    /// After an enrollment expired: the setup key may be on the clipboard; the page
+    /// must drop the QR code and the key.
+    fn after_expiry(&self, expired: ExpiredEnrollment) {
+        self.clear_copied();
+        self.notify(&ShellEvent::EnrollmentExpired(expired));
     }
 
     /// Locks: drops the session (core records the lock and zeroizes the keys), forgets
     /// a pending enrollment, clears the clipboard if it still holds what the app put
-    /// there, and notifies the UI. Returns whether a session was unlocked.
+    /// there, and notifies the UI when there was a session or an enrollment on screen.
+    /// Returns whether a session was unlocked.
     pub fn lock(&self, reason: LockReason) -> bool {
-        let active = {
+        let (active, had_pending) = {
             let mut inner = lock_or_recover(&self.inner);
-            inner.pending = None;
-            inner.active.take()
+            let had_pending = inner.pending.take().is_some();
+            let active = inner.active.take();
+            if let Some(active) = &active {
+                inner.known_settings = Some(active.timers.settings);
+            }
+            (active, had_pending)
         };
         self.clear_copied();
         let was_unlocked = active.is_some();
@@ -166,22 +307,25 @@ impl AppState {
             // dropped (and its keys zeroized) either way.
             let _ = active.session.lock_because(Some(reason.as_str()));
         }
-        if was_unlocked {
-            if let Some(notify) = lock_or_recover(&self.notifier).as_ref() {
-                notify(reason);
-            }
+        if was_unlocked || had_pending {
+            self.notify(&ShellEvent::Locked(reason));
         }
         was_unlocked
     }
 
     /// Copies text for the user, remembering it so that locking can clear it.
     /// Allowed while unlocked, and during a first login's or recovery's enrollment (the
-    /// setup key).
+    /// setup key) until its deadline.
     pub fn copy(&self, text: &str) -> CmdResult<()> {
-        let allowed = {
-            let inner = lock_or_recover(&self.inner);
-            inner.active.is_some() || inner.pending.is_some()
+        let now = self.elapsed_us();
+        let (allowed, expired) = {
+            let mut inner = lock_or_recover(&self.inner);
+            let expired = inner.expire_pending(now);
+            (inner.active.is_some() || inner.pending.is_some(), expired)
         };
+        if let Some(expired) = expired {
+            self.after_expiry(expired);
+        }
         if !allowed {
             return Err(IpcError::locked());
         }
@@ -197,6 +341,8 @@ impl std::fmt::Debug for PendingEnrollment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PendingEnrollment")
             .field("user", &self.user)
+            .field("kind", &self.kind)
+            .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
 }
@@ -227,7 +373,11 @@ impl AppState {
 
     /// Abandons a first login's or recovery's enrollment.
     pub fn cancel_pending(&self) {
-        lock_or_recover(&self.inner).pending = None;
+        {
+            let mut inner = lock_or_recover(&self.inner);
+            inner.pending = None;
+            inner.expired = None;
+        }
         self.clear_copied();
     }
 }

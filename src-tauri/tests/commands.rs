@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use clinic_vault_app::autolock::LockReason;
-use clinic_vault_app::state::{AppState, Clipboard};
+use clinic_vault_app::state::{AppState, Clipboard, ExpiredEnrollment, ShellEvent};
 use clinic_vault_core::{Clock, CoreConfig, ManualClock};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -33,18 +33,30 @@ impl Clipboard for FakeClipboard {
 }
 
 struct Harness {
-    _tmp: tempfile::TempDir,
+    tmp: Arc<tempfile::TempDir>,
     app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     clock: Arc<ManualClock>,
     clipboard: FakeClipboard,
     locks: Arc<Mutex<Vec<LockReason>>>,
+    expired: Arc<Mutex<Vec<ExpiredEnrollment>>>,
 }
 
 impl Harness {
     fn new() -> Harness {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let clock = Arc::new(ManualClock::new(T0_US));
+        Harness::open(
+            Arc::new(tempfile::tempdir().expect("tempdir")),
+            Arc::new(ManualClock::new(T0_US)),
+        )
+    }
+
+    /// The app started again on the same vault (its memory is gone), at the same time.
+    fn restart(&self) -> Harness {
+        let clock = Arc::new(ManualClock::new(self.clock.now_us()));
+        Harness::open(self.tmp.clone(), clock)
+    }
+
+    fn open(tmp: Arc<tempfile::TempDir>, clock: Arc<ManualClock>) -> Harness {
         let clipboard = FakeClipboard::default();
         let state = AppState::new(
             tmp.path().join("vault"),
@@ -52,8 +64,12 @@ impl Harness {
             Box::new(clipboard.clone()),
         );
         let locks = Arc::new(Mutex::new(Vec::new()));
-        let seen = locks.clone();
-        state.set_notifier(Box::new(move |reason| seen.lock().unwrap().push(reason)));
+        let expired = Arc::new(Mutex::new(Vec::new()));
+        let (seen_locks, seen_expired) = (locks.clone(), expired.clone());
+        state.set_notifier(Box::new(move |event| match event {
+            ShellEvent::Locked(reason) => seen_locks.lock().unwrap().push(*reason),
+            ShellEvent::EnrollmentExpired(e) => seen_expired.lock().unwrap().push(e.clone()),
+        }));
         let app = clinic_vault_app::build_app(mock_builder())
             .manage(state)
             .build(clinic_vault_app::context())
@@ -63,12 +79,13 @@ impl Harness {
                 .build()
                 .expect("window");
         Harness {
-            _tmp: tmp,
+            tmp,
             app,
             window,
             clock,
             clipboard,
             locks,
+            expired,
         }
     }
 
@@ -113,6 +130,11 @@ impl Harness {
 
     fn state(&self) -> tauri::State<'_, AppState> {
         self.app.state::<AppState>()
+    }
+
+    /// What the auto-lock thread does every half second.
+    fn tick(&self) -> Option<ShellEvent> {
+        self.state().check_timers()
     }
 
     /// Creates the vault as `alice` and confirms her authenticator; returns her URI.
@@ -353,13 +375,9 @@ fn idle_and_session_limits_lock_and_every_command_then_says_locked() {
     h.clock.advance_us(299 * 1_000_000);
     h.ok("report_activity", json!({}));
     h.clock.advance_us(299 * 1_000_000);
-    assert_eq!(
-        h.state().check_timers(),
-        None,
-        "input postponed the idle lock"
-    );
+    assert_eq!(h.tick(), None, "input postponed the idle lock");
     h.clock.advance_us(1_000_000);
-    assert_eq!(h.state().check_timers(), Some(LockReason::Idle));
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
     assert_eq!(*h.locks.lock().unwrap(), [LockReason::Idle]);
     assert_eq!(
         h.err_code(
@@ -387,14 +405,14 @@ fn idle_and_session_limits_lock_and_every_command_then_says_locked() {
     );
     assert_eq!(saved["idle_lock_secs"], 60);
     h.clock.advance_us(60 * 1_000_000);
-    assert_eq!(h.state().check_timers(), Some(LockReason::Idle));
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
 
     // The absolute limit wins over activity.
     h.unlock("alice", PW, &uri);
     for _ in 0..70 {
         h.clock.advance_us(59 * 1_000_000);
         h.ok("report_activity", json!({}));
-        if h.state().check_timers().is_some() {
+        if h.tick().is_some() {
             break;
         }
     }
@@ -528,4 +546,212 @@ fn a_reset_code_unlocks_into_a_new_enrollment_and_the_recovery_key_recovers_the_
     assert_eq!(info["user"], "alice");
     h.ok("lock", json!({}));
     h.unlock("alice", new_pw, &admin_uri);
+}
+
+const SEC: i64 = 1_000_000;
+
+#[test]
+fn setting_the_wall_clock_back_cannot_keep_a_session_alive() {
+    let h = Harness::new();
+    h.create();
+    // Someone sets the PC's clock back after every few minutes: with elapsed time taken
+    // from the wall clock the session never went idle. Elapsed time goes on.
+    h.clock.advance_us(240 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.set_us(T0_US);
+    h.clock.advance_us(59 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.advance_us(SEC);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+    assert_eq!(*h.locks.lock().unwrap(), [LockReason::Idle]);
+    assert_eq!(h.err_code("session_info", json!({})), "locked");
+}
+
+#[test]
+fn the_session_limit_holds_while_the_wall_clock_is_set_back_again_and_again() {
+    let h = Harness::new();
+    h.create();
+    let mut elapsed = 0;
+    while elapsed < 12 * 3600 * SEC {
+        h.clock.advance_us(240 * SEC);
+        elapsed += 240 * SEC;
+        h.clock.set_us(T0_US);
+        h.ok("report_activity", json!({}));
+        if let Some(event) = h.tick() {
+            assert_eq!(event, ShellEvent::Locked(LockReason::SessionLimit));
+            break;
+        }
+    }
+    assert_eq!(elapsed, 12 * 3600 * SEC, "locked exactly at the limit");
+    assert_eq!(*h.locks.lock().unwrap(), [LockReason::SessionLimit]);
+}
+
+#[test]
+fn a_wall_clock_set_back_or_forward_does_not_lock_early() {
+    let h = Harness::new();
+    let uri = h.create();
+    // An hour back: the old rule locked at once; now five minutes of elapsed time do.
+    h.clock.advance_us(-3600 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.advance_us(299 * SEC);
+    assert_eq!(h.tick(), None);
+    h.clock.advance_us(SEC);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+
+    // Two days ahead right after an unlock: nothing is due yet.
+    h.clock.set_us(T0_US + 600 * SEC);
+    h.unlock("alice", PW, &uri);
+    h.clock.set_us(T0_US + 48 * 3600 * SEC);
+    assert_eq!(h.tick(), None);
+    h.ok("session_info", json!({}));
+    h.clock.advance_us(300 * SEC);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+}
+
+#[test]
+fn an_unattended_first_login_page_expires_and_a_late_code_is_refused() {
+    let h = Harness::new();
+    h.create();
+    let added = h.ok("add_user", json!({"name": "dana", "role": "clinician"}));
+    h.ok("lock", json!({}));
+    let dana_pw = "yet another long passphrase here";
+    let enrollment = h.ok(
+        "first_login",
+        json!({"user": "dana", "oneTimePassword": added["one_time_password"],
+               "newPassword": dana_pw}),
+    );
+    let uri = enrollment["totp_uri"].as_str().unwrap().to_string();
+    h.ok("copy_text", json!({"text": enrollment["secret"]}));
+
+    // Input on the setup page extends its deadline like the idle timer.
+    h.clock.advance_us(299 * SEC);
+    assert_eq!(h.tick(), None);
+    h.ok("report_activity", json!({}));
+    h.clock.advance_us(299 * SEC);
+    assert_eq!(h.tick(), None, "activity extended the deadline");
+    h.clock.advance_us(SEC);
+    let Some(ShellEvent::EnrollmentExpired(expired)) = h.tick() else {
+        panic!("the enrollment should have expired");
+    };
+    assert_eq!(expired.idle_lock_secs, 300);
+    assert!(
+        expired
+            .message
+            .starts_with("The setup page was closed after 5 minutes without activity."),
+        "{}",
+        expired.message
+    );
+    let event = serde_json::to_value(&expired).unwrap();
+    assert_eq!(event["kind"], "first_login");
+    assert_eq!(event["user"], "dana");
+    assert_eq!(*h.expired.lock().unwrap(), std::slice::from_ref(&expired));
+    assert_eq!(h.clipboard.get(), None, "the setup key left the clipboard");
+    assert_eq!(h.tick(), None, "expires once");
+
+    // The password waiting in Rust is gone: the right code no longer opens a session.
+    h.clock.advance_us(30 * SEC);
+    let late = h
+        .call("finish_enrollment", json!({"code": h.code(&uri)}))
+        .expect_err("expired");
+    assert_eq!(late["code"], "enrollment_expired");
+    assert_eq!(late["message"], expired.message.as_str());
+    assert!(!h.state().is_unlocked());
+    assert_eq!(
+        h.err_code("copy_text", json!({"text": enrollment["secret"]})),
+        "locked"
+    );
+    // What the message says holds: the new password and the authenticator unlock.
+    let unlocked = h.unlock("dana", dana_pw, &uri);
+    assert_eq!(unlocked["session"]["user"], "dana");
+}
+
+#[test]
+fn a_recovery_page_gets_the_idle_timeout_the_app_knows_and_a_code_after_it_is_refused() {
+    let h = Harness::new();
+    let created = h.ok("create_vault", json!({"admin": "alice", "password": PW}));
+    let recovery_key = created["recovery_key"].as_str().unwrap().to_string();
+    let uri = created["enrollment"]["totp_uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.ok("confirm_totp", json!({"code": h.code(&uri)}));
+    h.ok(
+        "set_settings",
+        json!({"settings": {"idle_lock_secs": 60, "session_limit_secs": 3600}}),
+    );
+    h.ok("lock", json!({}));
+
+    let new_pw = "a brand new admin passphrase here";
+    let enrollment = h.ok(
+        "recover_admin",
+        json!({"admin": "alice", "recoveryKey": recovery_key, "newPassword": new_pw}),
+    );
+    let admin_uri = enrollment["totp_uri"].as_str().unwrap().to_string();
+    // A code typed after the deadline, before the auto-lock thread noticed: refused, and
+    // the page is told to close.
+    h.clock.advance_us(60 * SEC);
+    let late = h
+        .call("finish_enrollment", json!({"code": h.code(&admin_uri)}))
+        .expect_err("expired");
+    assert_eq!(late["code"], "enrollment_expired");
+    assert_eq!(
+        late["message"],
+        "The setup page was closed after 1 minute without activity; start again with the recovery key."
+    );
+    let expired = h.expired.lock().unwrap().clone();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(
+        serde_json::to_value(&expired[0]).unwrap()["kind"],
+        "recovery"
+    );
+    assert!(!h.state().is_unlocked());
+
+    // Starting again works, and a desktop lock on the setup page closes it too.
+    h.clock.advance_us(30 * SEC);
+    h.ok(
+        "recover_admin",
+        json!({"admin": "alice", "recoveryKey": recovery_key, "newPassword": new_pw}),
+    );
+    assert!(!h.state().lock(LockReason::OsLock));
+    assert_eq!(h.locks.lock().unwrap().last(), Some(&LockReason::OsLock));
+    assert_eq!(
+        h.err_code("finish_enrollment", json!({"code": "123456"})),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn before_any_unlock_an_enrollment_gets_the_default_idle_timeout() {
+    let h = Harness::new();
+    let created = h.ok("create_vault", json!({"admin": "alice", "password": PW}));
+    let recovery_key = created["recovery_key"].as_str().unwrap().to_string();
+    let uri = created["enrollment"]["totp_uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.ok("confirm_totp", json!({"code": h.code(&uri)}));
+    h.ok(
+        "set_settings",
+        json!({"settings": {"idle_lock_secs": 60, "session_limit_secs": 3600}}),
+    );
+    h.ok("lock", json!({}));
+
+    // A fresh start of the app on the same vault knows no setting yet.
+    h.clock.advance_us(30 * SEC);
+    let fresh = h.restart();
+    fresh.ok(
+        "recover_admin",
+        json!({"admin": "alice", "recoveryKey": recovery_key,
+               "newPassword": "a brand new admin passphrase here"}),
+    );
+    fresh.clock.advance_us(299 * SEC);
+    assert_eq!(fresh.tick(), None);
+    fresh.clock.advance_us(SEC);
+    assert!(matches!(
+        fresh.tick(),
+        Some(ShellEvent::EnrollmentExpired(ExpiredEnrollment {
+            idle_lock_secs: 300,
+            ..
+        }))
+    ));
 }

@@ -2,8 +2,8 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { emitLocked, installIpc, named, sessionFixture, type Handlers } from './testing/ipcMock';
-import type { AppStatus, SessionInfo } from './lib/ipc';
+import { emitEnrollmentExpired, emitLocked, installIpc, named, sessionFixture, type Handlers } from './testing/ipcMock';
+import type { AppStatus, Enrollment, SessionInfo } from './lib/ipc';
 
 // The patients area belongs to another part of the UI; a stub that shows (fictional) PHI
 // is enough to prove that a lock removes it.
@@ -143,5 +143,77 @@ describe('App', () => {
     start(sessionFixture({ enabled_admins: 2 }));
     await waitFor(() => expect(main()).toBeTruthy());
     expect(screen.queryByText(/Only one administrator/)).toBeNull();
+  });
+
+  describe('an unattended first login', () => {
+    const enrollment: Enrollment = {
+      totp_uri: 'otpauth://totp/Clinic%20Vault:rita?secret=JBSWY3DPEHPK3PXP&issuer=Clinic%20Vault',
+      qr_svg: '<svg xmlns="http://www.w3.org/2000/svg" data-testid="qr"><rect width="1" height="1"/></svg>',
+      secret: 'JBSWY3DPEHPK3PXP',
+    };
+    const message =
+      'The setup page was closed after 5 minutes without activity. Your new password is set: unlock with it and your authenticator\'s code, or ask an administrator for a reset code.';
+
+    async function openSetupPage(extra: Handlers = {}) {
+      const calls = start(null, {
+        check_password: () => ({ acceptable: true, score: 4, problems: [] }),
+        first_login: () => enrollment,
+        ...extra,
+      });
+      await waitFor(() => expect(document.querySelector('[data-screen="unlock"]')).toBeTruthy());
+      await fireEvent.click(screen.getByRole('button', { name: 'First login with a one-time password' }));
+      await fireEvent.change(screen.getByLabelText('User'), { target: { value: 'rita' } });
+      await fireEvent.input(screen.getByLabelText('One-time password'), { target: { value: 'ABCD-EFGH-JKMN' } });
+      await fireEvent.input(screen.getByLabelText('New password'), { target: { value: 'a long and unusual passphrase' } });
+      await fireEvent.input(screen.getByLabelText('Confirm new password'), {
+        target: { value: 'a long and unusual passphrase' },
+      });
+      const submit = screen.getByRole('button', { name: 'Set password' }) as HTMLButtonElement;
+      await waitFor(() => expect(submit.disabled).toBe(false), { timeout: 2000 });
+      await fireEvent.click(submit);
+      await screen.findByRole('button', { name: 'Confirm code' });
+      expect(document.querySelector('[data-testid="qr"]')).toBeTruthy();
+      expect(screen.getByText('JBSW Y3DP EHPK 3PXP')).toBeTruthy();
+      return calls;
+    }
+
+    function expectSetupPageGone() {
+      expect(document.querySelector('[data-testid="qr"]')).toBeNull();
+      expect(document.querySelector('.secret')).toBeNull();
+      const page = document.body.innerHTML.replace(/\s+/g, '');
+      expect(page).not.toContain('JBSWY3DPEHPK3PXP');
+      expect(page).not.toContain('otpauth');
+      expect(screen.queryByRole('button', { name: 'Confirm code' })).toBeNull();
+      expect(screen.getByRole('button', { name: 'Unlock' })).toBeTruthy();
+      expect(screen.getByRole('status').textContent).toContain(message);
+      expect((screen.getByLabelText('User') as HTMLSelectElement).value).toBe('rita');
+    }
+
+    it('reports input on the setup page, whose deadline it postpones', async () => {
+      const calls = await openSetupPage();
+      const before = named(calls, 'report_activity').length;
+      await fireEvent.keyDown(window, { key: '1' });
+      await waitFor(() => expect(named(calls, 'report_activity').length).toBe(before + 1));
+    });
+
+    it('drops the QR code and the setup key when the shell says the page expired', async () => {
+      await openSetupPage();
+      await emitEnrollmentExpired({ user: 'rita', kind: 'first_login', idle_lock_secs: 300, message });
+      await waitFor(() => expect(document.querySelector('[data-testid="qr"]')).toBeNull());
+      expectSetupPageGone();
+    });
+
+    it('drops the page too when a code arrives after the deadline', async () => {
+      const calls = await openSetupPage({
+        finish_enrollment: () => {
+          throw { code: 'enrollment_expired', message };
+        },
+      });
+      await fireEvent.input(screen.getByLabelText('6-digit code'), { target: { value: '123456' } });
+      await fireEvent.click(screen.getByRole('button', { name: 'Confirm code' }));
+      await waitFor(() => expect(document.querySelector('[data-testid="qr"]')).toBeNull());
+      expectSetupPageGone();
+      expect(named(calls, 'finish_enrollment')).toHaveLength(1);
+    });
   });
 });

@@ -1,10 +1,12 @@
 // End-to-end: the real app on a fresh vault, driven like a user would. The scenarios run
 // in order and build on each other (one vault per run): onboarding → staff accounts →
 // a clinician's patient and note → what a receptionist may see → lockout delay → idle
-// lock → OS lock and suspend → nothing readable left on disk.
+// lock → OS lock and suspend → an unattended first-login page closes → nothing readable
+// left on disk.
 //
 // Time: the app reads its clock from CLINICVAULT_TEST_CLOCK_FILE (test-hooks build);
-// the tests move it forward instead of sleeping (TOTP steps, the lockout delay, idle).
+// the tests move it forward instead of sleeping (TOTP steps, the lockout delay, idle),
+// and set the wall clock back on its own to show that the timers measure elapsed time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
@@ -26,7 +28,7 @@ import {
   WAIT,
   xpathString,
 } from '../lib/app.mjs';
-import { advance, nextTotpStep, nowSecs } from '../lib/clock.mjs';
+import { advance, nextTotpStep, nowSecs, shiftWallClock } from '../lib/clock.mjs';
 import { totp } from '../lib/totp.mjs';
 import {
   OTHER_SESSION,
@@ -39,6 +41,8 @@ import {
 const ADMIN = { name: 'avery.admin', password: 'correct horse battery staple orbit' };
 const CLINICIAN = { name: 'cora.clinician', password: 'violet harbour lantern quiet meadow' };
 const RECEPTIONIST = { name: 'rhea.reception', password: 'copper kettle marmalade saturn drift' };
+/** Walks away from the first-login setup page. */
+const LATECOMER = { name: 'lars.late', password: 'saffron glacier telescope window pebble' };
 const PATIENT = { given: 'Zebediah', family: 'Quintrell-Okafor', dob: '1984-03-07' };
 /** The note's text; its marker must never reach a receptionist's page or the disk. */
 const NOTE_MARKER = 'Vertigo-4471-QX';
@@ -225,6 +229,7 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     for (const [user, role] of [
       [CLINICIAN, 'Clinician'],
       [RECEPTIONIST, 'Receptionist'],
+      [LATECOMER, 'Receptionist'],
     ]) {
       await fill(b, 'User name', user.name);
       await choose(b, 'Role', role);
@@ -403,8 +408,12 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     advance(4 * 60);
     await b.pause(1200);
     assert.equal(await onScreen(b, 'patient-detail'), true, 'still unlocked after 4 idle minutes');
+    // Setting the PC's clock back does not keep the session open: the idle timer
+    // measures elapsed time, which a wall-clock change does not move.
+    shiftWallClock(-4 * 60);
     advance(2 * 60);
     await waitForLock();
+    shiftWallClock(4 * 60);
     assert.match(await lockNotice(), /without activity/);
     await assertNoPhiOnPage('after the idle lock');
     await shot(b, 'locked-idle');
@@ -444,7 +453,43 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     done.add('g');
   });
 
-  test('h. nothing under HOME, the XDG dirs, TMPDIR or the vault holds the patient or the note', async () => {
+  test('h. an unattended first-login page closes after 5 minutes without input; the new password still unlocks', async () => {
+    needs('b');
+    await screen(b, 'unlock');
+    await press(b, 'First login with a one-time password');
+    await choose(b, 'User', LATECOMER.name);
+    await fill(b, 'One-time password', oneTime.get(LATECOMER.name));
+    await fill(b, 'New password', LATECOMER.password);
+    await fill(b, 'Confirm new password', LATECOMER.password);
+    await press(b, 'Set password', 30_000);
+    const key = await setupKey();
+    secrets.set(LATECOMER.name, key);
+    await shot(b, 'first-login-setup-page');
+
+    // Nobody touches the page; the wall clock set back does not keep it open either.
+    advance(4 * 60);
+    shiftWallClock(-4 * 60);
+    await b.pause(1200);
+    assert.equal(await (await b.$('.qr')).isExisting(), true, 'the setup page is still open after 4 minutes');
+    advance(61);
+    const notice = await lockNotice();
+    shiftWallClock(4 * 60);
+    assert.match(notice, /^The setup page was closed after 5 minutes without activity\./);
+    assert.equal(await (await b.$('.qr')).isExisting(), false, 'the QR code is gone');
+    const html = await pageSource(b);
+    assert.ok(!html.includes(key), 'the setup key is gone from the page');
+    assert.ok(!html.includes('otpauth'), 'the otpauth URI is gone from the page');
+    await shot(b, 'first-login-expired');
+    assert.equal(await (await field(b, 'User')).getValue(), LATECOMER.name, 'the user stays preselected');
+
+    // As the notice says: the new password (set before the page closed) and the
+    // authenticator unlock.
+    await unlockAs(LATECOMER);
+    await lockWithButton();
+    done.add('h');
+  });
+
+  test('i. nothing under HOME, the XDG dirs, TMPDIR or the vault holds the patient or the note', async () => {
     needs('c');
     await stopApp(b);
     b = null;

@@ -11,7 +11,8 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 /** Every failed command rejects with this shape (core's error codes). */
 export interface IpcError {
   /** bad_credentials, locked_out, clock_error, forbidden, not_found, invalid_input,
-   *  conflict, vault_not_found, vault_too_new, corrupt, internal, locked (no session). */
+   *  conflict, vault_not_found, vault_too_new, corrupt, internal, locked (no session),
+   *  enrollment_expired (a first login's or recovery's setup page timed out). */
   code: string;
   /** A sentence for the user. */
   message: string;
@@ -132,6 +133,22 @@ export const copyText = (text: string) => invoke<void>('copy_text', { text });
 /** The shell locked the vault (idle, session limit, OS lock, suspend, or another window). */
 export function onLocked(handler: (reason: LockReason) => void): Promise<UnlistenFn> {
   return listen<LockReason>('session-locked', (event) => handler(event.payload));
+}
+
+/** A first login's or recovery's setup page waited longer than the idle timeout; the
+ *  shell has forgotten the new password (the `enrollment-expired` event). */
+export interface ExpiredEnrollment {
+  /** Who was enrolling (preselected on the unlock screen). */
+  user: string;
+  kind: 'first_login' | 'recovery';
+  idle_lock_secs: number;
+  /** What the unlock screen says. */
+  message: string;
+}
+
+/** The shell closed an unattended setup page: drop the QR code and the setup key. */
+export function onEnrollmentExpired(handler: (expired: ExpiredEnrollment) => void): Promise<UnlistenFn> {
+  return listen<ExpiredEnrollment>('enrollment-expired', (event) => handler(event.payload));
 }
 
 // ---------------------------------------------------------------------------- patients

@@ -3,7 +3,7 @@
 
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { SessionInfo } from '../lib/ipc';
+import type { ExpiredEnrollment, SessionInfo } from '../lib/ipc';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 export type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
@@ -26,6 +26,11 @@ export function installIpc(handlers: Handlers): Call[] {
 /** Emits the shell's lock event as the Rust side would. */
 export function emitLocked(reason: string): Promise<void> {
   return emit('session-locked', reason);
+}
+
+/** Emits the shell's event for a setup page that waited too long. */
+export function emitEnrollmentExpired(expired: ExpiredEnrollment): Promise<void> {
+  return emit('enrollment-expired', expired);
 }
 
 export function sessionFixture(over: Partial<SessionInfo> = {}): SessionInfo {
