@@ -297,15 +297,20 @@ pub fn recover_admin(
     admin: String,
     recovery_key: SecretArg,
     new_password: SecretArg,
+    accept_clock: Option<bool>,
 ) -> CmdResult<Enrollment> {
     state.lock(LockReason::Manual);
     let new = new_password.password();
-    let done = clinic_vault_core::recover(
+    let options = clinic_vault_core::RecoverOptions {
+        accept_clock: accept_clock.unwrap_or(false),
+    };
+    let done = clinic_vault_core::recover_with(
         &state.vault_dir,
         &admin,
         &recovery_key.password(),
         &new,
         &state.cfg,
+        options,
     )
     .map_err(|e| state.core_err(e))?;
     state.begin_enrollment(admin, new, EnrollmentKind::Recovery);

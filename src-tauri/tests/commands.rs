@@ -755,3 +755,38 @@ fn before_any_unlock_an_enrollment_gets_the_default_idle_timeout() {
         }))
     ));
 }
+
+#[test]
+fn the_recovery_screen_accepts_a_clock_that_ran_ahead_only_when_asked() {
+    let h = Harness::new();
+    let created = h.ok("create_vault", json!({"admin": "alice", "password": PW}));
+    let recovery_key = created["recovery_key"].as_str().unwrap().to_string();
+    let uri = created["enrollment"]["totp_uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.ok("confirm_totp", json!({"code": h.code(&uri)}));
+    // The clock ran two days ahead while the admin worked, then was corrected.
+    h.clock.set_us(T0_US + 2 * 86_400 * 1_000_000);
+    h.ok("lock", json!({}));
+    h.unlock("alice", PW, &uri);
+    h.ok("lock", json!({}));
+    h.clock.set_us(T0_US + 60 * 1_000_000);
+    let args = |accept: Option<bool>| {
+        let mut a = json!({"admin": "alice", "recoveryKey": recovery_key, "newPassword": "a brand new admin passphrase here"});
+        if let Some(accept) = accept {
+            a["acceptClock"] = json!(accept);
+        }
+        a
+    };
+    assert_eq!(h.err_code("recover_admin", args(None)), "clock_error");
+    assert_eq!(
+        h.err_code("recover_admin", args(Some(false))),
+        "clock_error"
+    );
+    let enrollment = h.ok("recover_admin", args(Some(true)));
+    let admin_uri = enrollment["totp_uri"].as_str().unwrap().to_string();
+    h.clock.advance_us(30_000_000);
+    let info = h.ok("finish_enrollment", json!({"code": h.code(&admin_uri)}));
+    assert_eq!(info["user"], "alice");
+}

@@ -246,4 +246,31 @@ describe('UnlockScreen', () => {
     expect(screen.getByRole('button', { name: 'Unlock' })).toBeTruthy();
     expect(document.querySelector('.secret')).toBeNull();
   });
+
+  it('offers to accept the clock once the vault refused it, and passes the choice to Rust', async () => {
+    let n = 0;
+    const calls = installIpc({
+      check_password: () => ({ acceptable: true, score: 4, problems: [] }),
+      recover_admin: () => {
+        n += 1;
+        if (n === 1) throw { code: 'clock_error', message: 'behind', pc_time_utc: '2026-01-01T00:00:00Z' };
+        return enrollment;
+      },
+    });
+    render(UnlockScreen, { users: ['anna'], onunlocked: vi.fn() });
+    await fireEvent.click(button('Use recovery key'));
+    expect(screen.queryByLabelText(/clock is right/)).toBeNull();
+    await type('Administrator name', 'anna');
+    await type('Recovery key', 'AAAA-BBBB-CCCC-DDDD');
+    await type('New password', 'another long passphrase');
+    await type('Confirm new password', 'another long passphrase');
+    await waitFor(() => expect(button('Recover account').disabled).toBe(false), { timeout: 2000 });
+    await fireEvent.click(button('Recover account'));
+    const accept = (await screen.findByLabelText(/clock is right/)) as HTMLInputElement;
+    expect(named(calls, 'recover_admin')[0].args).toMatchObject({ acceptClock: false });
+    await fireEvent.click(accept);
+    await fireEvent.click(button('Recover account'));
+    await screen.findByRole('button', { name: 'Confirm code' });
+    expect(named(calls, 'recover_admin')[1].args).toMatchObject({ admin: 'anna', acceptClock: true });
+  });
 });

@@ -14,7 +14,9 @@ export const LOCKED_BY_ADMIN = 'Locked — an administrator must clear the locko
 export const LOCKED_WAIT = 'Too many failed attempts. You can try again in';
 export const CLOCK_BEHIND =
   "This PC's clock seems to be behind the time the vault last saw, so unlocking is paused. " +
-  'Please set the correct date and time on this computer, then try again.';
+  'Please set the correct date and time on this computer, then try again. If the clock is right ' +
+  'now (it had run ahead earlier), an administrator can accept it: Use recovery key, then tick ' +
+  '"This PC\'s clock is right".';
 
 const FALLBACK: Record<string, string> = {
   vault_not_found: 'The vault could not be found. Ask your IT administrator to check where it is stored.',

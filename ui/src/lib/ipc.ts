@@ -116,8 +116,10 @@ export const unlock = (user: string, password: string, code: string) =>
 export const firstLogin = (user: string, oneTimePassword: string, newPassword: string) =>
   invoke<Enrollment>('first_login', { user, oneTimePassword, newPassword });
 /** An admin's recovery: returns the enrollment; then `finishEnrollment(code)`. */
-export const recoverAdmin = (admin: string, recoveryKey: string, newPassword: string) =>
-  invoke<Enrollment>('recover_admin', { admin, recoveryKey, newPassword });
+/** `acceptClock`: the PC's clock is right although the vault saw a later time (a clock
+ *  that had run ahead was corrected); accepted and audited with both times. */
+export const recoverAdmin = (admin: string, recoveryKey: string, newPassword: string, acceptClock = false) =>
+  invoke<Enrollment>('recover_admin', { admin, recoveryKey, newPassword, acceptClock });
 /** Unlocks with the password given to firstLogin/recoverAdmin (held in Rust) and the new code. */
 export const finishEnrollment = (code: string) =>
   invoke<SessionInfo>('finish_enrollment', { code });
