@@ -528,6 +528,12 @@ fn recovery_refuses_a_disabled_admin_and_disabling_an_admin_reminds_to_rotate() 
     assert_eq!(err, "forbidden");
     assert_eq!(v.user_entry("zoe")["enabled"], false);
     let events = v.audit_events(&["--action", "recovery.use"]);
+    // Recorded once, in the chain: not reported again through the journal.
+    let reports = v.audit_events(&["--action", "journal.attempt"]);
+    assert!(
+        reports.iter().all(|e| e["detail"]["result"] != "forbidden"),
+        "{reports:#?}"
+    );
     assert!(
         events
             .iter()

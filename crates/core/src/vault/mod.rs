@@ -389,13 +389,12 @@ pub fn init(
             ("device_id", device_id.clone()),
             ("created_us", now_us.to_string()),
             ("latest_seen_us", now_us.to_string()),
-            (
-                "journal_private_key",
-                crate::b64::encode(journal_key.expose_bytes()),
-            ),
         ] {
             db::set_meta(unit.tx, key, &value)?;
         }
+        let journal_key_text =
+            zeroize::Zeroizing::new(crate::b64::encode(journal_key.expose_bytes()));
+        db::set_meta(unit.tx, "journal_private_key", &journal_key_text)?;
         users::store::insert(
             unit.tx,
             &users::store::NewUser {

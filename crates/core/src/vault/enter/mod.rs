@@ -128,6 +128,7 @@ impl<'a> Attempt<'a> {
                     attempt: self,
                     slot_id: slot_id.to_string(),
                     id,
+                    committed: std::cell::Cell::new(false),
                 });
             }
             Lockout::Delayed { retry_after_secs } => Error::Auth(AuthError::LockedOut {
@@ -150,6 +151,8 @@ struct Ticket<'a> {
     slot_id: String,
     /// The attempt id of its `fail` line.
     id: String,
+    /// Its final unit committed (a refusal recorded in the chain): nothing to take back.
+    committed: std::cell::Cell<bool>,
 }
 
 impl Ticket<'_> {
@@ -158,7 +161,7 @@ impl Ticket<'_> {
     /// another attempt finished first, the vault is damaged) is taken back with a
     /// `void` line. If that line cannot be written, the attempt stays counted.
     fn settle(&self, err: Error) -> Error {
-        if !matches!(err, Error::Auth(AuthError::BadCredentials)) {
+        if !self.committed.get() && !matches!(err, Error::Auth(AuthError::BadCredentials)) {
             let _ = WriterLock::acquire(&self.attempt.paths.lock()).and_then(|_writer| {
                 self.attempt
                     .append(&self.slot_id, LineKind::Void, Some(&self.id), err.code())

@@ -242,6 +242,8 @@ pub fn recover_with(
                 false,
                 refuse,
             )?;
+            // The refusal and this attempt's end are in the chain already.
+            ticket.committed.set(true);
             return Err(Denied::AccountDisabled.into());
         }
         let (new_slot, sealed, totp_uri) =
