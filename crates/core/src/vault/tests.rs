@@ -479,3 +479,33 @@ fn audit_list_filters_by_time() {
     assert!(before.iter().all(|e| e.event.time_us < mid));
     assert!(after.iter().all(|e| e.event.time_us >= mid));
 }
+
+#[test]
+fn one_operation_moves_the_latest_time_seen_at_most_a_session_past_its_unlock() {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    let unlocked_us = f.clock.now_us();
+    // The clock jumps two days ahead while the session is open.
+    f.clock.advance_us(2 * 86_400 * 1_000_000);
+    admin.whoami().expect("whoami");
+    let latest: i64 = crate::db::meta(admin.connection(), "latest_seen_us")
+        .expect("meta")
+        .parse()
+        .expect("number");
+    assert_eq!(latest, unlocked_us + super::MAX_SEEN_STEP_US);
+    // Within a session's life the time moves as usual.
+    let mut admin = {
+        admin.lock().expect("lock");
+        f.clock
+            .set_us(unlocked_us + super::MAX_SEEN_STEP_US + 60_000_000);
+        f.admin()
+    };
+    let reopened = f.clock.now_us();
+    f.clock.advance_us(3_600_000_000);
+    admin.whoami().expect("whoami");
+    let latest: i64 = crate::db::meta(admin.connection(), "latest_seen_us")
+        .expect("meta")
+        .parse()
+        .expect("number");
+    assert_eq!(latest, reopened + 3_600_000_000);
+}
