@@ -118,18 +118,21 @@ fn main() {
         });
         let mut kdf = Vec::new();
         let mut after = Vec::new();
+        let mut before = Vec::new();
         let mut verify = Vec::new();
         for _ in 0..runs {
             let (mut session, timings) = bench.unlock();
             kdf.push(timings.kdf);
             after.push(timings.after_kdf);
+            before.push(timings.before_kdf);
             let t = Instant::now();
             session.verify().expect("verify");
             verify.push(t.elapsed());
             session.lock().expect("lock");
         }
         println!(
-            "unlock, cipher_memory_security={label:<3} ..... kdf {} | after kdf median {} p95 {} | verify {}",
+            "unlock, cipher_memory_security={label:<3} ..... before kdf {} | kdf {} | after kdf median {} p95 {} | verify {}",
+            ms(median(before)),
             ms(median(kdf)),
             ms(median(after.clone())),
             ms(p95(after)),

@@ -30,6 +30,9 @@ pub fn unlock(
 /// Where an unlock spent its time.
 #[derive(Debug, Clone, Copy)]
 pub struct UnlockTimings {
+    /// Everything before the KDF: waiting for other attempts on the account, reading
+    /// the key slots, the lockout check and counting the attempt (a journal fsync).
+    pub before_kdf: std::time::Duration,
     /// Argon2id and unwrapping the private key.
     pub kdf: std::time::Duration,
     /// Everything after: unsealing the data key, opening and checking the database,
@@ -45,6 +48,7 @@ pub fn unlock_timed(
     code: &str,
     cfg: &CoreConfig,
 ) -> Result<(Session, UnlockTimings)> {
+    let started = std::time::Instant::now();
     let paths = VaultPaths::existing(root)?;
     let code = parse_code(code)?;
     let probe = keyslots::read(&paths.keyslots())?;
@@ -62,8 +66,10 @@ pub fn unlock_timed(
         return Err(attempt.note(NOBODY, Error::bad_credentials()));
     };
     let ticket = attempt.begin(&slot.slot_id)?;
-    counted_unlock(&paths, &file, slot, &ticket, now_us, password, code, cfg)
-        .map_err(|e| ticket.settle(e))
+    counted_unlock(
+        &paths, &file, slot, &ticket, now_us, password, code, cfg, started,
+    )
+    .map_err(|e| ticket.settle(e))
 }
 
 /// The rest of an unlock, after the attempt was counted: a wrong credential returns
@@ -79,6 +85,7 @@ fn counted_unlock(
     password: &Password,
     code: Code,
     cfg: &CoreConfig,
+    started: std::time::Instant,
 ) -> Result<(Session, UnlockTimings)> {
     let user = slot.user_name.as_deref().unwrap_or_default();
     let Some(mut secret) = typed_secret(password) else {
@@ -92,6 +99,7 @@ fn counted_unlock(
         }
     }
     let kdf_started = std::time::Instant::now();
+    let before_kdf = kdf_started - started;
     let Some(key) = slot.open_private_key(&file.vault_id, secret.as_bytes())? else {
         return Err(Error::bad_credentials());
     };
@@ -237,6 +245,7 @@ fn counted_unlock(
         UnlockTimings {
             kdf,
             after_kdf: after_started.elapsed(),
+            before_kdf,
         },
     ))
 }
