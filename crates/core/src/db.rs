@@ -80,6 +80,16 @@ pub(crate) fn configure_and_migrate(conn: &Connection, settings: DbSettings) -> 
     migrate(conn)
 }
 
+/// Opens an existing vault database keyed with `dek` and nothing else: no settings, no
+/// migration, no check (the tamper tests' key holder).
+#[cfg(feature = "test-hooks")]
+pub(crate) fn open_keyed(path: &Path, dek: &DataKey) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    apply_key(&conn, "key", dek)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
 /// Opens an existing vault database with `dek`.
 pub(crate) fn open(path: &Path, dek: &DataKey, settings: DbSettings) -> Result<Opened> {
     crate::wal::check(&path.with_extension("db-wal"))?;
