@@ -29,6 +29,7 @@ export const ACTIONS = [
   { name: 'audit.list', resource: 'audit', level: 'routine' },
   { name: 'audit.head', resource: 'audit', level: 'routine' },
   { name: 'audit.verify', resource: 'audit', level: 'routine' },
+  { name: 'audit.redact', resource: 'audit', level: 'alert' },
   { name: 'journal.quarantine', resource: 'journal', level: 'routine' },
   { name: 'settings.read', resource: 'settings', level: 'routine' },
   { name: 'settings.update', resource: 'settings', level: 'routine' },
