@@ -454,8 +454,26 @@ fn audit_command(session: &mut Session, command: &AuditCommand) -> Result<Output
         }
         AuditCommand::Verify { expect_head } => {
             let report = session.audit_verify(expect_head.as_deref())?;
+            let mut notes = Vec::new();
+            if report.n_v1_events > 0 {
+                notes.push(format!(
+                    "{} written before format v2, whose local detail is not covered",
+                    report.n_v1_events
+                ));
+            }
+            if report.n_redacted > 0 {
+                notes.push(format!(
+                    "{} with their local detail redacted",
+                    report.n_redacted
+                ));
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
+            };
             let text = format!(
-                "OK: {} events verified; head {}",
+                "OK: {} events verified{notes}; head {}",
                 report.n_events, report.head
             );
             let mut value = serde_json::to_value(&report).unwrap_or_default();

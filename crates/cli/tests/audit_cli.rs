@@ -1,5 +1,6 @@
 //! The audit trail as an outside auditor sees it through the CLI: `audit list --json`
-//! carries everything needed to recompute the chain; `audit head` and
+//! carries everything needed to recompute the chain and, with the local salt, detail
+//! and search hits, each v2 event's detail digest; `audit head` and
 //! `audit verify --expect-head`; the list filters.
 
 use serde_json::Value;
@@ -7,12 +8,14 @@ use sha2::{Digest, Sha256};
 
 use crate::common::*;
 
-/// The fields every event carries, exactly: what the chain hash covers.
-const CANONICAL_FIELDS: [&str; 12] = [
+/// The fields every (v2) event carries, exactly: what the chain hash covers.
+const CANONICAL_FIELDS: [&str; 14] = [
     "action",
     "actor",
     "changed_fields",
+    "detail_digest",
     "device_id",
+    "format",
     "id",
     "outcome",
     "patient_id",
@@ -121,6 +124,26 @@ fn audit_list_lets_an_outsider_recompute_the_chain() {
             hash
         );
         prev = unhex(listed["hash"].as_str().expect("hash"));
+
+        // The digest from the local side alone: SHA-256("clinic-vault/audit-detail/v2" ‖
+        // salt ‖ JCS({"detail": …, "search_hits": […]})), the hits sorted.
+        assert_eq!(event["format"], 2, "event {seq}");
+        let mut hits: Vec<&str> = listed["search_hits"]
+            .as_array()
+            .map(|a| a.iter().map(|h| h.as_str().expect("id")).collect())
+            .unwrap_or_default();
+        hits.sort_unstable();
+        let body = clinic_vault_proto::canonical_json(&serde_json::json!({
+            "detail": listed.get("detail").cloned().unwrap_or(Value::Null),
+            "search_hits": hits,
+        }))
+        .expect("canonical");
+        let digest = Sha256::new()
+            .chain_update(b"clinic-vault/audit-detail/v2")
+            .chain_update(unhex(listed["salt"].as_str().expect("a salt")))
+            .chain_update(&body)
+            .finalize();
+        assert_eq!(event["detail_digest"], hex(&digest), "event {seq}");
     }
 
     // The first events record the vault's creation.

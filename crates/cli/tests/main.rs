@@ -11,5 +11,6 @@ mod records_cli;
 mod roles_cli;
 mod tamper;
 mod tour;
+mod upgrade;
 mod users;
 mod wal_damage;

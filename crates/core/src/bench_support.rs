@@ -93,3 +93,48 @@ impl Session {
         store::search(self.bench_connection(), query, options)
     }
 }
+
+impl Session {
+    /// Appends `n_events` events by the unlocked user through the kernel, `per_unit` to
+    /// each unit of work (one `BEGIN IMMEDIATE` … commit with `synchronous=FULL`).
+    /// Search-shaped events carry what a search's does (the query and three patient ids
+    /// in the local detail, three search hits); bare ones carry nothing local.
+    pub fn bench_append(
+        &mut self,
+        n_events: usize,
+        per_unit: usize,
+        search_shaped: bool,
+    ) -> Result<()> {
+        use crate::audit::NewEvent;
+        use crate::vault::kernel::{ChainIds, Writer};
+        use clinic_vault_proto::Action;
+
+        let hits: Vec<String> = (0..3)
+            .map(|n| format!("01936f4e-7a00-7000-8000-00000000000{n}"))
+            .collect();
+        let now_us = self.p.cfg.clock.now_us();
+        let p = &mut self.p;
+        let ids = ChainIds {
+            vault_id: &p.vault_id,
+            device_id: &p.device_id,
+        };
+        let mut left = n_events;
+        while left > 0 {
+            let n = left.min(per_unit.max(1));
+            left -= n;
+            Writer::acquire(&p.paths)?.unit(&mut p.conn, ids, now_us, None, |unit| {
+                for _ in 0..n {
+                    let mut event =
+                        NewEvent::new(&p.user_name, p.role.as_str(), Action::PatientSearch);
+                    if search_shaped {
+                        event.detail = Some(serde_json::json!({ "query": "mül", "results": hits }));
+                        event.search_hits = hits.clone();
+                    }
+                    unit.record(event);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}

@@ -10,7 +10,11 @@ use crate::secrets::DataKey;
 
 /// Schema migrations, oldest first; the schema version is their count. Never edit a
 /// released migration: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("schema/v1.sql"), include_str!("schema/v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema/v1.sql"),
+    include_str!("schema/v2.sql"),
+    include_str!("schema/v3.sql"),
+];
 
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -78,6 +82,16 @@ fn configure(conn: &Connection, settings: DbSettings) -> Result<()> {
 pub(crate) fn configure_and_migrate(conn: &Connection, settings: DbSettings) -> Result<()> {
     configure(conn, settings)?;
     migrate(conn)
+}
+
+/// Opens an existing vault database keyed with `dek` and nothing else: no settings, no
+/// migration, no check (the tamper tests' key holder).
+#[cfg(feature = "test-hooks")]
+pub(crate) fn open_keyed(path: &Path, dek: &DataKey) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    apply_key(&conn, "key", dek)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
 }
 
 /// Opens an existing vault database with `dek`.
@@ -162,7 +176,9 @@ fn migrate(conn: &Connection) -> Result<()> {
 }
 
 /// Applies the migrations after the stored version, up to `target`, each in its own
-/// transaction.
+/// transaction. Upgrading an existing vault passes a crash point inside each
+/// migration's transaction, after its statements and before the commit: a crash there
+/// leaves the previous version, and the next open applies the migration again.
 fn migrate_to(conn: &Connection, target: u32) -> Result<()> {
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
@@ -171,6 +187,7 @@ fn migrate_to(conn: &Connection, target: u32) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
+    let upgrading = version > 0;
     for (idx, sql) in MIGRATIONS
         .iter()
         .enumerate()
@@ -180,6 +197,9 @@ fn migrate_to(conn: &Connection, target: u32) -> Result<()> {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", idx + 1))?;
+        if upgrading {
+            crate::crashpoint::hit("migrate.applied");
+        }
         tx.commit()?;
     }
     Ok(())

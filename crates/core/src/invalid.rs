@@ -50,6 +50,11 @@ pub enum Rule {
     NameTooShort,
     /// Not a chain head (`SEQ:HASH`).
     NotAChainHead,
+    /// An audit event that is not in the chain.
+    NotInChain {
+        /// Events the chain holds.
+        n_events: u64,
+    },
     /// Not valid UTF-8 text.
     NotUtf8,
     /// A password the policy refuses, with what is wrong.
@@ -167,6 +172,10 @@ impl std::fmt::Display for Invalid {
             Rule::NotAChainHead => write!(
                 f,
                 "'{shown}' is not a chain head (expected SEQ:HASH, 64 hex digits)"
+            ),
+            Rule::NotInChain { n_events } => write!(
+                f,
+                "audit event {shown} is not in the chain ({n_events} events)"
             ),
             Rule::NotUtf8 => write!(f, "the {field} is not valid UTF-8 text"),
             Rule::WeakPassword { problems } => {

@@ -28,6 +28,8 @@ pub mod secrets;
 pub mod settings;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 pub mod totp;
 pub mod users;
 pub mod vault;

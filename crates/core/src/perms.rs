@@ -174,6 +174,9 @@ pub fn requirement(action: Action) -> Requirement {
             P::RotateKeys
         }
         A::VaultVerify | A::AuditList | A::AuditHead | A::AuditVerify => P::AuditReview,
+        // Removing local audit detail is erasure of personal data (GDPR erasure and
+        // retention, both run by an admin).
+        A::AuditRedact => P::GdprFulfil,
         A::UserAdd
         | A::UserDisable
         | A::UserEnable

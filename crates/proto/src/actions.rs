@@ -65,8 +65,9 @@ impl ResourceType {
 pub enum AlertLevel {
     /// Part of the daily work.
     Routine,
-    /// Flagged for the admin's review whatever its outcome (account creation,
-    /// re-enabling an account: both grant a role).
+    /// Flagged for the admin's review whatever its outcome: account creation and
+    /// re-enabling an account (both grant a role), and a redaction (it removes local
+    /// audit detail).
     Alert,
 }
 
@@ -194,6 +195,8 @@ catalogue! {
     AuditHead = "audit.head", Audit, Routine;
     /// The chain was recomputed.
     AuditVerify = "audit.verify", Audit, Routine;
+    /// The local detail, search hits and salts of the events it names were removed.
+    AuditRedact = "audit.redact", Audit, Alert;
     /// Journal lines the vault did not write were set aside.
     JournalQuarantine = "journal.quarantine", Journal, Routine;
     /// An attempt made while the vault was locked, as the pre-unlock journal reports
@@ -285,13 +288,21 @@ mod tests {
     }
 
     #[test]
-    fn the_alert_level_actions_are_the_role_grants_and_the_clock_override() {
+    fn the_alert_level_actions_are_the_role_grants_the_clock_override_and_the_redaction() {
         let alerts: Vec<&str> = Action::ALL
             .iter()
             .filter(|a| a.level() == AlertLevel::Alert)
             .map(|a| a.wire_name())
             .collect();
-        assert_eq!(alerts, ["vault.clock_accept", "user.add", "user.enable"]);
+        assert_eq!(
+            alerts,
+            [
+                "vault.clock_accept",
+                "user.add",
+                "user.enable",
+                "audit.redact"
+            ]
+        );
         assert_eq!(
             Action::UserAdd.description(),
             "An account was created with a role."

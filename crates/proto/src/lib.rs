@@ -1,13 +1,24 @@
 //! Wire and hash formats that every Clinic Vault part (core, server, outside auditors)
-//! must agree on byte for byte: the audit event, its RFC 8785 canonical encoding and the
-//! chain-hash rule, frozen by the golden files under `tests/golden`; and the catalogue
-//! of audit actions that the server raises alerts from.
+//! must agree on byte for byte: the audit event in its two formats, its RFC 8785
+//! canonical encoding, the chain-hash rule and the salted digest of a v2 event's local
+//! detail, frozen by the golden files under `tests/golden`; the list of events an
+//! `audit.redact` event names; and the catalogue of audit actions that the server raises
+//! alerts from.
 #![deny(missing_docs)]
 
 pub mod actions;
 pub mod audit;
+pub mod detail;
 pub mod jcs;
+pub mod redaction;
 
 pub use actions::{Action, AlertLevel, Outcome, ResourceType};
-pub use audit::{chain_hash, genesis_hash, AuditEvent, ChainBreak, Hash32, AUDIT_DOMAIN};
+pub use audit::{
+    chain_hash, genesis_hash, AuditEvent, ChainBreak, EventError, EventFormat, Hash32,
+    AUDIT_DOMAIN, FORMAT_V2,
+};
+pub use detail::{
+    canonical_detail_digest, detail_digest, CanonicalDetail, DETAIL_DOMAIN, SALT_LEN,
+};
 pub use jcs::{canonical_json, CanonicalError};
+pub use redaction::SeqList;

@@ -53,7 +53,7 @@ describe('AuditView', () => {
   });
 
   it('reports an intact chain', async () => {
-    installIpc({ audit_list: () => [], verify_vault: () => ({ pages: 812, audit: { n_events: 4812, head: '4812:9f2c41d0a7be33e1' } }) });
+    installIpc({ audit_list: () => [], verify_vault: () => ({ pages: 812, audit: { n_events: 4812, n_v1_events: 0, n_v2_events: 4812, n_redacted: 0, head: '4812:9f2c41d0a7be33e1' } }) });
     render(AuditView);
     await fireEvent.click(screen.getByRole('button', { name: 'Verify vault' }));
     const ok = await screen.findByText(/Chain intact/);

@@ -31,6 +31,7 @@ export const ACTIONS = [
   { name: 'audit.list', resource: 'audit', level: 'routine' },
   { name: 'audit.head', resource: 'audit', level: 'routine' },
   { name: 'audit.verify', resource: 'audit', level: 'routine' },
+  { name: 'audit.redact', resource: 'audit', level: 'alert' },
   { name: 'journal.quarantine', resource: 'journal', level: 'routine' },
   { name: 'journal.attempt', resource: 'user', level: 'routine' },
   { name: 'journal.lockout', resource: 'user', level: 'routine' },

@@ -331,6 +331,10 @@ export interface AuditEvent {
   /** success, failure, denied */
   outcome: string;
   changed_fields: string[];
+  /** 2 for a v2 event (its hash covers its local detail); absent for v1 events. */
+  format?: number;
+  /** v2: hex digest of the salted local detail and search hits. */
+  detail_digest?: string;
 }
 
 export interface ListedEvent {
@@ -339,6 +343,12 @@ export interface ListedEvent {
   hash: string;
   event: AuditEvent;
   detail?: unknown;
+  /** Patients the event's search showed (local). */
+  search_hits?: string[];
+  /** Hex salt of a v2 event's detail digest (local); gone after a redaction. */
+  salt?: string;
+  /** The audit.redact event that removed this event's local detail. */
+  redacted_by?: number;
 }
 
 export interface AuditQuery {
@@ -355,7 +365,13 @@ export interface AuditQuery {
 
 export interface VerifyReport {
   pages: number;
-  audit: { n_events: number; head: string };
+  audit: {
+    n_events: number;
+    n_v1_events: number;
+    n_v2_events: number;
+    n_redacted: number;
+    head: string;
+  };
 }
 
 export interface Settings {

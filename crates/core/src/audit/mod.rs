@@ -1,16 +1,31 @@
-//! The hash-chained audit trail inside `vault.db`. `append` is the single place that
-//! writes an event; it runs inside the caller's transaction, reading the chain head
-//! there, so the event commits or rolls back with the change it records.
+//! The hash-chained audit trail inside `vault.db`. `append_all` is the single place that
+//! writes events; it runs inside the caller's transaction, reading the chain head
+//! there, so the event commits or rolls back with the change it records. Every event it
+//! writes is v2: its hash covers a salted digest of its local detail (`audit_detail`)
+//! and search hits (`audit_search_hits`), whose salt sits in `audit_salts`; events
+//! written before schema version 3 stay v1. `verify` (in `verify.rs`) checks both, and
+//! accepts a v2 event's missing detail only where an `audit.redact` event (`redact.rs`)
+//! names it.
 
 mod ops;
+pub(crate) mod redact;
+#[cfg(test)]
+mod tests;
+mod verify;
+
+pub use redact::{Redacted, RedactionReason};
+pub(crate) use verify::verify;
+pub use verify::{parse_head, ChainReport};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use clinic_vault_proto::{chain_hash, genesis_hash, Action, AuditEvent, Hash32, Outcome};
+use clinic_vault_proto::{
+    canonical_detail_digest, chain_hash, genesis_hash, Action, AuditEvent, CanonicalDetail, Hash32,
+    Outcome, FORMAT_V2, SALT_LEN,
+};
 
 use crate::error::{Error, Result};
-use crate::invalid::{Invalid, Rule};
 
 /// Placeholder actor/role for events with no unlocked user.
 pub const NOBODY: &str = "-";
@@ -118,7 +133,7 @@ fn append_after(
 ) -> Result<(u64, Hash32)> {
     let (head_seq, prev_hash) = head;
     let seq = head_seq + 1;
-    let record = AuditEvent {
+    let mut record = AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
         time_us: event.time_us.unwrap_or(ctx.now_us),
         device_id: ctx.device_id.to_string(),
@@ -131,15 +146,32 @@ fn append_after(
         patient_id: event.patient_id,
         outcome: event.outcome.wire_name().to_string(),
         changed_fields: event.changed_fields.iter().map(|s| s.to_string()).collect(),
+        format: None,
+        detail_digest: None,
     };
+    // Every event is v2: a fresh salt and the digest of its detail and hits (also when
+    // it has neither, so that adding one later is caught).
+    let salt: [u8; SALT_LEN] = crate::crypto::random_array();
+    let mut hits = event.search_hits;
+    hits.sort_unstable();
+    hits.dedup();
+    let unencodable = |_| Error::Internal("audit event could not be encoded".into());
+    let detail = event
+        .detail
+        .as_ref()
+        .map(CanonicalDetail::encode)
+        .transpose()
+        .map_err(unencodable)?;
+    let digest = canonical_detail_digest(&salt, detail.as_ref(), &hits);
+    record.set_v2(&digest);
     let canonical = record
         .canonical_bytes()
         .map_err(|_| Error::Internal("audit event could not be encoded".into()))?;
     let hash = chain_hash(&prev_hash, &canonical);
     conn.prepare_cached(
         "INSERT INTO audit_events (seq, id, time_us, device_id, actor, role, action, resource_type,
-             resource_id, patient_id, outcome, changed_fields, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             resource_id, patient_id, outcome, changed_fields, prev_hash, hash, format, detail_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         seq as i64,
@@ -156,18 +188,20 @@ fn append_after(
         serde_json::to_string(&record.changed_fields).expect("strings serialize"),
         prev_hash.as_slice(),
         hash.as_slice(),
+        FORMAT_V2,
+        digest.as_slice(),
     ])?;
-    if let Some(detail) = event.detail {
-        conn.execute(
-            "INSERT INTO audit_detail (seq, detail) VALUES (?1, ?2)",
-            params![seq as i64, detail.to_string()],
-        )?;
+    conn.prepare_cached("INSERT INTO audit_salts (seq, salt) VALUES (?1, ?2)")?
+        .execute(params![seq as i64, salt.as_slice()])?;
+    if let Some(detail) = &detail {
+        // Stored in its canonical text: the bytes the digest covers.
+        conn.prepare_cached("INSERT INTO audit_detail (seq, detail) VALUES (?1, ?2)")?
+            .execute(params![seq as i64, detail.as_str()])?;
     }
-    if !event.search_hits.is_empty() {
-        let mut stmt = conn.prepare_cached(
-            "INSERT OR IGNORE INTO audit_search_hits (seq, patient_id) VALUES (?1, ?2)",
-        )?;
-        for patient_id in &event.search_hits {
+    if !hits.is_empty() {
+        let mut stmt =
+            conn.prepare_cached("INSERT INTO audit_search_hits (seq, patient_id) VALUES (?1, ?2)")?;
+        for patient_id in &hits {
             stmt.execute(params![seq as i64, patient_id])?;
         }
     }
@@ -184,11 +218,21 @@ pub struct ListedEvent {
     pub prev_hash: String,
     /// Hex SHA-256 of this event: `SHA-256(prev_hash ‖ canonical(event))`.
     pub hash: String,
-    /// The exact fields the hash covers.
+    /// The exact fields the hash covers (a v2 event's include its format and digest).
     pub event: AuditEvent,
     /// Local detail, if any (never synced).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<serde_json::Value>,
+    /// The patients the event's search showed, in the digest's order (local, never synced).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub search_hits: Vec<String>,
+    /// Hex salt of a v2 event's detail digest (local, never synced): with the detail and
+    /// the hits it recomputes `event.detail_digest`. Gone after a redaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+    /// The `audit.redact` event that removed this event's local detail, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted_by: Option<u64>,
 }
 
 /// Which events to list.
@@ -218,8 +262,12 @@ struct Row {
     hash: Vec<u8>,
 }
 
+/// A stored row as the event it claims to be: format 1 without the v2 members, any
+/// other format and any stored digest as they are, so that `verify` judges them.
 fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let changed: String = r.get(11)?;
+    let format: i64 = r.get(14)?;
+    let digest: Option<Vec<u8>> = r.get(15)?;
     Ok(Row {
         event: AuditEvent {
             seq: r.get::<_, i64>(0)? as u64,
@@ -235,6 +283,8 @@ fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             outcome: r.get(10)?,
             changed_fields: serde_json::from_str(&changed)
                 .unwrap_or_else(|_| vec!["<unreadable>".into()]),
+            format: (format != 1).then(|| u32::try_from(format).unwrap_or(u32::MAX)),
+            detail_digest: digest.map(|d| hex(&d)),
         },
         prev_hash: r.get(12)?,
         hash: r.get(13)?,
@@ -243,7 +293,7 @@ fn row_to_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 
 const COLUMNS: &str =
     "seq, id, time_us, device_id, actor, role, action, resource_type, resource_id,
-    patient_id, outcome, changed_fields, prev_hash, hash";
+    patient_id, outcome, changed_fields, prev_hash, hash, format, detail_digest";
 
 /// Lists events in chain order.
 pub(crate) fn list(conn: &Connection, filter: &AuditFilter) -> Result<Vec<ListedEvent>> {
@@ -255,6 +305,7 @@ pub(crate) fn list(conn: &Connection, filter: &AuditFilter) -> Result<Vec<Listed
            ORDER BY seq DESC LIMIT ?3) ORDER BY seq"
     );
     let limit = filter.limit.map_or(-1, i64::from);
+    let redacted = verify::redactions(conn)?;
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(
         params![
@@ -267,19 +318,24 @@ pub(crate) fn list(conn: &Connection, filter: &AuditFilter) -> Result<Vec<Listed
         ],
         row_to_event,
     )?;
-    let mut detail_stmt = conn.prepare("SELECT detail FROM audit_detail WHERE seq = ?1")?;
+    let mut local = verify::LocalReader::new(conn)?;
     let mut out = Vec::new();
     for row in rows {
         let row = row?;
-        let detail: Option<String> = detail_stmt
-            .query_row([row.event.seq as i64], |r| r.get(0))
-            .optional()?;
+        let seq = row.event.seq;
+        let stored = local.read(seq)?;
         out.push(ListedEvent {
-            seq: row.event.seq,
+            seq,
             prev_hash: hex(&row.prev_hash),
             hash: hex(&row.hash),
             event: row.event,
-            detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
+            detail: stored.detail.and_then(|d| serde_json::from_str(&d).ok()),
+            search_hits: stored.search_hits,
+            salt: stored.salt.map(|s| hex(&s)),
+            redacted_by: redacted
+                .iter()
+                .find(|(_, named)| named.contains(seq))
+                .map(|(by, _)| *by),
         });
     }
     Ok(out)
@@ -289,88 +345,4 @@ pub(crate) fn list(conn: &Connection, filter: &AuditFilter) -> Result<Vec<Listed
 pub(crate) fn head(conn: &Connection, vault_id: &str) -> Result<(u64, String)> {
     let (seq, hash) = head_hash(conn, vault_id)?;
     Ok((seq, hex(&hash)))
-}
-
-/// A verified chain.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChainReport {
-    /// Events checked.
-    pub n_events: u64,
-    /// `SEQ:HASH` of the last event.
-    pub head: String,
-    /// The anchor that was checked, if one was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub anchored_at: Option<u64>,
-}
-
-/// Parses `SEQ:HASH`.
-pub fn parse_head(text: &str) -> Result<(u64, String)> {
-    let bad = || Error::from(Invalid::quoting("expect_head", Rule::NotAChainHead, text));
-    let (seq, hash) = text.trim().split_once(':').ok_or_else(bad)?;
-    let seq: u64 = seq.parse().map_err(|_| bad())?;
-    let hash = hash.to_ascii_lowercase();
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad());
-    }
-    Ok((seq, hash))
-}
-
-/// Recomputes the whole chain from the stored fields; `corrupt` names the first bad
-/// position. With `expect_head`, the event at that sequence must have that hash.
-pub(crate) fn verify(
-    conn: &Connection,
-    vault_id: &str,
-    expect_head: Option<(u64, String)>,
-) -> Result<ChainReport> {
-    let mut prev = genesis_hash(vault_id);
-    let mut expected_seq = 1u64;
-    let mut anchor_seen = false;
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit_events ORDER BY seq"))?;
-    let rows = stmt.query_map([], row_to_event)?;
-    for row in rows {
-        let row = row?;
-        let seq = row.event.seq;
-        let broken =
-            |why: &str| Error::Corrupt(format!("audit chain broken at event {seq}: {why}"));
-        if seq != expected_seq {
-            return Err(Error::Corrupt(format!(
-                "audit chain broken at event {expected_seq}: missing (next stored event is {seq})"
-            )));
-        }
-        if row.prev_hash != prev {
-            return Err(broken("its link to the previous event does not match"));
-        }
-        let canonical = row
-            .event
-            .canonical_bytes()
-            .map_err(|_| broken("its fields cannot be encoded"))?;
-        let hash = chain_hash(&prev, &canonical);
-        if row.hash != hash {
-            return Err(broken("its content does not match its hash"));
-        }
-        if let Some((anchor_seq, anchor_hash)) = &expect_head {
-            if *anchor_seq == seq {
-                if hex(&hash) != *anchor_hash {
-                    return Err(broken("it differs from the expected head"));
-                }
-                anchor_seen = true;
-            }
-        }
-        prev = hash;
-        expected_seq += 1;
-    }
-    let n_events = expected_seq - 1;
-    if let Some((anchor_seq, _)) = &expect_head {
-        if !anchor_seen {
-            return Err(Error::Corrupt(format!(
-                "audit chain broken at event {}: the expected head {anchor_seq} is beyond the chain's end ({n_events} events: events were deleted)",
-                n_events + 1
-            )));
-        }
-    }
-    Ok(ChainReport {
-        n_events,
-        head: format!("{n_events}:{}", hex(&prev)),
-        anchored_at: expect_head.map(|(s, _)| s),
-    })
 }

@@ -310,7 +310,8 @@ fn an_edited_audit_event_is_located() {
         .p
         .conn
         .execute_batch(
-            "DELETE FROM audit_detail WHERE seq > 3; DELETE FROM audit_events WHERE seq > 3",
+            "DELETE FROM audit_detail WHERE seq > 3; DELETE FROM audit_salts WHERE seq > 3;
+             DELETE FROM audit_events WHERE seq > 3",
         )
         .expect("cut the tail");
     let anchored = admin

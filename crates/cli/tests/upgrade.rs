@@ -1,0 +1,338 @@
+//! Upgrading a vault that the previous version wrote (`fixtures/schema2`: schema 2,
+//! every audit event v1; see its README). The first unlock runs the migration to
+//! schema 3. Old events keep their bytes and hashes and verify as v1 against the head
+//! the old version reported; new events are v2 and their hash covers their local detail
+//! and search hits, so a key holder deleting a new event's detail is caught; "who saw
+//! this record" spans both. A SIGKILL inside the migration leaves schema 2, and the next
+//! unlock completes it.
+
+use std::path::Path;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use clinic_vault_core::test_hooks::KeyHolder;
+
+use crate::common::*;
+
+fn fixture_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema2")
+}
+
+fn read_json(name: &str) -> Value {
+    let path = fixture_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("fixture JSON")
+}
+
+/// A copy of the fixture vault in a temp dir, the clock just after the fixture's end,
+/// and its test-only secrets.
+fn fixture_copy() -> (TestVault, Value) {
+    use std::os::unix::fs::PermissionsExt;
+    let secrets = read_json("secrets.json");
+    let mut v = TestVault::uninit();
+    std::fs::create_dir(&v.dir).expect("vault dir");
+    std::fs::set_permissions(&v.dir, std::fs::Permissions::from_mode(0o700)).expect("0700");
+    for name in ["vault.db", "keyslots", "prelock.journal"] {
+        let to = v.dir.join(name);
+        std::fs::copy(fixture_dir().join("vault").join(name), &to).expect("copy fixture");
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).expect("0600");
+    }
+    v.admin_uri = secrets["admin"]["totp_uri"].as_str().expect("uri").into();
+    v.recovery_key = secrets["recovery_key"].as_str().expect("key").into();
+    v.set_time(secrets["clock_end_secs"].as_i64().expect("clock"));
+    (v, secrets)
+}
+
+fn staff(secrets: &Value, name: &str) -> Staff {
+    Staff {
+        name: name.into(),
+        password: secrets["staff"][name]["password"]
+            .as_str()
+            .expect("pw")
+            .into(),
+        uri: secrets["staff"][name]["totp_uri"]
+            .as_str()
+            .expect("uri")
+            .into(),
+    }
+}
+
+fn key_holder(v: &TestVault) -> KeyHolder {
+    KeyHolder::open(&v.dir, ADMIN, ADMIN_PW).expect("the admin's password opens the data key")
+}
+
+fn schema_version(v: &TestVault) -> i64 {
+    key_holder(v)
+        .query_i64("PRAGMA user_version")
+        .expect("user_version")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// What an outside auditor given the local side recomputes for a v2 event.
+fn recomputed_digest(listed: &Value) -> String {
+    let mut hits: Vec<&str> = listed["search_hits"]
+        .as_array()
+        .map(|a| a.iter().map(|h| h.as_str().expect("id")).collect())
+        .unwrap_or_default();
+    hits.sort_unstable();
+    let body = clinic_vault_proto::canonical_json(&serde_json::json!({
+        "detail": listed.get("detail").cloned().unwrap_or(Value::Null),
+        "search_hits": hits,
+    }))
+    .expect("canonical");
+    hex(&Sha256::new()
+        .chain_update(b"clinic-vault/audit-detail/v2")
+        .chain_update(unhex(
+            listed["salt"].as_str().expect("a v2 event has a salt"),
+        ))
+        .chain_update(&body)
+        .finalize())
+}
+
+fn is_v2(listed: &Value) -> bool {
+    listed["event"]["format"] == 2
+}
+
+#[test]
+fn a_vault_of_the_previous_version_upgrades_and_keeps_its_chain() {
+    let (mut v, secrets) = fixture_copy();
+    assert_eq!(schema_version(&v), 2, "the fixture is the previous schema");
+    let old_head = secrets["head"]["head"].as_str().expect("head").to_string();
+    let out = v
+        .admin_batch(&[
+            &format!("audit verify --expect-head {old_head}"),
+            "audit list",
+            "verify",
+        ])
+        .ok();
+    assert_eq!(schema_version(&v), 3, "the first unlock migrated");
+    let lines = out.json_lines();
+    let report = &lines[0];
+    assert_eq!(report["anchored_at"], secrets["head"]["seq"]);
+    let events = lines[1]["events"].as_array().expect("events").clone();
+    assert_eq!(lines[2]["audit"]["n_events"], events.len());
+
+    // The old events: exactly as the old version listed and hashed them, all v1, all
+    // before the first v2 event.
+    let old = read_json("audit-list.json");
+    let old = old.as_array().expect("old listing");
+    assert_eq!(old.len() as u64, secrets["n_events"].as_u64().expect("n"));
+    for (before, now) in old.iter().zip(&events) {
+        // The listing now also shows each event's search hits; nothing else is new.
+        let mut now = now.clone();
+        let hits = now.as_object_mut().expect("object").remove("search_hits");
+        assert_eq!(
+            *before, now,
+            "event {} changed in the upgrade",
+            before["seq"]
+        );
+        if let Some(hits) = hits {
+            assert_eq!(
+                hits, before["detail"]["results"],
+                "event {}: the hits index survived",
+                before["seq"]
+            );
+        }
+    }
+    let n_v1 = events.iter().take_while(|e| !is_v2(e)).count();
+    assert!(n_v1 > old.len(), "the old listing's own lock is v1 too");
+    assert!(events[n_v1..].iter().all(is_v2), "v1 never follows v2");
+    assert_eq!(report["n_v1_events"], n_v1);
+    assert_eq!(
+        report["n_v2_events"],
+        report["n_events"].as_u64().expect("n") - n_v1 as u64
+    );
+    assert_eq!(report["n_redacted"], 0);
+    assert_eq!(
+        events[..n_v1]
+            .iter()
+            .filter(|e| e.get("detail").is_some())
+            .count() as u64,
+        secrets["n_details"].as_u64().expect("n"),
+        "every old detail is still there"
+    );
+
+    // The text report says how much of the chain predates the v2 format.
+    v.next_step();
+    let code = v.code(&v.admin_uri);
+    let text = v
+        .run_as(
+            ADMIN,
+            &code,
+            false,
+            &["audit", "verify"],
+            format!("{ADMIN_PW}\n").as_bytes(),
+        )
+        .ok();
+    assert!(
+        text.stdout.contains(&format!(
+            "({n_v1} written before format v2, whose local detail is not covered)"
+        )),
+        "{}",
+        text.stdout
+    );
+
+    // The first new events fold rita's failed unlocks that waited in the journal.
+    let folded: Vec<&Value> = events[n_v1..]
+        .iter()
+        .filter(|e| e["event"]["actor"] == "rita" && e["event"]["outcome"] == "failure")
+        .collect();
+    assert_eq!(folded.len(), 2, "{folded:?}");
+    for e in events[n_v1..].iter() {
+        assert_eq!(
+            e["event"]["detail_digest"],
+            recomputed_digest(e),
+            "event {}",
+            e["seq"]
+        );
+        assert!(
+            e["event"].get("salt").is_none(),
+            "the salt is never in the event"
+        );
+    }
+    // Folded by the new version: unauthenticated journal reports.
+    assert_eq!(folded[0]["event"]["action"], "journal.attempt");
+    assert_eq!(
+        folded[0]["detail"],
+        serde_json::json!({
+            "attempt": "unlock",
+            "origin": "prelock_journal",
+            "result": "bad_credentials",
+            "while": "locked",
+        })
+    );
+
+    // Who saw Jan: the old version's searches and a new one, v1 and v2 alike.
+    let jan = secrets["patients"]["jan"]
+        .as_str()
+        .expect("jan")
+        .to_string();
+    let rita = staff(&secrets, "rita");
+    let found = v
+        .batch_by(&rita, &["patient search kowalski".into()])
+        .ok()
+        .json();
+    assert_eq!(found["results"][0]["patient"]["id"], jan.as_str());
+    let seen = v.audit_events(&["--patient", &jan]);
+    let searches: Vec<&Value> = seen
+        .iter()
+        .filter(|e| e["event"]["action"] == "patient.search")
+        .collect();
+    assert_eq!(
+        searches.iter().filter(|e| !is_v2(e)).count(),
+        2,
+        "{searches:?}"
+    );
+    let new_search = searches.iter().find(|e| is_v2(e)).expect("the new search");
+    assert_eq!(new_search["search_hits"], serde_json::json!([jan]));
+    let new_seq = new_search["seq"].as_u64().expect("seq");
+
+    // A key holder deletes the new search's detail: found, naming the event. Deleting an
+    // old search's detail is not: v1 events never covered theirs.
+    let old_search = searches.iter().find(|e| !is_v2(e)).expect("an old search");
+    key_holder(&v)
+        .execute(&format!(
+            "DELETE FROM audit_detail WHERE seq = {}",
+            old_search["seq"]
+        ))
+        .expect("tamper");
+    v.admin(&["audit", "verify"]).ok();
+    key_holder(&v)
+        .execute(&format!("DELETE FROM audit_detail WHERE seq = {new_seq}"))
+        .expect("tamper");
+    for check in [&["audit", "verify"][..], &["verify"][..]] {
+        let err = v.admin(check).error();
+        assert_eq!(err["code"], "corrupt", "{check:?}: {err}");
+        let message = err["message"].as_str().expect("message");
+        assert!(
+            message.contains(&format!("event {new_seq}:")) && message.contains("local detail"),
+            "{check:?}: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_sigkill_inside_the_migration_leaves_the_old_schema_and_the_next_unlock_completes_it() {
+    let old_head = read_json("secrets.json")["head"]["head"]
+        .as_str()
+        .expect("head")
+        .to_string();
+    let mut points = Vec::new();
+    // Kill the first unlock at its 1st, 2nd, … crash point, each time on a fresh copy,
+    // until one run gets through.
+    for at in 1..=12u32 {
+        let (mut v, _) = fixture_copy();
+        let log = v.tmp.path().join("crash.log");
+        v.next_step();
+        let code = v.code(&v.admin_uri);
+        let dir = v.dir_str().to_string();
+        let at_text = at.to_string();
+        let log_text = log.to_str().expect("utf-8").to_string();
+        let run = v.run_bytes(
+            &[
+                "--vault", &dir, "--user", ADMIN, "--totp", &code, "--json", "verify",
+            ],
+            format!("{ADMIN_PW}\n").as_bytes(),
+            &[
+                ("CLINICVAULT_TEST_CRASH_AT", &at_text),
+                ("CLINICVAULT_TEST_CRASH_LOG", &log_text),
+            ],
+        );
+        if run.status == 0 {
+            assert!(at > 2, "the migration and the unlock have crash points");
+            assert!(
+                points.first().is_some_and(|p| p == "migrate.applied"),
+                "the first crash point is inside the migration: {points:?}"
+            );
+            eprintln!("upgrade killed at {points:?}, then completed");
+            return;
+        }
+        let point = std::fs::read_to_string(&log).expect("killed at a crash point");
+        assert_eq!(run.status, -1, "killed by SIGKILL at {point}: {run:?}");
+        // Inside the migration's transaction: nothing of it is left.
+        let expected_version = if point == "migrate.applied" { 2 } else { 3 };
+        assert_eq!(
+            schema_version(&v),
+            expected_version,
+            "after a kill at {point}"
+        );
+
+        let out = v
+            .admin_batch(&[
+                &format!("audit verify --expect-head {old_head}"),
+                "verify",
+                "audit list --user rita --action journal.attempt",
+            ])
+            .ok();
+        assert_eq!(schema_version(&v), 3, "after a kill at {point}");
+        let lines = out.json_lines();
+        assert!(
+            lines[0]["n_v2_events"].as_u64().expect("n") > 0,
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1]["audit"]["n_events"], lines[0]["n_events"]);
+        // rita's journaled failures were folded exactly once, as v2 events.
+        let folded = lines[2]["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter(|e| is_v2(e) && e["event"]["outcome"] == "failure")
+            .count();
+        assert_eq!(folded, 2, "after a kill at {point}");
+        points.push(point);
+    }
+    panic!("the unlock never completed: {points:?}");
+}
