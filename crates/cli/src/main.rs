@@ -22,7 +22,7 @@ static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
 /// Prints an error: one line on stderr, and the JSON object on stdout with `--json`.
 pub(crate) fn report_error(err: &Error) {
     if JSON_ERRORS.load(Ordering::Relaxed) {
-        println!("{}", render::error_json(err));
+        println!("{}", render::json_line(&render::error_json(err)));
     }
     eprintln!(
         "clinicvault: {} ({})",

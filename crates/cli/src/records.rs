@@ -191,7 +191,8 @@ fn void_text(void: &Option<Void>) -> Option<String> {
             "VOIDED {} by {}: {}",
             when(v.voided_us),
             v.voided_by,
-            v.reason
+            // One line: a reason's own line breaks are shown escaped.
+            crate::render::terminal_safe(&v.reason, false)
         )
     })
 }
@@ -344,7 +345,11 @@ pub fn rx_command(session: &mut Session, command: &RxCommand) -> Result<Output> 
                 let mut text = table(&RX_HEADER, &rows);
                 for rx in &list {
                     if let Some(instructions) = &rx.instructions {
-                        text.push_str(&format!("\n{}: {}", rx.id, instructions));
+                        text.push_str(&format!(
+                            "\n{}: {}",
+                            rx.id,
+                            crate::render::terminal_safe(instructions, false)
+                        ));
                     }
                     if let Some(void) = void_text(&rx.void) {
                         text.push_str(&format!("\n{}: {void}", rx.id));

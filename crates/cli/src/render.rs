@@ -44,6 +44,23 @@ pub fn terminal_safe(text: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// A JSON value as one line in which the characters JSON may leave raw but a terminal
+/// could act on (DEL, the C1 controls such as U+009B CSI, bidirectional-text controls)
+/// are written as `\u` escapes: the same JSON to a parser, inert on a screen.
+pub fn json_line(value: &Value) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let risky = matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if risky {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The authenticator QR code as terminal text.
 pub fn qr(uri: &str) -> Option<String> {
     use qrcode::render::unicode::Dense1x2;
@@ -116,5 +133,16 @@ mod tests {
         let t = table(&["a", "b"], &[vec!["x\ny".into(), "\u{1b}[31m".into()]]);
         assert_eq!(t.lines().count(), 2, "{t}");
         assert!(!t.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn json_lines_carry_no_c1_controls_and_still_parse_the_same() {
+        let v = json!({ "note": "a\u{9b}2Jb\u{7f}\u{202e}c\u{1b}" });
+        let line = json_line(&v);
+        assert!(
+            !line.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{line}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&line).expect("json"), v);
     }
 }

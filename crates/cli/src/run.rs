@@ -19,7 +19,7 @@ use crate::render::{qr, Output};
 
 fn emit(json_mode: bool, out: &Output) {
     if json_mode {
-        println!("{}", out.json);
+        println!("{}", crate::render::json_line(&out.json));
     } else if !out.text.is_empty() {
         println!("{}", crate::render::terminal_safe(&out.text, true));
     }

@@ -789,3 +789,84 @@ fn text_output_never_carries_raw_control_characters() {
         "{reports:#?}"
     );
 }
+
+// --- Found in review: a crash after the commit, two inits at once -----------------
+
+#[test]
+fn a_success_killed_after_its_commit_is_never_reported_as_a_failed_attempt() {
+    for n in 1..20 {
+        let mut v = TestVault::new();
+        v.next_step();
+        let code = v.code(&v.admin_uri.clone());
+        let log = v.tmp.path().join("crash.log");
+        let log_s = log.to_str().expect("utf-8").to_string();
+        let n_s = n.to_string();
+        let killed = v.run_bytes(
+            &[
+                "--vault",
+                v.dir_str(),
+                "--user",
+                ADMIN,
+                "--totp",
+                &code,
+                "--json",
+                "whoami",
+            ],
+            format!("{ADMIN_PW}\n").as_bytes(),
+            &[
+                ("CLINICVAULT_TEST_CRASH_AT", &n_s),
+                ("CLINICVAULT_TEST_CRASH_LOG", &log_s),
+            ],
+        );
+        assert_ne!(killed.status, 0, "the unlock passes its crash point {n}");
+        if std::fs::read_to_string(&log).expect("log") != "enter.committed" {
+            continue;
+        }
+        // The unlock committed; its counted line stayed in the journal (no rewrite).
+        let reports = v.audit_events(&["--action", "journal.attempt"]);
+        assert!(reports.is_empty(), "{reports:#?}");
+        assert_eq!(v.user_entry(ADMIN)["failed_attempts"], 0);
+        return;
+    }
+    panic!("the unlock never reached enter.committed");
+}
+
+#[test]
+fn two_inits_at_once_leave_one_working_vault() {
+    for round in 0..3 {
+        let v = TestVault::uninit();
+        let dir = v.dir_str().to_string();
+        let job = |pw: &str| {
+            (
+                ["init", "--vault", dir.as_str(), "--admin", ADMIN, "--json"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>(),
+                format!("{pw}\n"),
+            )
+        };
+        let runs = race(
+            &v,
+            &[
+                job("first admin password one 11"),
+                job("second admin password two 22"),
+            ],
+        );
+        let ok: Vec<usize> = (0..2).filter(|i| runs[*i].status == 0).collect();
+        assert_eq!(ok.len(), 1, "round {round}: {runs:?}");
+        let winner = ok[0];
+        assert_eq!(runs[1 - winner].error_code(), "conflict", "round {round}");
+        let uri = runs[winner].json()["totp_uri"]
+            .as_str()
+            .expect("uri")
+            .to_string();
+        let pw = [
+            "first admin password one 11",
+            "second admin password two 22",
+        ][winner];
+        let code = clinic_vault_core::totp::code_for_uri(&uri, v.now_secs + 30).expect("code");
+        let mut v = v;
+        v.set_time(v.now_secs + 30);
+        v.try_unlock(ADMIN, pw, &code).ok();
+    }
+}

@@ -99,7 +99,9 @@ pub(crate) fn open(path: &Path, dek: &DataKey, settings: DbSettings) -> Result<O
     crate::wal::check(&path.with_extension("db-wal"))?;
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )
     .map_err(|e| match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::CannotOpen) => {
@@ -149,7 +151,8 @@ pub(crate) fn create(path: &Path, dek: &DataKey, settings: DbSettings) -> Result
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )?;
     apply_key(&conn, "key", dek)?;
     configure(&conn, settings)?;

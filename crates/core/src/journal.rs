@@ -60,6 +60,31 @@ pub(crate) enum LineKind {
 pub(crate) const MAX_LINE_BYTES: usize = 8 * 1024;
 /// Most of the journal that is read; anything beyond is unreadable (quarantined).
 pub(crate) const MAX_JOURNAL_BYTES: u64 = 4 * 1024 * 1024;
+/// Past this size, lines that do not count (`noted`, `refused`) are no longer written,
+/// so uncounted attempts (unknown user names, refusals) cannot push the counted ones
+/// past [`MAX_JOURNAL_BYTES`]; `fail`, `void` and `clear` lines are always written
+/// (they are bounded by the lockout itself).
+pub(crate) const SOFT_CAP_BYTES: u64 = 1024 * 1024;
+
+/// Whether a line of `kind` is still written to a journal of `size` bytes.
+pub(crate) fn keeps(kind: LineKind, size: u64) -> bool {
+    size < SOFT_CAP_BYTES || !matches!(kind, LineKind::Noted | LineKind::Refused)
+}
+
+/// Opens a journal file without following a link and without blocking on a FIFO, and
+/// refuses anything that is not a regular file.
+fn open_regular(options: &mut OpenOptions, path: &Path) -> std::io::Result<std::fs::File> {
+    let file = options
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the journal is not a regular file",
+        ));
+    }
+    Ok(file)
+}
 
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,13 +142,18 @@ pub(crate) fn append(
 pub(crate) fn append_line(path: &Path, line: &Line) -> Result<()> {
     let mut text = serde_json::to_vec(line).expect("line serializes");
     text.push(b'\n');
-    let mut file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| Error::io("opening the journal", e))?;
+    let mut file = open_regular(
+        OpenOptions::new().append(true).create(true).mode(0o600),
+        path,
+    )
+    .map_err(|e| Error::io("opening the journal", e))?;
+    let size = file
+        .metadata()
+        .map_err(|e| Error::io("opening the journal", e))?
+        .len();
+    if !keeps(line.k, size) {
+        return Ok(());
+    }
     file.write_all(&text)
         .map_err(|e| Error::io("writing the journal", e))?;
     file.sync_all()
@@ -145,11 +175,7 @@ pub(crate) struct Journal {
 /// neither memory nor an unlock.
 pub(crate) fn read(path: &Path) -> Result<Journal> {
     use std::io::Read;
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-    {
+    let file = match open_regular(OpenOptions::new().read(true), path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Journal::default()),
         Err(e) => return Err(Error::io("reading the journal", e)),
@@ -448,6 +474,57 @@ mod tests {
             std::fs::read(&target).map_err(|e| Error::io("r", e))?,
             b"precious"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn past_the_soft_cap_only_counted_lines_are_written() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("prelock.journal");
+        let line = |k| Line {
+            slot: "s".into(),
+            t: 1,
+            k,
+            a: Some("x".repeat(200)),
+            sealed: None,
+        };
+        while std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < SOFT_CAP_BYTES {
+            append_line(&path, &line(LineKind::Noted))?;
+        }
+        let size = std::fs::metadata(&path)
+            .map_err(|e| Error::io("m", e))?
+            .len();
+        append_line(&path, &line(LineKind::Noted))?;
+        append_line(&path, &line(LineKind::Refused))?;
+        assert_eq!(
+            std::fs::metadata(&path)
+                .map_err(|e| Error::io("m", e))?
+                .len(),
+            size
+        );
+        append_line(&path, &line(LineKind::Fail))?;
+        let j = read(&path)?;
+        assert_eq!(j.lines.last().map(|l| l.k), Some(LineKind::Fail));
+        assert_eq!(counter(&j, "s").n_failures, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_the_journal_is_refused_without_blocking() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("prelock.journal");
+        let c = std::ffi::CString::new(path.to_str().expect("utf-8")).expect("c");
+        // SAFETY: mkfifo on a path we own.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(read(&path).is_err());
+        let line = Line {
+            slot: "s".into(),
+            t: 1,
+            k: LineKind::Fail,
+            a: None,
+            sealed: None,
+        };
+        assert!(append_line(&path, &line).is_err());
         Ok(())
     }
 }

@@ -103,6 +103,24 @@ impl SessionLock {
 /// How long an attempt waits for the one before it on the same account.
 const ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
+fn attempt_byte(account: &str) -> libc::off_t {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(account.as_bytes());
+    1 + libc::off_t::from(u32::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3],
+    ]))
+}
+
+/// Whether an entry attempt on `account` is running now (in any process or thread).
+pub(crate) fn attempt_in_flight(path: &Path, account: &str) -> Result<bool> {
+    let file = open_lock_file(path)?;
+    match ofd_lock_byte(&file, libc::F_WRLCK, attempt_byte(account)) {
+        Ok(()) => Ok(false),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN) | Some(libc::EACCES)) => Ok(true),
+        Err(e) => Err(Error::io("locking vault.lock", e)),
+    }
+}
+
 /// Held for the whole of one entry attempt (unlock, first login, recovery) on one
 /// account; released on drop.
 #[derive(Debug)]
@@ -113,12 +131,8 @@ impl AttemptLock {
     /// `account` runs. Byte 0 is the session lock; accounts hash onto bytes above it
     /// (two accounts sharing a byte only wait for each other).
     pub(crate) fn acquire(path: &Path, account: &str) -> Result<Self> {
-        use sha2::{Digest, Sha256};
         let file = open_lock_file(path)?;
-        let digest = Sha256::digest(account.as_bytes());
-        let byte = 1 + libc::off_t::from(u32::from_be_bytes([
-            digest[0], digest[1], digest[2], digest[3],
-        ]));
+        let byte = attempt_byte(account);
         let deadline = std::time::Instant::now() + ATTEMPT_WAIT;
         loop {
             match ofd_lock_byte(&file, libc::F_WRLCK, byte) {

@@ -47,8 +47,9 @@ pub use verify::VerifyReport;
 /// How far behind the latest time seen the clock may be before unlock refuses.
 pub const CLOCK_TOLERANCE_US: i64 = 2 * totp::STEP_SECS * 1_000_000;
 
-/// How far past its unlock time a session may move the latest time seen: its longest
-/// life (the largest session limit) and the clock tolerance.
+/// The most a session may move the latest time seen past its unlock time: its longest
+/// life (the largest session limit) and the clock tolerance. Within that, only the time
+/// elapsed on the monotonic clock since the unlock counts.
 pub(crate) const MAX_SEEN_STEP_US: i64 =
     *crate::settings::SESSION_LIMIT_RANGE.end() as i64 * 1_000_000 + CLOCK_TOLERANCE_US;
 
@@ -242,25 +243,33 @@ pub struct InitOutcome {
     pub recovery_key: ShownSecret,
 }
 
+/// The entries of an existing directory `init` may use: refused when a vault is there
+/// or something that is not a vault's.
+fn vault_entries(root: &Path) -> Result<Vec<String>> {
+    if !root.is_dir() {
+        return Err(VaultError::NotADirectory(root.to_path_buf()).into());
+    }
+    let entries: Vec<String> = fs::read_dir(root)
+        .map_err(|e| Error::io("reading the vault directory", e))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    if entries.iter().any(|e| e == "keyslots") {
+        return Err(VaultError::AlreadyExists(root.to_path_buf()).into());
+    }
+    if let Some(foreign) = entries.iter().find(|e| !is_vault_file(e)) {
+        return Err(VaultError::NotEmpty {
+            path: root.to_path_buf(),
+            entry: foreign.clone(),
+        }
+        .into());
+    }
+    Ok(entries)
+}
+
+/// Readies the directory for a new vault; the caller holds the writer lock.
 fn prepare_directory(root: &Path) -> Result<()> {
     if root.exists() {
-        if !root.is_dir() {
-            return Err(VaultError::NotADirectory(root.to_path_buf()).into());
-        }
-        let entries: Vec<String> = fs::read_dir(root)
-            .map_err(|e| Error::io("reading the vault directory", e))?
-            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect();
-        if entries.iter().any(|e| e == "keyslots") {
-            return Err(VaultError::AlreadyExists(root.to_path_buf()).into());
-        }
-        if let Some(foreign) = entries.iter().find(|e| !is_vault_file(e)) {
-            return Err(VaultError::NotEmpty {
-                path: root.to_path_buf(),
-                entry: foreign.clone(),
-            }
-            .into());
-        }
+        let entries = vault_entries(root)?;
         refuse_links(root)?;
         // A database (or its WAL) with content is removed only when this vault's own
         // init marker says it is a half-created vault's: otherwise it may be a real
@@ -327,9 +336,17 @@ pub fn init(
     if !cfg.kdf.meets_floor() {
         return Err(Invalid::new("kdf", Rule::BelowKdfFloor).into());
     }
-    prepare_directory(root)?;
+    // The writer lock first, so two inits at once cannot clear each other's files.
+    if !root.exists() {
+        fs::create_dir_all(root).map_err(|e| Error::io("creating the vault directory", e))?;
+        fs::set_permissions(root, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io("restricting the vault directory", e))?;
+    }
+    // Checked before the lock file is created in it, and again under the lock.
+    vault_entries(root)?;
     let paths = VaultPaths::new(root);
     let writer = Writer::acquire(&paths)?;
+    prepare_directory(root)?;
     let now_us = cfg.clock.now_us();
     let vault_id = uuid::Uuid::new_v4().to_string();
     let device_id = uuid::Uuid::new_v4().to_string();
@@ -377,7 +394,12 @@ pub fn init(
     };
 
     let mut conn = db::create(&paths.db(), &dek, cfg.db)?;
-    fs::set_permissions(paths.db(), fs::Permissions::from_mode(0o600))
+    // Through a descriptor opened without following links, never by name.
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(paths.db())
+        .and_then(|f| f.set_permissions(fs::Permissions::from_mode(0o600)))
         .map_err(|e| Error::io("restricting vault.db", e))?;
     let ids = ChainIds {
         vault_id: &vault_id,
@@ -441,6 +463,7 @@ pub fn init(
         lock,
         enrolled_totp_uri: None,
         unlocked_us: now_us,
+        unlocked_mono_us: cfg.clock.monotonic_us(),
     });
     Ok((
         InitOutcome {

@@ -31,9 +31,22 @@ pub(crate) struct SessionParts {
     pub cfg: CoreConfig,
     pub lock: SessionLock,
     pub enrolled_totp_uri: Option<ShownSecret>,
-    /// When the entry path opened this session (µs): the ceiling of the latest time
-    /// seen is this plus [`super::MAX_SEEN_STEP_US`].
+    /// When the entry path opened this session (µs, wall clock) and the monotonic
+    /// clock then: the latest time seen moves at most to the unlock time plus the time
+    /// really elapsed since (bounded by the longest session) and the tolerance.
     pub unlocked_us: i64,
+    pub unlocked_mono_us: i64,
+}
+
+impl SessionParts {
+    /// How far this session's units may move the latest time seen.
+    fn seen_cap_us(&self) -> i64 {
+        let elapsed = (self.cfg.clock.monotonic_us() - self.unlocked_mono_us)
+            .clamp(0, super::MAX_SEEN_STEP_US - super::CLOCK_TOLERANCE_US);
+        self.unlocked_us
+            .saturating_add(elapsed)
+            .saturating_add(super::CLOCK_TOLERANCE_US)
+    }
 }
 
 /// An unlocked vault, for one user. Dropping it closes the database and zeroizes the
@@ -140,6 +153,7 @@ impl Session {
         f: impl FnOnce(&mut OpCtx<'_, '_>) -> Result<T>,
     ) -> Result<T> {
         let now_us = self.p.cfg.clock.now_us();
+        let seen_cap = self.p.seen_cap_us();
         let mut reached = Reached::Gate;
         let SessionParts {
             paths,
@@ -151,10 +165,8 @@ impl Session {
             vault_id,
             device_id,
             cfg,
-            unlocked_us,
             ..
         } = &mut self.p;
-        let seen_cap = unlocked_us.saturating_add(super::MAX_SEEN_STEP_US);
         let ids = ChainIds {
             vault_id,
             device_id,
@@ -250,6 +262,7 @@ impl Session {
     /// `session_limit`, `os_lock`, …) for the audit review.
     pub fn lock_because(mut self, reason: Option<&str>) -> Result<()> {
         let now_us = self.p.cfg.clock.now_us();
+        let seen_cap = self.p.seen_cap_us();
         let SessionParts {
             paths,
             conn,
@@ -257,10 +270,8 @@ impl Session {
             role,
             vault_id,
             device_id,
-            unlocked_us,
             ..
         } = &mut self.p;
-        let seen_cap = unlocked_us.saturating_add(super::MAX_SEEN_STEP_US);
         let mut event =
             NewEvent::new(user_name, role.as_str(), Action::UserLock).resource(user_name.clone());
         if let Some(reason) = reason {

@@ -482,31 +482,110 @@ fn audit_list_filters_by_time() {
 }
 
 #[test]
-fn one_operation_moves_the_latest_time_seen_at_most_a_session_past_its_unlock() {
+fn one_operation_moves_the_latest_time_seen_only_by_the_time_really_elapsed() {
     let f = Fixture::new();
     let mut admin = f.admin();
     let unlocked_us = f.clock.now_us();
-    // The clock jumps two days ahead while the session is open.
-    f.clock.advance_us(2 * 86_400 * 1_000_000);
-    admin.whoami().expect("whoami");
-    let latest: i64 = crate::db::meta(admin.connection(), "latest_seen_us")
-        .expect("meta")
-        .parse()
-        .expect("number");
-    assert_eq!(latest, unlocked_us + super::MAX_SEEN_STEP_US);
-    // Within a session's life the time moves as usual.
-    let mut admin = {
-        admin.lock().expect("lock");
-        f.clock
-            .set_us(unlocked_us + super::MAX_SEEN_STEP_US + 60_000_000);
-        f.admin()
+    let latest = |s: &Session| -> i64 {
+        crate::db::meta(s.connection(), "latest_seen_us")
+            .expect("meta")
+            .parse()
+            .expect("number")
     };
-    let reopened = f.clock.now_us();
+    // The wall clock jumps two days ahead while the session is open; an hour passes.
     f.clock.advance_us(3_600_000_000);
+    f.clock.set_us(unlocked_us + 2 * 86_400 * 1_000_000);
     admin.whoami().expect("whoami");
-    let latest: i64 = crate::db::meta(admin.connection(), "latest_seen_us")
-        .expect("meta")
-        .parse()
-        .expect("number");
-    assert_eq!(latest, reopened + 3_600_000_000);
+    assert_eq!(
+        latest(&admin),
+        unlocked_us + 3_600_000_000 + super::CLOCK_TOLERANCE_US
+    );
+    // However long a session runs, at most its longest life counts.
+    f.clock.advance_elapsed_us(30 * 86_400 * 1_000_000);
+    admin.whoami().expect("whoami");
+    assert_eq!(latest(&admin), unlocked_us + super::MAX_SEEN_STEP_US);
+    // With a right clock the time moves as usual.
+    admin.lock().expect("lock");
+    f.clock
+        .set_us(unlocked_us + super::MAX_SEEN_STEP_US + 60_000_000);
+    let mut admin = f.admin();
+    let reopened = f.clock.now_us();
+    f.clock.advance_us(600_000_000);
+    admin.whoami().expect("whoami");
+    assert_eq!(latest(&admin), reopened + 600_000_000);
+}
+
+#[test]
+fn uncounted_lines_cannot_push_counted_failures_out_of_reach() {
+    let f = Fixture::new();
+    let path = f.root.join("prelock.journal");
+    // What unknown user names and refusals would write, far past the journal's read cap.
+    let filler = journal::Line {
+        slot: "-".into(),
+        t: 1,
+        k: journal::LineKind::Noted,
+        a: Some("x".repeat(7000)),
+        sealed: None,
+    };
+    for _ in 0..700 {
+        journal::append_line(&path, &filler).expect("append");
+    }
+    assert!(std::fs::metadata(&path).expect("journal").len() < journal::MAX_JOURNAL_BYTES);
+    f.clock.advance_us(30_000_000);
+    for _ in 0..5 {
+        let err = unlock(
+            &f.root,
+            "alice",
+            &Password::from_str_copy("wrong password"),
+            &f.code(&f.admin_uri),
+            &f.cfg,
+        )
+        .expect_err("wrong");
+        assert_eq!(err.code(), "bad_credentials");
+    }
+    let err = unlock(
+        &f.root,
+        "alice",
+        &Password::from_str_copy(PW),
+        &f.code(&f.admin_uri),
+        &f.cfg,
+    )
+    .expect_err("delayed");
+    assert_eq!(err.code(), "locked_out");
+}
+
+#[test]
+fn another_accounts_success_leaves_an_attempt_in_flight_alone() {
+    let f = Fixture::new();
+    let bob_uri = f.add_user("bob", Role::Clinician, "plum orbit violet candle 42");
+    let _ = bob_uri;
+    let keyslots = crate::keyslots::read(&f.root.join("keyslots")).expect("keyslots");
+    let bob = keyslots.user_slot("bob").expect("bob's slot");
+    let bob_account = bob.user_id.clone().expect("id");
+    let path = f.root.join("prelock.journal");
+    // bob's attempt has counted itself and is checking his password...
+    let in_flight = crate::lockfile::AttemptLock::acquire(&f.root.join("vault.lock"), &bob_account)
+        .expect("bob's attempt lock");
+    let line = |k, a: &str| journal::Line {
+        slot: bob.slot_id.clone(),
+        t: f.clock.now_us() / 1_000_000,
+        k,
+        a: Some(a.to_string()),
+        sealed: None,
+    };
+    journal::append_line(&path, &line(journal::LineKind::Fail, "bob-attempt")).expect("append");
+    // ...when alice unlocks and folds the journal.
+    f.admin().lock().expect("lock");
+    let kept = journal::read(&path).expect("journal");
+    assert!(
+        kept.lines
+            .iter()
+            .any(|l| l.a.as_deref() == Some("bob-attempt")),
+        "bob's line keeps its attempt id: {kept:?}"
+    );
+    // bob had the right password after all (say, a clock error): his attempt is taken back.
+    journal::append_line(&path, &line(journal::LineKind::Void, "bob-attempt")).expect("append");
+    drop(in_flight);
+    let j = journal::read(&path).expect("journal");
+    assert_eq!(journal::counter(&j, &bob.slot_id).n_failures, 0);
 }

@@ -38,6 +38,68 @@ pub(super) fn settle_rotation(
         .detail(serde_json::json!({ "note": note }))]
 }
 
+/// What a fold leaves alone.
+pub(super) struct Skip {
+    /// Attempt ids whose `fail` line does not count: the succeeding attempt's own, and
+    /// earlier ones that succeeded (recorded in `journal_folded` by their unit) whose
+    /// journal was not rewritten before a crash.
+    settled: HashSet<String>,
+    /// Slots with an attempt running now (another account's, between its counted line
+    /// and its end): their lines are neither folded nor compacted, but carried over as
+    /// they are, so that attempt's `void` or success still finds its line.
+    in_flight: HashSet<String>,
+}
+
+impl Skip {
+    /// Records `own_attempt` as succeeded (inside the entry's unit) and finds what to
+    /// leave alone.
+    pub(super) fn find(
+        tx: &Connection,
+        paths: &VaultPaths,
+        file: &KeyslotFile,
+        journal: &Journal,
+        own_attempt: &str,
+        reset_slots: &[&str],
+    ) -> Result<Skip> {
+        tx.execute(
+            "INSERT OR IGNORE INTO journal_folded (id) VALUES (?1)",
+            [own_attempt],
+        )?;
+        let mut settled = HashSet::new();
+        let mut in_flight = HashSet::new();
+        let mut lookup = tx.prepare_cached("SELECT 1 FROM journal_folded WHERE id = ?1")?;
+        for line in &journal.lines {
+            if let (LineKind::Fail, Some(a)) = (line.k, line.a.as_deref()) {
+                if !settled.contains(a) && lookup.exists([a])? {
+                    settled.insert(a.to_string());
+                }
+            }
+            if reset_slots.contains(&line.slot.as_str()) || in_flight.contains(&line.slot) {
+                continue;
+            }
+            let account = file
+                .slots
+                .iter()
+                .find(|s| s.slot_id == line.slot)
+                .and_then(|s| match s.kind {
+                    SlotKind::Recovery => Some("recovery".to_string()),
+                    SlotKind::User => s.user_id.clone(),
+                });
+            if let Some(account) = account {
+                if crate::lockfile::attempt_in_flight(&paths.lock(), &account)? {
+                    in_flight.insert(line.slot.clone());
+                }
+            }
+        }
+        Ok(Skip { settled, in_flight })
+    }
+
+    fn counts(&self, line: &journal::Line, voided: &HashSet<&str>) -> bool {
+        journal::counts(line, voided)
+            && !line.a.as_deref().is_some_and(|a| self.settled.contains(a))
+    }
+}
+
 /// Most characters of a reported result code (`bad_credentials`, `locked_out`, …).
 const MAX_RESULT_CHARS: usize = 40;
 
@@ -97,7 +159,7 @@ pub(super) fn fold_journal(
     conn: &Connection,
     key: &PrivateKey,
     journal: &Journal,
-    own_attempt: &str,
+    skip: &Skip,
     window: (i64, i64),
 ) -> Result<Vec<NewEvent>> {
     let mut events = Vec::new();
@@ -106,13 +168,12 @@ pub(super) fn fold_journal(
     let (mut n_unopenable, mut n_untrusted) = (0usize, 0usize);
     let mut seen_ids = HashSet::new();
     for line in &journal.lines {
+        if skip.in_flight.contains(&line.slot) {
+            continue;
+        }
         let count = counts.entry(line.slot.as_str()).or_default();
         match line.k {
-            LineKind::Fail
-                if journal::counts(line, &voided) && line.a.as_deref() != Some(own_attempt) =>
-            {
-                *count += 1
-            }
+            LineKind::Fail if skip.counts(line, &voided) => *count += 1,
             LineKind::Clear => *count = 0,
             LineKind::Fail | LineKind::Refused | LineKind::Noted | LineKind::Void => {}
         }
@@ -126,7 +187,7 @@ pub(super) fn fold_journal(
             && line
                 .a
                 .as_deref()
-                .is_some_and(|a| a == own_attempt || voided.contains(a))
+                .is_some_and(|a| skip.settled.contains(a) || voided.contains(a))
         {
             continue;
         }
@@ -213,6 +274,7 @@ pub(super) fn fold_journal(
 /// dated no later than now.
 pub(super) fn carry_over(
     journal: &Journal,
+    skip: &Skip,
     reset_slots: &[&str],
     live_slots: &[&str],
     now_us: i64,
@@ -221,12 +283,27 @@ pub(super) fn carry_over(
     slots.sort_unstable();
     slots.dedup();
     let now_secs = crate::clock::us_to_secs(now_us);
+    let voided = journal.voided();
     let mut lines = Vec::new();
     for slot in slots
         .into_iter()
         .filter(|s| live_slots.contains(s) && !reset_slots.contains(s))
     {
-        let counter = journal::counter(journal, slot);
+        if skip.in_flight.contains(slot) {
+            lines.extend(journal.lines.iter().filter(|l| l.slot == slot).cloned());
+            continue;
+        }
+        let mut counter = journal::Counter::default();
+        for line in journal.lines.iter().filter(|l| l.slot == slot) {
+            match line.k {
+                LineKind::Fail if skip.counts(line, &voided) => {
+                    counter.n_failures = counter.n_failures.saturating_add(1);
+                    counter.last_failure_secs = counter.last_failure_secs.max(line.t);
+                }
+                LineKind::Clear => counter = journal::Counter::default(),
+                _ => {}
+            }
+        }
         for _ in 0..counter.n_failures.min(journal::HARD_LOCK_AFTER_FAILURES) {
             lines.push(journal::Line {
                 slot: slot.to_string(),

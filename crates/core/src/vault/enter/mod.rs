@@ -307,7 +307,8 @@ fn finish(
             .ok_or_else(|| Error::Corrupt("the vault's journal key is damaged".into()))?;
         let latest_seen_us: i64 = db::meta(unit.tx, "latest_seen_us")?.parse().unwrap_or(0);
         let window = (latest_seen_us.min(now_us), now_us);
-        for event in fold_journal(unit.tx, &journal_key, &journal, own_attempt, window)? {
+        let skip = fold::Skip::find(unit.tx, paths, file, &journal, own_attempt, reset_slots)?;
+        for event in fold_journal(unit.tx, &journal_key, &journal, &skip, window)? {
             unit.record(event);
         }
         let tx = unit.tx;
@@ -315,7 +316,7 @@ fn finish(
         let mut events = settle_rotation(next, used_next_key, actor);
         events.extend(apply(tx, next)?);
         let live: Vec<&str> = next.slots.iter().map(|s| s.slot_id.as_str()).collect();
-        let carried = carry_over(&journal, reset_slots, &live, now_us);
+        let carried = carry_over(&journal, &skip, reset_slots, &live, now_us);
         for event in events {
             unit.record(event);
         }

@@ -188,6 +188,12 @@ fn counted_unlock(
                 TotpChange::Accept(step) => {
                     let secret = checked_sealed.as_deref().unwrap_or_default();
                     if !users::store::accept_totp_step(tx, &apply_user_id, secret, step)? {
+                        // A replayed code counts; an authenticator an admin replaced
+                        // meanwhile does not (the code was right for the old one).
+                        let (_, now_sealed, _) = users::store::totp_of(tx, &apply_user_id)?;
+                        if now_sealed.as_deref() != Some(secret) {
+                            return Err(AuthError::ChangedMeanwhile.into());
+                        }
                         return Err(Error::bad_credentials());
                     }
                 }
@@ -239,6 +245,7 @@ fn counted_unlock(
         lock,
         enrolled_totp_uri: enrolled_uri,
         unlocked_us: now_us,
+        unlocked_mono_us: cfg.clock.monotonic_us(),
     });
     Ok((
         session,
