@@ -67,6 +67,7 @@ impl Skip {
         )?;
         let mut settled = HashSet::new();
         let mut in_flight = HashSet::new();
+        let mut checked: HashSet<&str> = HashSet::new();
         let mut lookup = tx.prepare_cached("SELECT 1 FROM journal_folded WHERE id = ?1")?;
         for line in &journal.lines {
             if let (LineKind::Fail, Some(a)) = (line.k, line.a.as_deref()) {
@@ -74,7 +75,7 @@ impl Skip {
                     settled.insert(a.to_string());
                 }
             }
-            if reset_slots.contains(&line.slot.as_str()) || in_flight.contains(&line.slot) {
+            if reset_slots.contains(&line.slot.as_str()) || !checked.insert(&line.slot) {
                 continue;
             }
             let account = file
