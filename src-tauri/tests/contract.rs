@@ -10,7 +10,7 @@ use clinic_vault_app::command_names::ALL;
 use serde_json::Value;
 
 fn repo(path: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = manifest_dir().join("..");
     std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -60,10 +60,7 @@ fn only_ipc_ts_calls_invoke() {
         }
     }
     let mut hits = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src"),
-        &mut hits,
-    );
+    walk(&manifest_dir().join("../ui/src"), &mut hits);
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert!(hits[0].ends_with("lib/ipc.ts"), "{hits:?}");
 }
@@ -134,4 +131,13 @@ fn core_knows_no_shell() {
     for shell in ["tauri", "axum", "zbus", "arboard"] {
         assert!(!core.contains(shell), "crates/core depends on {shell}");
     }
+}
+
+/// The package's directory, read when the test runs (cargo sets it), never the one
+/// baked in at compile time: a persistent target directory shared by clones at other
+/// paths may hold a binary compiled in another clone.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .expect("tests run through cargo, which sets CARGO_MANIFEST_DIR")
 }

@@ -6,7 +6,6 @@
 //! this record" spans both. A SIGKILL inside the migration leaves schema 2, and the next
 //! unlock completes it.
 
-use std::path::Path;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -16,7 +15,7 @@ use clinic_vault_core::test_hooks::KeyHolder;
 use crate::common::*;
 
 fn fixture_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema2")
+    manifest_dir().join("tests/fixtures/schema2")
 }
 
 fn read_json(name: &str) -> Value {
@@ -335,4 +334,13 @@ fn a_sigkill_inside_the_migration_leaves_the_old_schema_and_the_next_unlock_comp
         points.push(point);
     }
     panic!("the unlock never completed: {points:?}");
+}
+
+/// The package's directory, read when the test runs (cargo sets it), never the one
+/// baked in at compile time: a persistent target directory shared by clones at other
+/// paths may hold a binary compiled in another clone.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .expect("tests run through cargo, which sets CARGO_MANIFEST_DIR")
 }

@@ -277,12 +277,16 @@ mod tests {
             })?
             .collect::<rusqlite::Result<_>>()?;
         let actual = format!("user_version {SCHEMA_VERSION}\n{}", rows.join(""));
-        let golden_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/schema.txt");
+        // Read at run time: a shared target directory may hold a binary built elsewhere.
+        let golden_path = std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"),
+        )
+        .join("tests/golden/schema.txt");
         if std::env::var_os("CLINICVAULT_BLESS").is_some() {
-            std::fs::write(golden_path, &actual).map_err(|e| Error::io("bless", e))?;
+            std::fs::write(&golden_path, &actual).map_err(|e| Error::io("bless", e))?;
         }
         let golden =
-            std::fs::read_to_string(golden_path).map_err(|e| Error::io("golden schema", e))?;
+            std::fs::read_to_string(&golden_path).map_err(|e| Error::io("golden schema", e))?;
         assert_eq!(
             actual, golden,
             "the stored schema changed: add a migration, then bless"

@@ -12,7 +12,7 @@ use clinic_vault_core::{Permission, Role};
 use clinic_vault_proto::Action;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    manifest_dir().join("../..")
 }
 
 fn who_may(action: Action) -> String {
@@ -138,4 +138,13 @@ fn the_rendering_names_every_action_and_permission() {
         with_table(&format!("x{BEGIN}\nold\n{END}y"), "new\n").as_deref(),
         Some(format!("x{BEGIN}\nnew\n{END}y").as_str())
     );
+}
+
+/// The package's directory, read when the test runs (cargo sets it), never the one
+/// baked in at compile time: a persistent target directory shared by clones at other
+/// paths may hold a binary compiled in another clone.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .expect("tests run through cargo, which sets CARGO_MANIFEST_DIR")
 }

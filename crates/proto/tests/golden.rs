@@ -14,7 +14,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn golden(name: &str) -> String {
-    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/golden/{name}", manifest_dir().display());
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {path}: {e}"))
         .trim_end_matches('\n')
@@ -168,7 +168,7 @@ fn python_verifier_agrees_when_available() {
 }
 
 fn golden_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+    manifest_dir().join("tests/golden")
 }
 
 /// The verifier's stdout over the golden files in `dir`; `None` without python3.
@@ -264,4 +264,13 @@ fn python_verifier_refuses_a_changed_detail_or_salt() {
             "{stderr}"
         );
     }
+}
+
+/// The package's directory, read when the test runs (cargo sets it), never the one
+/// baked in at compile time: a persistent target directory shared by clones at other
+/// paths may hold a binary compiled in another clone.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .expect("tests run through cargo, which sets CARGO_MANIFEST_DIR")
 }
