@@ -6,7 +6,6 @@
 //! this record" spans both. A SIGKILL inside the migration leaves schema 2, and the next
 //! unlock completes it.
 
-
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
