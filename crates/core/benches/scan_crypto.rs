@@ -57,7 +57,12 @@ fn openssl_speed(alg: &str, label: &str) -> Option<f64> {
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().rev().find(|l| l.starts_with(label))?;
-    let kbytes: f64 = line.split_whitespace().last()?.trim_end_matches('k').parse().ok()?;
+    let kbytes: f64 = line
+        .split_whitespace()
+        .last()?
+        .trim_end_matches('k')
+        .parse()
+        .ok()?;
     Some(kbytes * 1000.0 / GB)
 }
 
@@ -74,9 +79,8 @@ fn main() {
     let (key_id, scan_id) = (Uuid::new_v4(), Uuid::new_v4());
 
     // AES-256-GCM alone, as the format seals chunks: 64 KiB in place, header as AAD.
-    let cipher = LessSafeKey::new(
-        UnboundKey::new(&AES_256_GCM, &[7u8; 32]).expect("AES-256-GCM key"),
-    );
+    let cipher =
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).expect("AES-256-GCM key"));
     let header = [0u8; 111];
     let mut chunk = vec![0u8; CHUNK_SIZE as usize];
     let (aes_cpu, aes_wall) = rate(runs, size, || {
@@ -108,19 +112,31 @@ fn main() {
 
     let ossl_aes = openssl_speed("aes-256-gcm", "AES-256-GCM");
     let ossl_sha = openssl_speed("sha256", "sha256");
-    let show = |v: Option<f64>| v.map_or("n/a (no openssl)".to_string(), |v| format!("{v:.2} GB/s"));
-    let ratio = |ours: f64, theirs: Option<f64>| theirs.map_or("n/a".to_string(), |t| format!("{:.2}x", ours / t));
+    let show =
+        |v: Option<f64>| v.map_or("n/a (no openssl)".to_string(), |v| format!("{v:.2} GB/s"));
+    let ratio = |ours: f64, theirs: Option<f64>| {
+        theirs.map_or("n/a".to_string(), |t| format!("{:.2}x", ours / t))
+    };
     let combined = match (ossl_aes, ossl_sha) {
         (Some(a), Some(s)) => Some(1.0 / (1.0 / a + 1.0 / s)),
         _ => None,
     };
     println!("our AES-256-GCM chunk seal .... {aes_cpu:.2} GB/s CPU ({aes_wall:.2} wall)");
     println!("openssl aes-256-gcm 16 KiB .... {}", show(ossl_aes));
-    println!("  ratio ....................... {}", ratio(aes_cpu, ossl_aes));
+    println!(
+        "  ratio ....................... {}",
+        ratio(aes_cpu, ossl_aes)
+    );
     println!("our encrypt (AES-GCM + SHA-256) {enc_cpu:.2} GB/s CPU ({enc_wall:.2} wall)");
     println!("openssl sha256 16 KiB ......... {}", show(ossl_sha));
     println!("openssl combined 1/(1/a+1/s) .. {}", show(combined));
-    println!("  ratio ....................... {}", ratio(enc_cpu, combined));
+    println!(
+        "  ratio ....................... {}",
+        ratio(enc_cpu, combined)
+    );
     println!("our decrypt (SHA-256 + AES-GCM) {dec_cpu:.2} GB/s CPU ({dec_wall:.2} wall)");
-    println!("  ratio to openssl combined ... {}", ratio(dec_cpu, combined));
+    println!(
+        "  ratio to openssl combined ... {}",
+        ratio(dec_cpu, combined)
+    );
 }

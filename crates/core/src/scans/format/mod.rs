@@ -154,13 +154,6 @@ pub fn encrypt_with<R: Read, W: Write>(
     mut out: W,
 ) -> Result<Sealed, FormatError> {
     seal::seal_stream(
-        key,
-        key_id,
-        scan_id,
-        chunk_size,
-        randomness,
-        &mut plain,
-        &mut out,
-        MAX_CHUNKS,
+        key, key_id, scan_id, chunk_size, randomness, &mut plain, &mut out, MAX_CHUNKS,
     )
 }
