@@ -65,7 +65,10 @@ impl<'h> ChunkCipher<'h> {
     /// Encrypts `chunk` (plaintext followed by [`TAG_LEN`] spare bytes) in place: the
     /// ciphertext, then the tag.
     pub(super) fn seal(&self, index: u64, last: bool, chunk: &mut [u8]) -> Result<(), FormatError> {
-        let body_len = chunk.len().checked_sub(TAG_LEN).ok_or(FormatError::Cipher)?;
+        let body_len = chunk
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(FormatError::Cipher)?;
         let (body, tag_out) = chunk.split_at_mut(body_len);
         let tag = self
             .key
