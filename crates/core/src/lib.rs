@@ -24,6 +24,7 @@ mod lockfile;
 pub mod perms;
 pub mod policy;
 pub mod records;
+pub mod scans;
 pub mod secrets;
 pub mod settings;
 #[cfg(feature = "synthetic")]

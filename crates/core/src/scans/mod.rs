@@ -1,0 +1,3 @@
+//! Prescription scans: the encrypted file format, the importer's checks, and the vault's scan records.
+
+pub mod sanitize;
