@@ -76,6 +76,15 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
     if !doc.prune_objects().is_empty() {
         removed.add("unreferenced_objects");
     }
+    doc.renumber_objects();
+    let size = doc
+        .objects
+        .keys()
+        .map(|(n, _)| *n)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    doc.trailer.set("Size", i64::from(size));
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|_| malformed("rewrite"))?;
     drop(doc);

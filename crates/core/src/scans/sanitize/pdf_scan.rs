@@ -81,7 +81,11 @@ pub(super) fn prescan(input: &[u8]) -> Result<Prescan, Refusal> {
                 }
                 pos += 1;
             }
-            b']' | b'>' | b')' | b'{' | b'}' => pos += 1,
+            b']' => {
+                depth = depth.saturating_sub(1);
+                pos += 1;
+            }
+            b'>' | b')' | b'{' | b'}' => pos += 1,
             b'/' => {
                 let end = regular_end(input, pos + 1);
                 let name = input.get(pos + 1..end).unwrap_or(&[]);
