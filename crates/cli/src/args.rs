@@ -93,6 +93,10 @@ pub enum SessionCommand {
     /// Consents: treatment, data_processing, reminders, research.
     #[command(subcommand)]
     Consent(ConsentCommand),
+    /// Prescription scans: import (receptionist, clinician), list, export (clinician),
+    /// verify (admin), limits.
+    #[command(subcommand)]
+    Scan(ScanCommand),
     /// Developer tools (only in builds with the `dev` feature).
     #[cfg(feature = "dev")]
     #[command(subcommand)]
@@ -329,6 +333,9 @@ pub enum RxCommand {
         /// Instructions for the patient.
         #[arg(long, allow_hyphen_values = true)]
         instructions: Option<String>,
+        /// A scan of this patient the prescription was written from (repeatable).
+        #[arg(long = "scan", value_name = "SCAN")]
+        scans: Vec<String>,
     },
     /// Void a prescription.
     Void {
@@ -342,6 +349,52 @@ pub enum RxCommand {
     List {
         /// Patient id.
         id: String,
+    },
+}
+
+/// `scan …`
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Import files (JPEG, PNG, TIFF, PDF) for a patient: checked, stripped of metadata,
+    /// encrypted. Prints one scan id per file.
+    Import {
+        /// Patient id.
+        id: String,
+        /// The files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// A patient's scans.
+    List {
+        /// Patient id.
+        id: String,
+    },
+    /// Write a scan, decrypted, to a new file outside the vault (clinician).
+    Export {
+        /// The scan.
+        scan_id: String,
+        /// The file to create (never overwritten).
+        out: PathBuf,
+    },
+    /// Authenticate every chunk of one scan, or of all of them (admin).
+    Verify {
+        /// The scan (all scans when left out).
+        scan_id: Option<String>,
+    },
+    /// Show the importer's limits; with a flag, change them (admin).
+    Limits {
+        /// Largest file, in MB (1 MB = 1,000,000 bytes).
+        #[arg(long, value_name = "MB")]
+        max_file_mb: Option<u64>,
+        /// Most megapixels a page.
+        #[arg(long, value_name = "N")]
+        max_megapixels: Option<u32>,
+        /// Most pixels a side.
+        #[arg(long, value_name = "PX")]
+        max_side_px: Option<u32>,
+        /// Most pages a file.
+        #[arg(long, value_name = "N")]
+        max_pages: Option<u32>,
     },
 }
 

@@ -10,6 +10,11 @@ pub enum Error {
     Usage(String),
     /// Standard input or the terminal could not be read (`internal`).
     Io(String),
+    /// A command over several items failed for some of them after doing the others
+    /// (`partial_failure`); each item's own error was printed.
+    Partial(String),
+    /// `scan verify` found damaged scans (`scan_damaged`); each was printed.
+    Damaged(String),
 }
 
 impl From<clinic_vault_core::Error> for Error {
@@ -25,6 +30,8 @@ impl Error {
             Error::Core(e) => e.code(),
             Error::Usage(_) => "invalid_input",
             Error::Io(_) => "internal",
+            Error::Partial(_) => "partial_failure",
+            Error::Damaged(_) => "scan_damaged",
         }
     }
 

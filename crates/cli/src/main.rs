@@ -10,6 +10,7 @@ mod messages;
 mod records;
 mod render;
 mod run;
+mod scans;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,7 +3,7 @@
 //! CLI has nothing to add, core's neutral wording is shown as it is.
 
 use clinic_vault_core::clock::format_utc;
-use clinic_vault_core::error::{AuthError, RecordError, UserError, VaultError};
+use clinic_vault_core::error::{AuthError, RecordError, ScanError, UserError, VaultError};
 use clinic_vault_core::Error as CoreError;
 
 use crate::error::Error;
@@ -12,7 +12,9 @@ use crate::error::Error;
 pub fn error_message(err: &Error) -> String {
     match err {
         Error::Core(err) => core_message(err),
-        Error::Usage(text) | Error::Io(text) => text.clone(),
+        Error::Usage(text) | Error::Io(text) | Error::Partial(text) | Error::Damaged(text) => {
+            text.clone()
+        }
     }
 }
 
@@ -81,6 +83,18 @@ fn core_message(err: &CoreError) -> String {
         ),
         Error::VaultTooNew { found, supported } => format!(
             "this vault uses format {found}; this build understands up to {supported}: update Clinic Vault"
+        ),
+        Error::Scans(ScanError::Refused(refusal)) => format!("the file was refused: {refusal}"),
+        Error::Scans(ScanError::ExportExists { path }) => format!(
+            "{} exists already: exports never replace a file; choose a new name",
+            path.display()
+        ),
+        Error::Scans(ScanError::ExportInsideVault { path }) => format!(
+            "{} is inside the vault directory: decrypted scans never go there; export to a folder outside the vault",
+            path.display()
+        ),
+        Error::Scans(ScanError::Damaged { scan_id, problem }) => format!(
+            "scan {scan_id} is damaged ({problem}): nothing was exported; run scan verify, and restore the vault from a backup"
         ),
         other => other.to_string(),
     }

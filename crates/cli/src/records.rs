@@ -313,6 +313,7 @@ pub fn rx_command(session: &mut Session, command: &RxCommand) -> Result<Output> 
             frequency,
             duration,
             instructions,
+            scans,
         } => {
             let new = NewPrescription {
                 drug: drug.clone(),
@@ -321,6 +322,7 @@ pub fn rx_command(session: &mut Session, command: &RxCommand) -> Result<Output> 
                 frequency: frequency.clone(),
                 duration: duration.clone(),
                 instructions: instructions.clone(),
+                scans: scans.iter().map(|s| s.as_str().into()).collect(),
             };
             let rx = session.add_prescription(id, &new)?;
             let summary = format!(
@@ -353,6 +355,10 @@ pub fn rx_command(session: &mut Session, command: &RxCommand) -> Result<Output> 
                     }
                     if let Some(void) = void_text(&rx.void) {
                         text.push_str(&format!("\n{}: {void}", rx.id));
+                    }
+                    if !rx.scans.is_empty() {
+                        let ids: Vec<&str> = rx.scans.iter().map(|s| s.as_str()).collect();
+                        text.push_str(&format!("\n{}: from scan {}", rx.id, ids.join(", ")));
                     }
                 }
                 text

@@ -7,6 +7,11 @@ use serde_json::{json, Value};
 pub struct Output {
     pub json: Value,
     pub text: String,
+    /// With `--json`, these lines instead of `json`: one object per item of a command
+    /// that handles several (`scan import`).
+    pub json_lines: Vec<Value>,
+    /// The command did part of its work and failed on the rest: printed, then exit 1.
+    pub failure: Option<crate::error::Error>,
 }
 
 impl Output {
@@ -14,6 +19,8 @@ impl Output {
         Output {
             json,
             text: text.into(),
+            json_lines: Vec::new(),
+            failure: None,
         }
     }
 }

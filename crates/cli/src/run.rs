@@ -18,7 +18,11 @@ use crate::input::Input;
 use crate::render::{qr, Output};
 
 fn emit(json_mode: bool, out: &Output) {
-    if json_mode {
+    if json_mode && !out.json_lines.is_empty() {
+        for line in &out.json_lines {
+            println!("{}", crate::render::json_line(line));
+        }
+    } else if json_mode {
         println!("{}", crate::render::json_line(&out.json));
     } else if !out.text.is_empty() {
         println!("{}", crate::render::terminal_safe(&out.text, true));
@@ -131,6 +135,10 @@ pub fn run(cli: Cli) -> Result<()> {
                     Ok(Some(mut out)) => {
                         attach_enrollment(&mut out, &mut enrolled);
                         emit(json_mode, &out);
+                        if let Some(err) = out.failure.take() {
+                            failed = Some(err);
+                            break;
+                        }
                     }
                     Err(err) => {
                         // Stop at the first failure: later lines may depend on it.
@@ -196,6 +204,9 @@ fn finish_session(
             Ok(mut out) => {
                 attach_enrollment(&mut out, &mut enrolled);
                 emit(json_mode, &out);
+                if let Some(err) = out.failure.take() {
+                    first_err.get_or_insert(err);
+                }
             }
             Err(e) => {
                 first_err.get_or_insert(e);
@@ -318,6 +329,7 @@ fn session_command(session: &mut Session, command: &SessionCommand) -> Result<Ou
         SessionCommand::Note(cmd) => crate::records::note_command(session, cmd),
         SessionCommand::Rx(cmd) => crate::records::rx_command(session, cmd),
         SessionCommand::Consent(cmd) => crate::records::consent_command(session, cmd),
+        SessionCommand::Scan(cmd) => crate::scans::scan_command(session, cmd),
         #[cfg(feature = "dev")]
         SessionCommand::Dev(cmd) => crate::records::dev_command(session, cmd),
         SessionCommand::Verify => {

@@ -13,12 +13,39 @@ use clinic_vault_core::test_hooks::KeyHolder;
 
 use crate::common::*;
 
-fn fixture_dir() -> std::path::PathBuf {
-    manifest_dir().join("tests/fixtures/schema2")
+/// The schema this build writes (the last migration in core's `db.rs`).
+const CURRENT_SCHEMA: i64 = clinic_vault_core::db::SCHEMA_VERSION as i64;
+
+/// A fixture vault written by an earlier version (see each one's README).
+#[derive(Debug, Clone, Copy)]
+enum Fixture {
+    /// Schema 2, every event v1 (commit 149375a).
+    Schema2,
+    /// Schema 3, every event v2 (commit a5e69a6), before scans.
+    Schema3,
+}
+
+impl Fixture {
+    fn dir(self) -> std::path::PathBuf {
+        manifest_dir().join(match self {
+            Fixture::Schema2 => "tests/fixtures/schema2",
+            Fixture::Schema3 => "tests/fixtures/schema3",
+        })
+    }
+    fn schema(self) -> i64 {
+        match self {
+            Fixture::Schema2 => 2,
+            Fixture::Schema3 => 3,
+        }
+    }
 }
 
 fn read_json(name: &str) -> Value {
-    let path = fixture_dir().join(name);
+    read_fixture_json(Fixture::Schema2, name)
+}
+
+fn read_fixture_json(fixture: Fixture, name: &str) -> Value {
+    let path = fixture.dir().join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture JSON")
@@ -27,14 +54,18 @@ fn read_json(name: &str) -> Value {
 /// A copy of the fixture vault in a temp dir, the clock just after the fixture's end,
 /// and its test-only secrets.
 fn fixture_copy() -> (TestVault, Value) {
+    copy_of(Fixture::Schema2)
+}
+
+fn copy_of(fixture: Fixture) -> (TestVault, Value) {
     use std::os::unix::fs::PermissionsExt;
-    let secrets = read_json("secrets.json");
+    let secrets = read_fixture_json(fixture, "secrets.json");
     let mut v = TestVault::uninit();
     std::fs::create_dir(&v.dir).expect("vault dir");
     std::fs::set_permissions(&v.dir, std::fs::Permissions::from_mode(0o700)).expect("0700");
     for name in ["vault.db", "keyslots", "prelock.journal"] {
         let to = v.dir.join(name);
-        std::fs::copy(fixture_dir().join("vault").join(name), &to).expect("copy fixture");
+        std::fs::copy(fixture.dir().join("vault").join(name), &to).expect("copy fixture");
         std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).expect("0600");
     }
     v.admin_uri = secrets["admin"]["totp_uri"].as_str().expect("uri").into();
@@ -115,7 +146,11 @@ fn a_vault_of_the_previous_version_upgrades_and_keeps_its_chain() {
             "verify",
         ])
         .ok();
-    assert_eq!(schema_version(&v), 3, "the first unlock migrated");
+    assert_eq!(
+        schema_version(&v),
+        CURRENT_SCHEMA,
+        "the first unlock migrated"
+    );
     let lines = out.json_lines();
     let report = &lines[0];
     assert_eq!(report["anchored_at"], secrets["head"]["seq"]);
@@ -262,16 +297,96 @@ fn a_vault_of_the_previous_version_upgrades_and_keeps_its_chain() {
 }
 
 #[test]
+fn a_schema_3_vault_upgrades_to_scans_and_keeps_its_v2_chain_byte_for_byte() {
+    let (mut v, secrets) = copy_of(Fixture::Schema3);
+    assert_eq!(schema_version(&v), 3, "the fixture is the previous schema");
+    let old_head = secrets["head"]["head"].as_str().expect("head").to_string();
+    let out = v
+        .admin_batch(&[
+            &format!("audit verify --expect-head {old_head}"),
+            "audit list",
+            "verify",
+            "scan verify",
+        ])
+        .ok();
+    assert_eq!(
+        schema_version(&v),
+        CURRENT_SCHEMA,
+        "the first unlock migrated"
+    );
+    let lines = out.json_lines();
+    assert_eq!(lines[0]["anchored_at"], secrets["head"]["seq"]);
+    assert_eq!(lines[0]["n_v1_events"], 0);
+    let events = lines[1]["events"].as_array().expect("events").clone();
+    let old = read_fixture_json(Fixture::Schema3, "audit-list.json");
+    let old = old.as_array().expect("old listing");
+    assert_eq!(old.len() as u64, secrets["n_events"].as_u64().expect("n"));
+    for (before, now) in old.iter().zip(&events) {
+        assert_eq!(
+            *before, *now,
+            "event {} changed in the upgrade",
+            before["seq"]
+        );
+    }
+    assert_eq!(lines[3]["report"]["n_checked"], 0, "no scans yet");
+
+    // The upgraded vault takes scans: rita imports one for Jan, carl exports it.
+    let rita = staff(&secrets, "rita");
+    let carl = staff(&secrets, "carl");
+    let jan = secrets["patients"]["jan"]
+        .as_str()
+        .expect("jan")
+        .to_string();
+    let png = v.tmp.path().join("referral.png");
+    std::fs::write(&png, crate::common::images::png_with_metadata(40, 20, 11)).expect("png");
+    let imported = v
+        .by(
+            &rita,
+            &["scan", "import", &jan, png.to_str().expect("utf-8")],
+        )
+        .ok()
+        .json();
+    let scan = imported["scan"]["id"].as_str().expect("id").to_string();
+    let out = v.tmp.path().join("referral-out.png");
+    v.by(
+        &carl,
+        &["scan", "export", &scan, out.to_str().expect("utf-8")],
+    )
+    .ok();
+    assert!(out.is_file());
+    let after = v
+        .admin_batch(&[
+            &format!("audit verify --expect-head {old_head}"),
+            "scan verify",
+        ])
+        .ok()
+        .json_lines();
+    assert_eq!(after[1]["report"]["n_checked"], 1);
+}
+
+#[test]
 fn a_sigkill_inside_the_migration_leaves_the_old_schema_and_the_next_unlock_completes_it() {
-    let old_head = read_json("secrets.json")["head"]["head"]
+    sigkill_inside_the_migrations(Fixture::Schema2);
+}
+
+#[test]
+fn a_sigkill_inside_the_scans_migration_leaves_schema_3_and_the_next_unlock_completes_it() {
+    sigkill_inside_the_migrations(Fixture::Schema3);
+}
+
+/// Kills the first unlock of `fixture` at its 1st, 2nd, … crash point, each time on a
+/// fresh copy, until one run gets through. Each migration is one transaction that
+/// passes `migrate.applied`: a kill there leaves the schema before it, and the next
+/// unlock migrates (and folds the journal) exactly once.
+fn sigkill_inside_the_migrations(fixture: Fixture) {
+    let old_head = read_fixture_json(fixture, "secrets.json")["head"]["head"]
         .as_str()
         .expect("head")
         .to_string();
-    let mut points = Vec::new();
-    // Kill the first unlock at its 1st, 2nd, … crash point, each time on a fresh copy,
-    // until one run gets through.
-    for at in 1..=12u32 {
-        let (mut v, _) = fixture_copy();
+    let n_migrations = (CURRENT_SCHEMA - fixture.schema()) as usize;
+    let mut points: Vec<String> = Vec::new();
+    for at in 1..=16u32 {
+        let (mut v, _) = copy_of(fixture);
         let log = v.tmp.path().join("crash.log");
         v.next_step();
         let code = v.code(&v.admin_uri);
@@ -290,17 +405,26 @@ fn a_sigkill_inside_the_migration_leaves_the_old_schema_and_the_next_unlock_comp
         );
         if run.status == 0 {
             assert!(at > 2, "the migration and the unlock have crash points");
-            assert!(
-                points.first().is_some_and(|p| p == "migrate.applied"),
-                "the first crash point is inside the migration: {points:?}"
+            assert_eq!(
+                points
+                    .iter()
+                    .take_while(|p| *p == "migrate.applied")
+                    .count(),
+                n_migrations,
+                "the first crash points are one inside each migration: {points:?}"
             );
             eprintln!("upgrade killed at {points:?}, then completed");
             return;
         }
         let point = std::fs::read_to_string(&log).expect("killed at a crash point");
         assert_eq!(run.status, -1, "killed by SIGKILL at {point}: {run:?}");
-        // Inside the migration's transaction: nothing of it is left.
-        let expected_version = if point == "migrate.applied" { 2 } else { 3 };
+        // Inside a migration's transaction: nothing of it is left, the earlier ones are.
+        let n_applied_before = points.iter().filter(|p| *p == "migrate.applied").count();
+        let expected_version = if point == "migrate.applied" {
+            fixture.schema() + n_applied_before as i64
+        } else {
+            CURRENT_SCHEMA
+        };
         assert_eq!(
             schema_version(&v),
             expected_version,
@@ -314,7 +438,11 @@ fn a_sigkill_inside_the_migration_leaves_the_old_schema_and_the_next_unlock_comp
                 "audit list --user rita --action journal.attempt",
             ])
             .ok();
-        assert_eq!(schema_version(&v), 3, "after a kill at {point}");
+        assert_eq!(
+            schema_version(&v),
+            CURRENT_SCHEMA,
+            "after a kill at {point}"
+        );
         let lines = out.json_lines();
         assert!(
             lines[0]["n_v2_events"].as_u64().expect("n") > 0,
@@ -322,14 +450,29 @@ fn a_sigkill_inside_the_migration_leaves_the_old_schema_and_the_next_unlock_comp
             lines[0]
         );
         assert_eq!(lines[1]["audit"]["n_events"], lines[0]["n_events"]);
-        // rita's journaled failures were folded exactly once, as v2 events.
+        // rita's journaled failures were folded exactly once.
         let folded = lines[2]["events"]
             .as_array()
             .expect("events")
             .iter()
             .filter(|e| is_v2(e) && e["event"]["outcome"] == "failure")
             .count();
-        assert_eq!(folded, 2, "after a kill at {point}");
+        // The schema-2 fixture folded its earlier failures as v1 events; the schema-3
+        // fixture's are v2 already, so they count too.
+        let expected_folded = 2 + match fixture {
+            Fixture::Schema2 => 0,
+            Fixture::Schema3 => read_fixture_json(fixture, "audit-list.json")
+                .as_array()
+                .expect("old listing")
+                .iter()
+                .filter(|e| {
+                    e["event"]["actor"] == "rita"
+                        && e["event"]["action"] == "journal.attempt"
+                        && e["event"]["outcome"] == "failure"
+                })
+                .count(),
+        };
+        assert_eq!(folded, expected_folded, "after a kill at {point}");
         points.push(point);
     }
     panic!("the unlock never completed: {points:?}");

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub use crate::invalid::{Invalid, Rule};
 pub use crate::records::error::{EntryKind, RecordError};
+pub use crate::scans::error::{ScanError, ScanProblem};
 pub use crate::users::error::{NameRule, UserError};
 pub use crate::vault::error::{AuthError, Denied, VaultError};
 
@@ -27,6 +28,9 @@ pub enum Error {
     /// A record operation was refused.
     #[error(transparent)]
     Records(#[from] RecordError),
+    /// A scan operation was refused or failed.
+    #[error(transparent)]
+    Scans(#[from] ScanError),
     /// The vault directory cannot be created or used right now (`conflict`).
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -62,6 +66,7 @@ impl Error {
             Error::Denied(_) => "forbidden",
             Error::Users(e) => e.code(),
             Error::Records(e) => e.code(),
+            Error::Scans(e) => e.code(),
             Error::Vault(e) => e.code(),
             Error::InvalidInput(_) => "invalid_input",
             Error::VaultNotFound(_) => "vault_not_found",
@@ -91,6 +96,20 @@ impl Error {
     }
 
     /// The generic credential failure.
+    /// The local detail of the `failure` event recorded for this error: its code, and
+    /// for a refused file the importer's reason (never the file's content).
+    pub(crate) fn failure_detail(&self) -> serde_json::Value {
+        match self {
+            Error::Scans(ScanError::Refused(refusal)) => {
+                serde_json::json!({ "error": self.code(), "reason": refusal.reason() })
+            }
+            Error::Scans(ScanError::Damaged { problem, .. }) => {
+                serde_json::json!({ "error": self.code(), "damage": problem })
+            }
+            _ => serde_json::json!({ "error": self.code() }),
+        }
+    }
+
     pub(crate) fn bad_credentials() -> Self {
         Error::Auth(AuthError::BadCredentials)
     }

@@ -97,6 +97,11 @@ string_id!(
     UserId
 );
 
+string_id!(
+    /// A prescription scan's id (`scans.id`; the scan id inside its encrypted file).
+    ScanId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,13 @@ pub enum Rule {
     },
     /// Argon2id parameters below the floor.
     BelowKdfFloor,
+    /// A number outside its allowed range.
+    NotInRange {
+        /// Smallest allowed.
+        min: u64,
+        /// Largest allowed.
+        max: u64,
+    },
 }
 
 /// Typed input that breaks a rule (`invalid_input`).
@@ -182,6 +189,9 @@ impl std::fmt::Display for Invalid {
                 write!(f, "password refused: {}", problems.join("; "))
             }
             Rule::BelowKdfFloor => write!(f, "Argon2id parameters below the floor"),
+            Rule::NotInRange { min, max } => {
+                write!(f, "{field} must be between {min} and {max} (got {shown})")
+            }
         }
     }
 }

@@ -28,11 +28,13 @@ pub enum ResourceType {
     Prescription,
     /// A consent decision (its id, or the patient id for a read of all of them).
     Consent,
+    /// A prescription scan (the scan id, or the patient id for a list or a verify of all).
+    Scan,
 }
 
 impl ResourceType {
     /// Every resource type.
-    pub const ALL: [ResourceType; 9] = [
+    pub const ALL: [ResourceType; 10] = [
         ResourceType::Vault,
         ResourceType::User,
         ResourceType::Audit,
@@ -42,6 +44,7 @@ impl ResourceType {
         ResourceType::Note,
         ResourceType::Prescription,
         ResourceType::Consent,
+        ResourceType::Scan,
     ];
 
     /// The `resource_type` field's value.
@@ -56,6 +59,7 @@ impl ResourceType {
             ResourceType::Note => "note",
             ResourceType::Prescription => "prescription",
             ResourceType::Consent => "consent",
+            ResourceType::Scan => "scan",
         }
     }
 }
@@ -242,6 +246,17 @@ catalogue! {
     ConsentGrant = "consent.grant", Consent, Routine;
     /// A consent was withdrawn.
     ConsentWithdraw = "consent.withdraw", Consent, Routine;
+    /// A patient's scans were listed (what they are, never their content).
+    ScanList = "scan.list", Scan, Routine;
+    /// A file was imported as a scan: checked, stripped of metadata, encrypted and stored.
+    /// A refused file is a failure whose local detail keeps the reason, never the content.
+    ScanImport = "scan.import", Scan, Routine;
+    /// A scan's thumbnail was shown (a view of its content).
+    ScanThumbnail = "scan.thumbnail", Scan, Routine;
+    /// A scan was decrypted and written to a file outside the vault.
+    ScanExport = "scan.export", Scan, Routine;
+    /// Stored scans were authenticated chunk by chunk; the local detail names the damaged ones.
+    ScanVerify = "scan.verify", Scan, Routine;
 }
 
 impl Action {

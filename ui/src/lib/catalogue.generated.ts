@@ -53,6 +53,11 @@ export const ACTIONS = [
   { name: 'consent.view', resource: 'consent', level: 'routine' },
   { name: 'consent.grant', resource: 'consent', level: 'routine' },
   { name: 'consent.withdraw', resource: 'consent', level: 'routine' },
+  { name: 'scan.list', resource: 'scan', level: 'routine' },
+  { name: 'scan.import', resource: 'scan', level: 'routine' },
+  { name: 'scan.thumbnail', resource: 'scan', level: 'routine' },
+  { name: 'scan.export', resource: 'scan', level: 'routine' },
+  { name: 'scan.verify', resource: 'scan', level: 'routine' },
 ] as const;
 
 /** An audit action's wire name. */

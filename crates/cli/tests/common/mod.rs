@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+pub mod images;
+
 pub const ADMIN: &str = "alice";
 pub const ADMIN_PW: &str = "correct horse battery staple orbit";
 /// 2026-01-01 00:00:00 UTC, on a 30-second boundary.

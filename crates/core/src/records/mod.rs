@@ -233,6 +233,9 @@ pub struct NewPrescription {
     pub duration: Option<String>,
     /// Instructions.
     pub instructions: Option<String>,
+    /// The patient's scans it was written from (a paper prescription or referral).
+    #[serde(default)]
+    pub scans: Vec<crate::ids::ScanId>,
 }
 
 /// A prescription.
@@ -262,6 +265,8 @@ pub struct Prescription {
     pub instructions: Option<String>,
     /// Set when voided.
     pub void: Option<Void>,
+    /// The scans it was written from.
+    pub scans: Vec<crate::ids::ScanId>,
 }
 
 /// What a consent is for.

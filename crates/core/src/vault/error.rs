@@ -106,7 +106,7 @@ pub enum Denied {
     #[error("your account has been disabled")]
     AccountDisabled,
     /// The role does not allow the action.
-    #[error("a {} may not do this ({})", role.as_str(), action.wire_name())]
+    #[error("{} {} may not do this ({})", if *role == Role::Admin { "an" } else { "a" }, role.as_str(), action.wire_name())]
     RoleMayNot {
         /// The user's role.
         role: Role,

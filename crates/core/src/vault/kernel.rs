@@ -43,6 +43,17 @@ pub(crate) enum Effect {
     RollForwardKeySlots(KeyslotFile),
     /// Rewrite the pre-unlock journal with these lines (after an entry folded it).
     RewriteJournal(Vec<journal::Line>),
+    /// Move a scan file staged by this unit into `scans/` (its row committed). A crash
+    /// before it is settled by the next unit (`scans::files::settle`).
+    PlaceScan {
+        /// The scan's id: the staged file's name.
+        scan_id: String,
+        /// Its content hash: the stored file's name.
+        content_hash: String,
+    },
+    /// Give a decrypted export its name (its audit event committed); refused if the
+    /// name was taken meanwhile.
+    PublishExport(crate::scans::export::StagedExport),
 }
 
 /// The writer lock on `vault.lock`, held for the life of a unit and its effects.
@@ -87,6 +98,9 @@ impl<'p> Writer<'p> {
         body: impl FnOnce(&mut Unit<'_>) -> Result<T>,
     ) -> Result<T> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // What a crashed import left in staging, settled under the writer lock before
+        // anything reads the scans.
+        crate::scans::files::settle(&tx, self.paths)?;
         let recorded = keystate::load_if_present(&tx)?;
         let mut unit = Unit {
             tx: &tx,
@@ -166,6 +180,11 @@ impl<'p> Writer<'p> {
                 _ => Ok(()),
             },
             Effect::RewriteJournal(lines) => journal::rewrite(&self.paths.journal(), &lines),
+            Effect::PlaceScan {
+                scan_id,
+                content_hash,
+            } => crate::scans::files::place(self.paths, &scan_id, &content_hash),
+            Effect::PublishExport(staged) => staged.publish(),
         }
     }
 

@@ -163,6 +163,14 @@ impl VaultPaths {
     pub(crate) fn init_marker(&self) -> PathBuf {
         self.root.join(INIT_MARKER)
     }
+    /// The encrypted scan files, one per scan, named by content hash.
+    pub(crate) fn scans(&self) -> PathBuf {
+        self.root.join("scans")
+    }
+    /// Scan files written by a unit that has not committed yet (or never will).
+    pub(crate) fn scans_staging(&self) -> PathBuf {
+        self.root.join("scans").join(".staging")
+    }
     pub(crate) fn root(&self) -> &Path {
         &self.root
     }

@@ -228,7 +228,7 @@ impl Session {
             .patient_id
             .or_else(|| err.concerns_patient().map(str::to_string));
         if reached == Reached::Body {
-            event = event.detail(serde_json::json!({ "error": err.code() }));
+            event = event.detail(err.failure_detail());
         }
         // Best effort by design: the caller learns of the original failure either way.
         let _ = Writer::acquire(paths).and_then(|writer| {

@@ -132,6 +132,7 @@ fn row_to_rx(r: &rusqlite::Row<'_>) -> rusqlite::Result<Prescription> {
         duration: r.get(9)?,
         instructions: r.get(10)?,
         void: None,
+        scans: Vec::new(),
     })
 }
 
@@ -148,6 +149,7 @@ pub(crate) fn get_prescription(conn: &Connection, id: &str) -> Result<Prescripti
             id: id.to_string(),
         })?;
     rx.void = void_of(conn, id)?;
+    rx.scans = crate::scans::store::scans_of_prescription(conn, id)?;
     Ok(rx)
 }
 
@@ -175,6 +177,7 @@ pub(crate) fn insert_prescription(
              duration, instructions, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![id, patient_id, ctx.actor, ctx.now_us, date, drug, strength, dose, frequency, duration, instructions, hlc],
     )?;
+    crate::scans::store::link_prescription(ctx.conn, &id, patient_id, &rx.scans)?;
     get_prescription(ctx.conn, &id)
 }
 
@@ -190,6 +193,7 @@ pub(crate) fn list_prescriptions(conn: &Connection, patient_id: &str) -> Result<
     list.into_iter()
         .map(|mut rx| {
             rx.void = void_of(conn, &rx.id)?;
+            rx.scans = crate::scans::store::scans_of_prescription(conn, &rx.id)?;
             Ok(rx)
         })
         .collect()

@@ -28,6 +28,7 @@ fn rx() -> NewPrescription {
         frequency: "3 times daily".into(),
         duration: Some("7 days".into()),
         instructions: None,
+        scans: Vec::new(),
     }
 }
 

@@ -1,0 +1,348 @@
+//! The scan operations on a [`Session`], each through the entry point `Session::run`:
+//! import (receptionist, clinician), list, thumbnail and export (clinician: a view of
+//! the content), verify (admin). A refused file is an audited failure with the
+//! importer's reason; an export is audited before the file gets its name.
+
+use std::io::{self, BufReader, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use super::error::{ScanError, ScanProblem};
+use super::export::ExportTarget;
+use super::files::{self, hash_name};
+use super::{format, limits, sanitize, store};
+use super::{ExportedScan, ScanDamage, ScanSummary, ScanThumbnail, ScanVerifyReport};
+use crate::error::{Error, Result};
+use crate::ids::ScanId;
+use crate::perms::{allows, Permission};
+use crate::vault::kernel::Effect;
+use crate::vault::session::{op, Op};
+use crate::vault::Session;
+use clinic_vault_proto::Action;
+
+fn patient_op(action: Action, patient_id: &str) -> Op {
+    let mut o = op(action, Some(patient_id));
+    o.patient_id = Some(patient_id.to_string());
+    o
+}
+
+fn scan_uuid(id: &ScanId) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(id).map_err(|_| Error::Corrupt("a stored scan id is damaged".into()))
+}
+
+/// A writer that remembers whether it failed, so that an error of the export's target
+/// (a full disk) is not taken for damage of the scan.
+struct Tracked<'a> {
+    inner: &'a mut dyn Write,
+    failed: bool,
+}
+
+impl Write for Tracked<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).inspect_err(|_| self.failed = true)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().inspect_err(|_| self.failed = true)
+    }
+}
+
+fn damaged(scan_id: &ScanId, problem: ScanProblem) -> Error {
+    ScanError::Damaged {
+        scan_id: scan_id.to_string(),
+        problem,
+    }
+    .into()
+}
+
+impl Session {
+    /// The patient a scan belongs to, read only to attribute a possible denial event.
+    fn scan_patient(&self, scan_id: &str) -> Option<String> {
+        self.connection()
+            .query_row(
+                "SELECT patient_id FROM scans WHERE id = ?1",
+                [scan_id],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+
+    fn scan_op(&self, action: Action, scan_id: &str) -> Op {
+        let mut o = op(action, Some(scan_id));
+        o.patient_id = self.scan_patient(scan_id);
+        o
+    }
+
+    /// Imports the file at `path` as a scan of the patient ([`Session::import_scan`]).
+    /// A file over the size limit is refused (and recorded) without being read; only a
+    /// regular file is read.
+    pub fn import_scan_file(&mut self, patient_id: &str, path: &Path) -> Result<ScanSummary> {
+        let limits = limits::load(self.connection())?;
+        let unreadable = |e: io::Error| ScanError::Unreadable {
+            path: path.to_path_buf(),
+            reason: e.kind(),
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(unreadable)?;
+        let meta = file.metadata().map_err(unreadable)?;
+        if !meta.file_type().is_file() {
+            return Err(ScanError::Unreadable {
+                path: path.to_path_buf(),
+                reason: io::ErrorKind::InvalidInput,
+            }
+            .into());
+        }
+        if meta.len() > limits.max_file_bytes {
+            let refusal = sanitize::Refusal::TooLarge {
+                bytes: meta.len(),
+                max: limits.max_file_bytes,
+            };
+            return self.run(patient_op(Action::ScanImport, patient_id), |_| {
+                Err(ScanError::Refused(refusal).into())
+            });
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(limits.max_file_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        self.import_scan(patient_id, &bytes)
+    }
+
+    /// Imports one file as a scan of the patient: checked and stripped in memory, then
+    /// encrypted, staged, and placed under `scans/` once its row commits. A refused file
+    /// is recorded as a failure with the reason (`scan_refused`), and nothing is stored.
+    pub fn import_scan(&mut self, patient_id: &str, file: &[u8]) -> Result<ScanSummary> {
+        let limits = limits::load(self.connection())?;
+        let checked = sanitize::sanitize(file, &limits);
+        let paths = self.p.paths.clone();
+        self.run(patient_op(Action::ScanImport, patient_id), |ctx| {
+            let clean = checked.map_err(ScanError::Refused)?;
+            crate::records::store::get_patient(ctx.tx, patient_id)?;
+            let key = store::patient_key_or_create(ctx.tx, patient_id, ctx.now_us)?;
+            let scan_id = ScanId::generate();
+            let sealed = files::stage(&paths, &scan_id, |out| {
+                format::encrypt(
+                    &key.key,
+                    key.key_id,
+                    scan_uuid(&scan_id)?,
+                    clean.reader(file),
+                    out,
+                )
+                .map_err(|e| Error::Internal(format!("encrypting a scan: {e}")))
+            })?;
+            let row = store::ScanRow {
+                id: scan_id.clone(),
+                patient_id: patient_id.into(),
+                kind: clean.kind,
+                content_hash: hash_name(&sealed.content_hash),
+                key_id: key.key_id.to_string(),
+                file_bytes: sealed.file_len,
+                plain_bytes: sealed.plain_len,
+                pages: clean.pages,
+                width: clean.width,
+                height: clean.height,
+                orientation: clean.orientation,
+                removed: clean.removed.iter().map(|r| r.to_string()).collect(),
+                imported_us: ctx.now_us,
+                imported_by: ctx.actor.to_string(),
+            };
+            let inserted = crate::records::store::next_hlc(ctx.tx, ctx.now_us, ctx.device_id)
+                .and_then(|hlc| store::insert(ctx.tx, &row, &hlc, clean.thumbnail.as_ref()));
+            if let Err(e) = inserted {
+                // Nothing commits, so the staged file goes now rather than at the next unit.
+                let _ = std::fs::remove_file(paths.scans_staging().join(scan_id.as_str()));
+                return Err(e);
+            }
+            let may_view = allows(ctx.role, Permission::ScanView);
+            let event = ctx.event(Action::ScanImport);
+            event.resource_id = Some(scan_id.to_string());
+            event.patient_id = Some(patient_id.to_string());
+            event.detail = Some(serde_json::json!({
+                "kind": row.kind.as_str(),
+                "pages": row.pages,
+                "bytes": row.plain_bytes,
+                "removed": row.removed,
+            }));
+            ctx.after_commit(Effect::PlaceScan {
+                scan_id: scan_id.to_string(),
+                content_hash: row.content_hash.clone(),
+            });
+            let listed = store::list(ctx.tx, patient_id, may_view)?;
+            listed
+                .into_iter()
+                .find(|s| s.id == scan_id)
+                .ok_or_else(|| Error::Internal("an imported scan is not listed".into()))
+        })
+    }
+
+    /// A patient's scans: what they are, with a thumbnail offered only to a role that
+    /// may view scans.
+    pub fn list_scans(&mut self, patient_id: &str) -> Result<Vec<ScanSummary>> {
+        self.run(patient_op(Action::ScanList, patient_id), |ctx| {
+            crate::records::store::get_patient(ctx.tx, patient_id)?;
+            let may_view = allows(ctx.role, Permission::ScanView);
+            let list = store::list(ctx.tx, patient_id, may_view)?;
+            let event = ctx.event(Action::ScanList);
+            event.resource_id = Some(patient_id.to_string());
+            event.patient_id = Some(patient_id.to_string());
+            Ok(list)
+        })
+    }
+
+    /// A scan's thumbnail (clinician); `None` for a scan without one (a PDF).
+    pub fn scan_thumbnail(&mut self, scan_id: &str) -> Result<Option<ScanThumbnail>> {
+        let o = self.scan_op(Action::ScanThumbnail, scan_id);
+        self.run(o, |ctx| {
+            let row = store::get(ctx.tx, scan_id)?;
+            let thumb = store::thumbnail(ctx.tx, &row.id)?;
+            let event = ctx.event(Action::ScanThumbnail);
+            event.resource_id = Some(scan_id.to_string());
+            event.patient_id = Some(row.patient_id.to_string());
+            Ok(thumb)
+        })
+    }
+
+    /// Decrypts a scan into a new file at `target`, outside the vault (clinician). It
+    /// never replaces a file, and the file gets its name only after the export's event
+    /// committed; a damaged scan writes nothing.
+    pub fn export_scan(&mut self, scan_id: &str, target: &Path) -> Result<ExportedScan> {
+        let paths = self.p.paths.clone();
+        let o = self.scan_op(Action::ScanExport, scan_id);
+        self.run(o, |ctx| {
+            let row = store::get(ctx.tx, scan_id)?;
+            let key = store::patient_key(ctx.tx, &row.patient_id)?
+                .ok_or_else(|| damaged(&row.id, ScanProblem::BadHeader))?;
+            let target = ExportTarget::check(paths.root(), target)?;
+            let file = files::open_stored(&paths, &row.content_hash)?
+                .ok_or_else(|| damaged(&row.id, ScanProblem::Missing))?;
+            let scan_uuid = scan_uuid(&row.id)?;
+            let (staged, opened) = target.write(|out| {
+                let mut tracked = Tracked {
+                    inner: out,
+                    failed: false,
+                };
+                let result = format::decrypt(
+                    &key.key,
+                    key.key_id,
+                    scan_uuid,
+                    BufReader::with_capacity(1 << 20, file),
+                    &mut tracked,
+                );
+                match result {
+                    Ok(opened) => Ok(opened),
+                    Err(format::FormatError::Io(e)) if tracked.failed => {
+                        Err(Error::io("writing the export", e))
+                    }
+                    Err(e) => Err(damaged(&row.id, ScanProblem::from_format(&e))),
+                }
+            })?;
+            if hash_name(&opened.content_hash) != row.content_hash {
+                return Err(damaged(&row.id, ScanProblem::HashMismatch));
+            }
+            let path = staged.target().to_path_buf();
+            let event = ctx.event(Action::ScanExport);
+            event.resource_id = Some(scan_id.to_string());
+            event.patient_id = Some(row.patient_id.to_string());
+            event.detail = Some(serde_json::json!({ "bytes": opened.plain_len }));
+            ctx.after_commit(Effect::PublishExport(staged));
+            Ok(ExportedScan {
+                scan_id: row.id,
+                kind: row.kind,
+                bytes: opened.plain_len,
+                path,
+            })
+        })
+    }
+
+    /// Authenticates every chunk of one scan, or of all of them (admin), and checks
+    /// each file is the one its row records. The files are read outside any write
+    /// transaction (this can take a while; `progress(done, total)` follows it), then one
+    /// event records what was found: `failure`, naming the damaged scans, if any is.
+    pub fn verify_scans(
+        &mut self,
+        only: Option<&str>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ScanVerifyReport> {
+        self.check_permission(Action::ScanVerify)?;
+        let rows = match only {
+            Some(id) => match store::get(self.connection(), id) {
+                Ok(row) => vec![row],
+                Err(e) => {
+                    let o = self.scan_op(Action::ScanVerify, id);
+                    return self.run(o, |_| Err(e));
+                }
+            },
+            None => store::all(self.connection(), None)?,
+        };
+        let mut report = ScanVerifyReport {
+            n_checked: 0,
+            n_chunks: 0,
+            damaged: Vec::new(),
+        };
+        for (idx, row) in rows.iter().enumerate() {
+            progress(idx, rows.len());
+            match self.verify_one(row) {
+                Ok(n_chunks) => report.n_chunks += n_chunks,
+                Err(problem) => report.damaged.push(ScanDamage {
+                    scan_id: row.id.clone(),
+                    patient_id: row.patient_id.clone(),
+                    problem,
+                }),
+            }
+            report.n_checked += 1;
+        }
+        progress(rows.len(), rows.len());
+        let o = match only {
+            Some(id) => self.scan_op(Action::ScanVerify, id),
+            None => op(Action::ScanVerify, None),
+        };
+        self.run(o, |ctx| {
+            let outcome = if report.damaged.is_empty() {
+                clinic_vault_proto::Outcome::Success
+            } else {
+                clinic_vault_proto::Outcome::Failure
+            };
+            let detail = serde_json::json!({
+                "checked": report.n_checked,
+                "damaged": report.damaged.iter().map(|d| serde_json::json!({
+                    "scan": d.scan_id, "patient": d.patient_id, "damage": d.problem,
+                })).collect::<Vec<_>>(),
+            });
+            let event = ctx.event(Action::ScanVerify);
+            event.resource_id = only.map(str::to_string);
+            event.patient_id = rows
+                .first()
+                .filter(|_| only.is_some())
+                .map(|r| r.patient_id.to_string());
+            event.outcome = outcome;
+            event.detail = Some(detail);
+            Ok(report.clone())
+        })
+    }
+
+    fn verify_one(&self, row: &store::ScanRow) -> std::result::Result<u64, ScanProblem> {
+        let key = store::patient_key(self.connection(), &row.patient_id)
+            .ok()
+            .flatten()
+            .ok_or(ScanProblem::BadHeader)?;
+        let file = match files::open_stored(&self.p.paths, &row.content_hash) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Err(ScanProblem::Missing),
+            Err(_) => return Err(ScanProblem::Unreadable),
+        };
+        let scan_uuid = uuid::Uuid::parse_str(&row.id).map_err(|_| ScanProblem::BadHeader)?;
+        let opened = format::verify(
+            &key.key,
+            key.key_id,
+            scan_uuid,
+            BufReader::with_capacity(1 << 20, file),
+        )
+        .map_err(|e| ScanProblem::from_format(&e))?;
+        if hash_name(&opened.content_hash) != row.content_hash {
+            return Err(ScanProblem::HashMismatch);
+        }
+        Ok(opened.n_chunks)
+    }
+}
