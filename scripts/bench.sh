@@ -7,3 +7,4 @@ cargo bench -p clinic-vault-core --features bench-support --bench vault --locked
 cargo bench -p clinic-vault-core --features bench-support --bench audit --locked -- "$@"
 cargo bench -p clinic-vault-core --features bench-support,synthetic --bench records --locked -- "$@"
 cargo bench -p clinic-vault-core --bench scan_crypto --locked -- "$@"
+cargo bench -p clinic-vault-core --bench scan_vault --locked -- "$@"

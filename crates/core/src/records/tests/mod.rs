@@ -64,6 +64,16 @@ struct Targets {
     patient: PatientId,
     note: String,
     rx: String,
+    scan: crate::ids::ScanId,
+}
+
+/// A small image from the importer's corpus (read at run time: the package directory).
+pub(crate) fn corpus_png() -> Vec<u8> {
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo");
+    std::fs::read(
+        std::path::Path::new(&dir).join("tests/scan_corpus/good/palette-transparency.png"),
+    )
+    .expect("corpus png")
 }
 
 fn targets(carl: &mut Session, n: usize) -> Targets {
@@ -77,10 +87,12 @@ fn targets(carl: &mut Session, n: usize) -> Targets {
     let rx = carl.add_prescription(&p.id, &rx()).expect("rx");
     carl.grant_consent(&p.id, ConsentPurpose::Treatment, None)
         .expect("consent");
+    let scan = carl.import_scan(&p.id, &corpus_png()).expect("scan");
     Targets {
         patient: p.id,
         note: note.id,
         rx: rx.id,
+        scan: scan.id,
     }
 }
 
@@ -147,6 +159,34 @@ const MATRIX: &[(&str, bool, bool, bool, Attempt)] = &[
     ("consent.view", true, true, true, |s, t| {
         s.list_consents(&t.patient).map(drop)
     }),
+    ("scan.import", true, true, false, |s, t| {
+        s.import_scan(&t.patient, &corpus_png()).map(drop)
+    }),
+    ("scan.list", true, true, false, |s, t| {
+        s.list_scans(&t.patient).map(drop)
+    }),
+    // A thumbnail is a view of the content: the desk sees an icon instead.
+    ("scan.thumbnail", false, true, false, |s, t| {
+        let thumb = s.scan_thumbnail(&t.scan)?;
+        assert!(thumb.is_some_and(
+            |th| th.bytes.starts_with(b"\x89PNG") || th.bytes.starts_with(&[0xff, 0xd8])
+        ));
+        Ok(())
+    }),
+    ("scan.export", false, true, false, |s, t| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let done = s.export_scan(&t.scan, &dir.path().join("out.png"))?;
+        assert_eq!(
+            std::fs::metadata(&done.path).expect("exported").len(),
+            done.bytes
+        );
+        Ok(())
+    }),
+    ("scan.verify", false, false, true, |s, t| {
+        let report = s.verify_scans(Some(&t.scan), &mut |_, _| {})?;
+        assert!(report.damaged.is_empty());
+        Ok(())
+    }),
 ];
 
 #[test]
@@ -190,7 +230,7 @@ fn every_cell_of_the_role_matrix_holds_and_denials_are_audited() {
     drop(sessions);
     carl.lock().expect("lock");
     let mut admin = staff.as_role(Role::Admin);
-    for &(action, receptionist, _, admin_allowed, _) in MATRIX {
+    for &(action, receptionist, clinician, admin_allowed, _) in MATRIX {
         let denied = admin
             .audit_list(&AuditFilter {
                 action: Some(action.into()),
@@ -200,7 +240,8 @@ fn every_cell_of_the_role_matrix_holds_and_denials_are_audited() {
             .into_iter()
             .filter(|e| e.event.outcome == "denied")
             .count();
-        let expected = usize::from(!receptionist) + usize::from(!admin_allowed);
+        let expected =
+            usize::from(!receptionist) + usize::from(!clinician) + usize::from(!admin_allowed);
         assert_eq!(denied, expected, "denied events for {action}");
     }
 }
@@ -519,4 +560,44 @@ fn updates_keep_history_and_events_name_fields_only() {
         !encoded.contains("Schmidt") && !encoded.contains("+4930123456"),
         "values never enter events"
     );
+}
+
+#[test]
+fn the_desk_sees_a_scan_icon_and_the_clinician_its_thumbnail() {
+    use crate::scans::Preview;
+    let staff = Staff::new();
+    let mut rita = staff.as_role(Role::Receptionist);
+    let p = rita
+        .add_patient(&patient("Amara", "Okafor", "1975-07-08"), false)
+        .expect("patient");
+    let imported = rita.import_scan(&p.id, &corpus_png()).expect("import");
+    assert_eq!(imported.preview, Preview::Icon);
+    assert_eq!(
+        rita.scan_thumbnail(&imported.id)
+            .expect_err("a thumbnail is a view")
+            .code(),
+        "forbidden"
+    );
+    rita.lock().expect("lock");
+    let mut carl = staff.as_role(Role::Clinician);
+    let listed = carl.list_scans(&p.id).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].preview, Preview::Thumbnail);
+    let thumb = carl
+        .scan_thumbnail(&imported.id)
+        .expect("thumbnail")
+        .expect("an image has one");
+    assert!(thumb.width <= 256 && thumb.height <= 256 && !thumb.bytes.is_empty());
+    // The import's event names the patient and keeps what stripping removed, locally.
+    carl.lock().expect("lock");
+    let mut admin = staff.as_role(Role::Admin);
+    let events = admin
+        .audit_list(&AuditFilter {
+            action: Some("scan.import".into()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event.patient_id.as_deref(), Some(p.id.as_str()));
+    assert_eq!(events[0].detail.as_ref().expect("detail")["kind"], "png");
 }
