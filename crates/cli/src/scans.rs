@@ -83,7 +83,11 @@ pub fn scan_command(session: &mut Session, command: &ScanCommand) -> Result<Outp
                 done.bytes,
                 file_label(&done.path)
             );
-            Ok(Output::new(json!(done), text))
+            let json = json!({
+                "scan_id": done.scan_id, "kind": done.kind, "bytes": done.bytes,
+                "path": done.path.to_string_lossy(),
+            });
+            Ok(Output::new(json, text))
         }
         ScanCommand::Verify { scan_id } => verify(session, scan_id.as_deref()),
         ScanCommand::Limits {
@@ -125,7 +129,10 @@ fn import(session: &mut Session, patient_id: &str, files: &[std::path::PathBuf])
         // One file: its result is the command's (an error is the one error line).
         let scan = session.import_scan_file(patient_id, path)?;
         let text = scan.id.to_string();
-        return Ok(Output::new(json!({ "file": path, "scan": scan }), text));
+        return Ok(Output::new(
+            json!({ "file": path.to_string_lossy(), "scan": scan }),
+            text,
+        ));
     }
     let n_files = files.len();
     let mut ids = Vec::new();
@@ -144,7 +151,7 @@ fn import(session: &mut Session, patient_id: &str, files: &[std::path::PathBuf])
                     removed_text(&scan)
                 );
                 ids.push(scan.id.to_string());
-                lines.push(json!({ "file": path, "scan": scan }));
+                lines.push(json!({ "file": path.to_string_lossy(), "scan": scan }));
             }
             Err(e) => {
                 let err = Error::from(e);
@@ -155,7 +162,7 @@ fn import(session: &mut Session, patient_id: &str, files: &[std::path::PathBuf])
                     err.code()
                 );
                 let mut line = crate::render::error_json(&err);
-                line["file"] = json!(path);
+                line["file"] = json!(path.to_string_lossy());
                 lines.push(line);
                 n_failed += 1;
             }

@@ -117,6 +117,15 @@ fn assert_no_plaintext(v: &TestVault, seeds: &[u8], when: &str) {
     }
 }
 
+/// Hidden temp files an export could leave beside its target.
+fn partials(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect()
+}
+
 fn events_of(v: &mut TestVault, action: &str) -> Vec<Value> {
     v.audit_events(&["--action", action])
 }
@@ -239,12 +248,7 @@ fn a_receptionist_imports_only_a_clinician_exports_and_the_stored_bytes_hold_no_
             .error_code(),
         "forbidden"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(d.v.tmp.path())
-        .expect("tmp")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".partial"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(partials(d.v.tmp.path()), Vec::<String>::new());
 
     // The admin verifies every chunk.
     let report = d.v.admin(&["scan", "verify"]).ok().json();
@@ -462,6 +466,7 @@ fn a_flipped_byte_anywhere_in_a_stored_scan_is_named_by_scan_verify() {
         let refused = d.v.by(&carl, &["scan", "export", &id, path_str(&out)]);
         assert_eq!(refused.error_code(), "scan_damaged", "byte {pos}");
         assert!(!out.exists(), "byte {pos}");
+        assert_eq!(partials(d.v.tmp.path()), Vec::<String>::new(), "byte {pos}");
     }
     // A chunk's position is named.
     let mut bytes = pristine.clone();
@@ -475,8 +480,15 @@ fn a_flipped_byte_anywhere_in_a_stored_scan_is_named_by_scan_verify() {
     );
     // Truncated, and missing.
     std::fs::write(&file, &pristine[..pristine.len() - 5]).expect("cut");
-    let cut = d.v.admin(&["scan", "verify"]).json_lines();
-    assert_ne!(cut[0]["report"]["damaged"][0]["problem"]["problem"], "");
+    let run = d.v.admin(&["scan", "verify"]);
+    assert_eq!(run.status, 1, "{run:?}");
+    let cut = run.json_lines();
+    // A cut inside the last chunk fails that chunk's tag; a cut at a chunk boundary
+    // would be `truncated` (the format tests cover both).
+    assert_eq!(
+        cut[0]["report"]["damaged"][0]["problem"]["problem"],
+        "bad_chunk"
+    );
     std::fs::remove_file(&file).expect("remove");
     let gone = d.v.admin(&["scan", "verify"]).json_lines();
     assert_eq!(
@@ -659,6 +671,105 @@ fn a_sigkill_at_every_step_of_an_import_leaves_no_half_scan_and_loses_no_committ
         points.push(point);
     }
     panic!("the import never completed: {points:?}");
+}
+
+#[test]
+fn a_sigkill_during_an_export_leaves_nothing_at_the_target_and_nothing_unaudited() {
+    let mut d = desk();
+    let a = png_file(&d, "a.png", 10);
+    let rita = d.rita_clone();
+    let scan =
+        d.v.by(&rita, &["scan", "import", &d.patient, path_str(&a)])
+            .ok()
+            .json()["scan"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+    let carl = d.carl_clone();
+    let out_dir = d.v.tmp.path().join("exports");
+    std::fs::create_dir(&out_dir).expect("dir");
+    let mut points: Vec<String> = Vec::new();
+    for at in 1..=40u32 {
+        let out = out_dir.join(format!("out-{at}.png"));
+        d.v.next_step();
+        let code = d.v.code(&carl.uri);
+        let dir = d.v.dir_str().to_string();
+        let log = d.v.tmp.path().join(format!("crash-{at}.log"));
+        let (at_text, log_text) = (at.to_string(), path_str(&log).to_string());
+        let run = d.v.run_bytes(
+            &[
+                "--vault",
+                &dir,
+                "--user",
+                "carl",
+                "--totp",
+                &code,
+                "--json",
+                "scan",
+                "export",
+                &scan,
+                path_str(&out),
+            ],
+            format!("{}\n", carl.password).as_bytes(),
+            &[
+                ("CLINICVAULT_TEST_CRASH_AT", &at_text),
+                ("CLINICVAULT_TEST_CRASH_LOG", &log_text),
+            ],
+        );
+        let killed_at = std::fs::read_to_string(&log).ok();
+        assert_eq!(
+            partials(&out_dir),
+            Vec::<String>::new(),
+            "killed at {killed_at:?}"
+        );
+        let Some(point) = killed_at else {
+            run.ok();
+            assert!(out.is_file());
+            assert!(
+                points.iter().any(|p| p == "scan.export_written"),
+                "every step was reached: {points:?}"
+            );
+            return;
+        };
+        assert_eq!(run.status, -1, "killed at {point}: {run:?}");
+        // A kill inside the unlock leaves a counted attempt; clear it for the next round.
+        d.v.admin(&["user", "unlock", "carl"]).ok();
+        let published = out.exists();
+        if published {
+            // A file at the target name only ever follows its committed event.
+            let exports = events_of(&mut d.v, "scan.export");
+            assert!(
+                exports.iter().any(|e| e["event"]["outcome"] == "success"),
+                "killed at {point}: a file without its event"
+            );
+        }
+        points.push(point);
+    }
+    panic!("the export never completed: {points:?}");
+}
+
+#[test]
+fn a_linked_staging_directory_is_never_followed() {
+    let mut d = desk();
+    let elsewhere = d.v.tmp.path().join("documents");
+    std::fs::create_dir(&elsewhere).expect("dir");
+    std::fs::write(elsewhere.join("letter.txt"), b"keep me").expect("write");
+    std::fs::create_dir(d.v.dir.join("scans")).expect("scans");
+    std::os::unix::fs::symlink(&elsewhere, d.v.dir.join("scans").join(".staging")).expect("link");
+    // Every unit settles staging; none follows the link.
+    let rita = d.rita_clone();
+    d.v.by(&rita, &["scan", "list", &d.patient]).ok();
+    assert_eq!(
+        std::fs::read(elsewhere.join("letter.txt")).expect("still there"),
+        b"keep me"
+    );
+    let a = png_file(&d, "a.png", 12);
+    let refused = d.v.by(&rita, &["scan", "import", &d.patient, path_str(&a)]);
+    assert_ne!(
+        refused.status, 0,
+        "an import refuses a linked staging directory"
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).expect("dir").count(), 1);
 }
 
 impl Desk {

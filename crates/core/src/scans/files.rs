@@ -91,6 +91,9 @@ pub(crate) fn stage<T>(
             .map_err(|e| Error::io("syncing a staged scan file", e))?;
         Ok(value)
     });
+    // The directory entry too: a committed row must never point at a file that a power
+    // loss took back.
+    let written = written.and_then(|value| sync_dir(&paths.scans_staging()).map(|()| value));
     match written {
         Ok(value) => {
             crate::crashpoint::hit("scan.staged");
@@ -125,44 +128,46 @@ pub(crate) struct Settled {
 }
 
 /// Settles what a crash left in staging (see the module docs). Runs inside a unit's
-/// transaction, under the writer lock; a vault without `scans/` has nothing to settle.
-pub(crate) fn settle(tx: &Connection, paths: &VaultPaths) -> Result<Settled> {
-    let staging = paths.scans_staging();
-    let entries = match fs::read_dir(&staging) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Settled::default()),
-        Err(e) => return Err(Error::io("reading the scan staging directory", e)),
-    };
+/// transaction, under the writer lock. Best effort by design: it never makes a unit
+/// fail (a vault whose staging cannot be settled still opens; what is left is settled by
+/// a later unit, and `scan verify` names a scan whose file is not in place). It follows
+/// no link: `scans/` and `scans/.staging/` must be directories themselves, and only
+/// regular files in staging are moved or removed.
+pub(crate) fn settle(tx: &Connection, paths: &VaultPaths) -> Settled {
     let mut settled = Settled::default();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("reading the scan staging directory", e))?;
-        let name = entry.file_name();
-        let committed_hash = match name.to_str() {
-            Some(id) => committed_hash_of(tx, id)?,
-            None => None,
-        };
-        match committed_hash {
-            Some(hash) if !stored_path(paths, &hash).exists() => {
-                fs::rename(entry.path(), stored_path(paths, &hash))
-                    .map_err(|e| Error::io("placing a scan file", e))?;
-                settled.placed += 1;
+    let staging = paths.scans_staging();
+    if !is_real_dir(&paths.scans()) || !is_real_dir(&staging) {
+        return settled;
+    }
+    let Ok(entries) = fs::read_dir(&staging) else {
+        return settled;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let committed = entry
+            .file_name()
+            .to_str()
+            .and_then(|id| committed_hash_of(tx, id).ok().flatten());
+        match committed {
+            Some(hash) if fs::symlink_metadata(stored_path(paths, &hash)).is_err() => {
+                if fs::rename(entry.path(), stored_path(paths, &hash)).is_ok() {
+                    settled.placed += 1;
+                }
             }
             _ => {
-                let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    fs::remove_dir_all(entry.path())
-                } else {
-                    fs::remove_file(entry.path())
-                };
-                removed.map_err(|e| Error::io("removing a staged scan file", e))?;
-                settled.removed += 1;
+                if fs::remove_file(entry.path()).is_ok() {
+                    settled.removed += 1;
+                }
             }
         }
     }
     if settled != Settled::default() {
-        sync_dir(&paths.scans())?;
-        sync_dir(&staging)?;
+        let _ = sync_dir(&paths.scans());
+        let _ = sync_dir(&staging);
     }
-    Ok(settled)
+    settled
 }
 
 fn committed_hash_of(tx: &Connection, scan_id: &str) -> Result<Option<String>> {
@@ -180,27 +185,31 @@ fn committed_hash_of(tx: &Connection, scan_id: &str) -> Result<Option<String>> {
 }
 
 /// Opens a stored scan's file for reading: never through a link, and only a regular
-/// file. `Ok(None)` when it is missing.
-pub(crate) fn open_stored(paths: &VaultPaths, content_hash: &str) -> Result<Option<File>> {
+/// file in a real `scans/` directory; otherwise what is wrong with it.
+pub(crate) fn open_stored(
+    paths: &VaultPaths,
+    content_hash: &str,
+) -> std::result::Result<File, super::error::ScanProblem> {
+    use super::error::ScanProblem;
+    if !is_real_dir(&paths.scans()) {
+        return Err(ScanProblem::Missing);
+    }
     let path = stored_path(paths, content_hash);
     match OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(&path)
     {
-        Ok(file) => {
-            let meta = file
-                .metadata()
-                .map_err(|e| Error::io("reading a scan file", e))?;
-            if !meta.file_type().is_file() {
-                return Err(crate::error::VaultError::NotARegularFile(path).into());
-            }
-            Ok(Some(file))
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            Err(crate::error::VaultError::NotARegularFile(path).into())
-        }
-        Err(e) => Err(Error::io("opening a scan file", e)),
+        Ok(file) => match file.metadata() {
+            Ok(meta) if meta.file_type().is_file() => Ok(file),
+            _ => Err(ScanProblem::Unreadable),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(ScanProblem::Missing),
+        Err(_) => Err(ScanProblem::Unreadable),
     }
+}
+
+/// A directory itself, not a link to one.
+fn is_real_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_dir())
 }

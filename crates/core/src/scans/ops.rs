@@ -8,7 +8,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::error::{ScanError, ScanProblem};
-use super::export::ExportTarget;
+use super::export::{ExportTarget, StagedExport};
 use super::files::{self, hash_name};
 use super::{format, limits, sanitize, store};
 use super::{ExportedScan, ScanDamage, ScanSummary, ScanThumbnail, ScanVerifyReport};
@@ -206,54 +206,75 @@ impl Session {
 
     /// Decrypts a scan into a new file at `target`, outside the vault (clinician). It
     /// never replaces a file, and the file gets its name only after the export's event
-    /// committed; a damaged scan writes nothing.
+    /// committed; a damaged scan, a refusal or a crash leaves nothing at the target.
+    /// The permission is checked first, and the decryption runs outside the write lock
+    /// (into an unnamed file), so a slow target does not hold up other sessions.
     pub fn export_scan(&mut self, scan_id: &str, target: &Path) -> Result<ExportedScan> {
-        let paths = self.p.paths.clone();
+        let o = self.scan_op(Action::ScanExport, scan_id);
+        self.run(o, |_| Ok(()))?;
+        let (row, staged, plain_len) = match self.decrypt_for_export(scan_id, target) {
+            Ok(done) => done,
+            Err(e) => {
+                let o = self.scan_op(Action::ScanExport, scan_id);
+                return self.run(o, |_| Err(e));
+            }
+        };
         let o = self.scan_op(Action::ScanExport, scan_id);
         self.run(o, |ctx| {
-            let row = store::get(ctx.tx, scan_id)?;
-            let key = store::patient_key(ctx.tx, &row.patient_id)?
-                .ok_or_else(|| damaged(&row.id, ScanProblem::BadHeader))?;
-            let target = ExportTarget::check(paths.root(), target)?;
-            let file = files::open_stored(&paths, &row.content_hash)?
-                .ok_or_else(|| damaged(&row.id, ScanProblem::Missing))?;
-            let scan_uuid = scan_uuid(&row.id)?;
-            let (staged, opened) = target.write(|out| {
-                let mut tracked = Tracked {
-                    inner: out,
-                    failed: false,
-                };
-                let result = format::decrypt(
-                    &key.key,
-                    key.key_id,
-                    scan_uuid,
-                    BufReader::with_capacity(1 << 20, file),
-                    &mut tracked,
-                );
-                match result {
-                    Ok(opened) => Ok(opened),
-                    Err(format::FormatError::Io(e)) if tracked.failed => {
-                        Err(Error::io("writing the export", e))
-                    }
-                    Err(e) => Err(damaged(&row.id, ScanProblem::from_format(&e))),
-                }
-            })?;
-            if hash_name(&opened.content_hash) != row.content_hash {
-                return Err(damaged(&row.id, ScanProblem::HashMismatch));
-            }
             let path = staged.target().to_path_buf();
             let event = ctx.event(Action::ScanExport);
-            event.resource_id = Some(scan_id.to_string());
+            event.resource_id = Some(row.id.to_string());
             event.patient_id = Some(row.patient_id.to_string());
-            event.detail = Some(serde_json::json!({ "bytes": opened.plain_len }));
+            event.detail = Some(serde_json::json!({ "bytes": plain_len }));
             ctx.after_commit(Effect::PublishExport(staged));
             Ok(ExportedScan {
                 scan_id: row.id,
                 kind: row.kind,
-                bytes: opened.plain_len,
+                bytes: plain_len,
                 path,
             })
         })
+    }
+
+    /// An export's reads, outside any write transaction: the row, the key, the target's
+    /// checks and the decryption into an unnamed file.
+    fn decrypt_for_export(
+        &self,
+        scan_id: &str,
+        target: &Path,
+    ) -> Result<(store::ScanRow, StagedExport, u64)> {
+        let conn = self.connection();
+        let row = store::get(conn, scan_id)?;
+        let key = store::patient_key(conn, &row.patient_id)?
+            .ok_or_else(|| damaged(&row.id, ScanProblem::BadHeader))?;
+        let target = ExportTarget::check(self.p.paths.root(), target)?;
+        let file = files::open_stored(&self.p.paths, &row.content_hash)
+            .map_err(|problem| damaged(&row.id, problem))?;
+        let scan_uuid = scan_uuid(&row.id)?;
+        let (staged, opened) = target.write(|out| {
+            let mut tracked = Tracked {
+                inner: out,
+                failed: false,
+            };
+            let result = format::decrypt(
+                &key.key,
+                key.key_id,
+                scan_uuid,
+                BufReader::with_capacity(1 << 20, file),
+                &mut tracked,
+            );
+            match result {
+                Ok(opened) => Ok(opened),
+                Err(format::FormatError::Io(e)) if tracked.failed => {
+                    Err(Error::io("writing the export", e))
+                }
+                Err(e) => Err(damaged(&row.id, ScanProblem::from_format(&e))),
+            }
+        })?;
+        if hash_name(&opened.content_hash) != row.content_hash {
+            return Err(damaged(&row.id, ScanProblem::HashMismatch));
+        }
+        Ok((row, staged, opened.plain_len))
     }
 
     /// Authenticates every chunk of one scan, or of all of them (admin), and checks
@@ -283,7 +304,14 @@ impl Session {
         };
         for (idx, row) in rows.iter().enumerate() {
             progress(idx, rows.len());
-            match self.verify_one(row) {
+            let mut checked = self.verify_one(row);
+            if checked == Err(ScanProblem::Missing) {
+                // Another process may have committed the row and not yet placed its
+                // file: a unit settles staging under the writer lock; look again.
+                self.check_permission(Action::ScanVerify)?;
+                checked = self.verify_one(row);
+            }
+            match checked {
                 Ok(n_chunks) => report.n_chunks += n_chunks,
                 Err(problem) => report.damaged.push(ScanDamage {
                     scan_id: row.id.clone(),
@@ -327,11 +355,7 @@ impl Session {
             .ok()
             .flatten()
             .ok_or(ScanProblem::BadHeader)?;
-        let file = match files::open_stored(&self.p.paths, &row.content_hash) {
-            Ok(Some(file)) => file,
-            Ok(None) => return Err(ScanProblem::Missing),
-            Err(_) => return Err(ScanProblem::Unreadable),
-        };
+        let file = files::open_stored(&self.p.paths, &row.content_hash)?;
         let scan_uuid = uuid::Uuid::parse_str(&row.id).map_err(|_| ScanProblem::BadHeader)?;
         let opened = format::verify(
             &key.key,

@@ -100,7 +100,7 @@ impl<'p> Writer<'p> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // What a crashed import left in staging, settled under the writer lock before
         // anything reads the scans.
-        crate::scans::files::settle(&tx, self.paths)?;
+        crate::scans::files::settle(&tx, self.paths);
         let recorded = keystate::load_if_present(&tx)?;
         let mut unit = Unit {
             tx: &tx,
