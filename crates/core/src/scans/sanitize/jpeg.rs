@@ -62,7 +62,9 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
 /// a scan is kept with its entropy-coded data up to the next marker.
 pub(super) fn walk(input: &[u8]) -> Result<Walk, Refusal> {
     let truncated = Refusal::Truncated { kind: KIND };
-    let mut kept = vec![0..2];
+    // The signature first; then what is kept, in file order.
+    let mut kept: Vec<Range<usize>> = Vec::new();
+    kept.push(0..2);
     let mut removed = Removed::default();
     let mut frame: Option<Frame> = None;
     let mut orientation = None;

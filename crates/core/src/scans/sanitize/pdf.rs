@@ -85,7 +85,8 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
         .unwrap_or(0)
         .saturating_add(1);
     doc.trailer.set("Size", i64::from(size));
-    let mut out = Vec::new();
+    // Reserved up front: growing by doubling would briefly hold two large buffers.
+    let mut out = Vec::with_capacity(input.len().saturating_add(1 << 20));
     doc.save_to(&mut out).map_err(|_| malformed("rewrite"))?;
     drop(doc);
     check_rewrite(&out, n_pages, limits)?;

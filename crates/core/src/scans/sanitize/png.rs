@@ -73,7 +73,9 @@ fn decoded_bytes(header: &Header) -> u64 {
 
 pub(super) fn walk(input: &[u8]) -> Result<Walk, Refusal> {
     let truncated = Refusal::Truncated { kind: KIND };
-    let mut kept = vec![0..SIGNATURE_LEN];
+    // The signature first; then what is kept, in file order.
+    let mut kept: Vec<Range<usize>> = Vec::new();
+    kept.push(0..SIGNATURE_LEN);
     let mut removed = Removed::default();
     let mut header = None;
     let mut orientation = None;
