@@ -1,0 +1,12 @@
+//! The server's integration tests, one binary: the storage suite (`storage`), the API
+//! in-process with `oneshot` (`api`, `blobs`), over 127.0.0.1 and through the binary
+//! (`http`), the log without PHI (`logs`), and the tidy checks of the manifest (`tidy`).
+
+mod common;
+
+mod api;
+mod blobs;
+mod http;
+mod logs;
+mod storage;
+mod tidy;
