@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the sync server (crates/server) and the wire protocol (crates/proto) need in
-# CI: the packages they use, then their tests (the storage suite, the API in-process and
-# over 127.0.0.1, the binary's commands, the outside auditor's Python verifiers).
+# CI: the packages they use, then their tests (the storage suite on SQLite and on a
+# private PostgreSQL 15 cluster, the API in-process and over 127.0.0.1, the binary's
+# commands, the outside auditor's Python verifiers).
 # scripts/test.sh calls it; it also runs alone: bash scripts/server-test.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -17,6 +18,13 @@ require_python_cryptography() {
   python3 -m pip install --quiet --break-system-packages cryptography
 }
 require_python_cryptography
+
+# PostgreSQL 15 for the storage suite's second run and the two-instance test: the tests
+# start a private cluster with initdb/pg_ctl on 127.0.0.1 (crates/server/tests/pg.rs) and
+# stop it; they find the binaries on the PATH or under /usr/lib/postgresql/*/bin.
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  install_debian_packages postgresql-15
+fi
 
 echo "== server: proto and server tests"
 # The whole output, so that test.sh's closing count sees every `test result:` line.

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::keys::{load_or_create, KeyError};
+use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 use crate::{app, AppState, Blobs, Clock, Limits, Settings};
@@ -65,9 +66,14 @@ fn data_dir(settings: &Settings) -> Result<(), StartError> {
         })
 }
 
-/// Opens the store the settings name (not migrated).
+/// Opens the store the settings name (not migrated): PostgreSQL when a database URL is
+/// set, else SQLite in the data directory.
 pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartError> {
     data_dir(settings)?;
+    if !settings.database_url.is_empty() {
+        let store = PgStore::connect(&settings.database_url, settings.database_pool_size as usize)?;
+        return Ok(Arc::new(store));
+    }
     let path = settings.data_dir.join("server.db");
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
         .await

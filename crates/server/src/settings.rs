@@ -56,6 +56,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// The data directory: the SQLite store, the local blob store, the signing key.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (a secret: it may hold a password); empty: the SQLite store in
+    /// the data directory.
+    pub database_url: String,
+    /// The most PostgreSQL connections one instance opens.
+    pub database_pool_size: u32,
     /// The local blob directory; empty: `DATA_DIR/blobs`.
     pub blob_dir: PathBuf,
     /// The server's signing key file; empty: `DATA_DIR/signing.key`.
@@ -76,6 +81,8 @@ impl Default for Settings {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             data_dir: PathBuf::from("clinic-vault-server-data"),
+            database_url: String::new(),
+            database_pool_size: 16,
             blob_dir: PathBuf::new(),
             signing_key_file: PathBuf::new(),
             max_blob_bytes: 64 << 20,
@@ -91,6 +98,8 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("database_pool_size", &self.database_pool_size)
             .field("blob_dir", &self.blob_dir)
             .field("signing_key_file", &self.signing_key_file)
             .field("max_blob_bytes", &self.max_blob_bytes)
@@ -170,6 +179,8 @@ impl Settings {
         match key {
             "LISTEN" => self.listen = parse(name, &value)?,
             "DATA_DIR" => self.data_dir = PathBuf::from(value),
+            "DATABASE_URL" => self.database_url = value,
+            "DATABASE_POOL_SIZE" => self.database_pool_size = parse(name, &value)?,
             "BLOB_DIR" => self.blob_dir = PathBuf::from(value),
             "SIGNING_KEY_FILE" => self.signing_key_file = PathBuf::from(value),
             "MAX_BLOB_BYTES" => self.max_blob_bytes = parse(name, &value)?,
@@ -255,6 +266,24 @@ mod tests {
         assert!(matches!(bad, Err(SettingsError::Env { .. })), "{bad:?}");
         let unknown = Settings::load(None, env(&[("CLINIC_VAULT_SERVER_LISTN", "x")]));
         assert!(matches!(unknown, Err(SettingsError::UnknownEnv { .. })));
+    }
+
+    #[test]
+    fn the_database_password_never_shows() -> Result<(), SettingsError> {
+        let settings = Settings::load(
+            None,
+            env(&[(
+                "CLINIC_VAULT_SERVER_DATABASE_URL",
+                "postgres://vault:s3cret@db:5432/vault?sslmode=disable",
+            )]),
+        )?;
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://vault:***@db:5432/vault"),
+            "{shown}"
+        );
+        Ok(())
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The server's integration tests, one binary: the storage suite (`storage`), the API
+//! The server's integration tests, one binary: the storage suite (`storage`, and on a
+//! private PostgreSQL cluster in `postgres`, started by `pg`), the API
 //! in-process with `oneshot` (`api`, `blobs`), over 127.0.0.1 and through the binary
 //! (`http`), the log without PHI (`logs`), and the tidy checks of the manifest (`tidy`).
 
@@ -8,5 +9,7 @@ mod api;
 mod blobs;
 mod http;
 mod logs;
+mod pg;
+mod postgres;
 mod storage;
 mod tidy;

@@ -1,7 +1,8 @@
 //! The storage port: one trait ([`Store`]) that every backend implements and that the
 //! same test suite checks, with the rows it reads and writes. SQLite in a data directory
-//! is the default ([`sqlite`]).
+//! is the default ([`sqlite`]); PostgreSQL ([`postgres`]) serves several instances.
 
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -16,6 +17,15 @@ pub enum StoreError {
     /// SQLite failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("postgres pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// The PostgreSQL URL or pool settings are not valid.
+    #[error("postgres settings: {0}")]
+    PoolConfig(#[from] deadpool_postgres::CreatePoolError),
     /// A blocking task running a SQLite statement did not finish (it panicked).
     #[error("a storage task did not finish")]
     TaskLost,
@@ -119,6 +129,18 @@ pub enum IngestError {
 impl From<rusqlite::Error> for IngestError {
     fn from(e: rusqlite::Error) -> Self {
         IngestError::Store(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for IngestError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        IngestError::Store(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for EnrollError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        EnrollError::Store(e.into())
     }
 }
 
