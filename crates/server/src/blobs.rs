@@ -1,6 +1,7 @@
 //! Encrypted scan blobs behind `object_store`, addressed by the SHA-256 of their
-//! content (`scans/ab/abcd…`): a local directory by default. The server never sees a
-//! key; it checks only that the bytes hash to their address.
+//! content (`scans/ab/abcd…`): a local directory by default, any S3-compatible bucket by
+//! configuration. The server never sees a key; it checks only that the bytes hash to
+//! their address.
 
 use std::sync::Arc;
 
@@ -28,6 +29,31 @@ impl Blobs {
         })?;
         let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
         Ok(Blobs::new(Arc::new(store)))
+    }
+
+    /// Blobs in an S3-compatible bucket (path-style requests, so any endpoint works).
+    pub fn s3(settings: &crate::Settings) -> Result<Blobs, object_store::Error> {
+        let mut builder = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&settings.s3_bucket)
+            .with_region(&settings.s3_region)
+            .with_access_key_id(&settings.s3_access_key_id)
+            .with_secret_access_key(&settings.s3_secret_access_key)
+            .with_allow_http(settings.s3_allow_http)
+            .with_virtual_hosted_style_request(false);
+        if !settings.s3_endpoint.is_empty() {
+            builder = builder.with_endpoint(&settings.s3_endpoint);
+        }
+        Ok(Blobs::new(Arc::new(builder.build()?)))
+    }
+
+    /// The blob store the settings name: S3 when a bucket is set, else the local
+    /// directory.
+    pub fn from_settings(settings: &crate::Settings) -> Result<Blobs, object_store::Error> {
+        if settings.s3_bucket.is_empty() {
+            Blobs::local(&settings.blob_dir())
+        } else {
+            Blobs::s3(settings)
+        }
     }
 
     /// Blobs in any object store.

@@ -81,15 +81,15 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartErro
     Ok(Arc::new(store))
 }
 
-/// The state a server runs with: the store (migrated forward), the local blob store and
-/// the signing key (created when missing).
+/// The state a server runs with: the store (migrated forward), the blob store (local or
+/// S3) and the signing key (created when missing).
 pub async fn state(settings: &Settings, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
     let store = open_store(settings).await?;
     let (from, to) = store.migrate().await?;
     if from != to {
         tracing::info!(from, to, "schema migrated");
     }
-    let blobs = Blobs::local(&settings.blob_dir())?;
+    let blobs = Blobs::from_settings(settings)?;
     let signing_key = load_or_create(&settings.signing_key_file())?;
     Ok(AppState {
         store,

@@ -63,6 +63,18 @@ pub struct Settings {
     pub database_pool_size: u32,
     /// The local blob directory; empty: `DATA_DIR/blobs`.
     pub blob_dir: PathBuf,
+    /// An S3-compatible endpoint URL (`https://s3.example.net`); empty: AWS's for the region.
+    pub s3_endpoint: String,
+    /// The S3 bucket for blobs; empty: blobs in the local blob directory.
+    pub s3_bucket: String,
+    /// The S3 region.
+    pub s3_region: String,
+    /// The S3 access key id.
+    pub s3_access_key_id: String,
+    /// The S3 secret access key (a secret: never shown).
+    pub s3_secret_access_key: String,
+    /// Allow a plain-HTTP S3 endpoint (a local test server).
+    pub s3_allow_http: bool,
     /// The server's signing key file; empty: `DATA_DIR/signing.key`.
     pub signing_key_file: PathBuf,
     /// The largest blob accepted, in bytes.
@@ -85,6 +97,12 @@ impl Default for Settings {
             database_pool_size: 16,
             blob_dir: PathBuf::new(),
             signing_key_file: PathBuf::new(),
+            s3_endpoint: String::new(),
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_allow_http: false,
             max_blob_bytes: 64 << 20,
             max_body_bytes: 8 << 20,
             max_batch_events: 1_000,
@@ -102,6 +120,19 @@ impl std::fmt::Debug for Settings {
             .field("database_pool_size", &self.database_pool_size)
             .field("blob_dir", &self.blob_dir)
             .field("signing_key_file", &self.signing_key_file)
+            .field("s3_endpoint", &redact_url(&self.s3_endpoint))
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field(
+                "s3_secret_access_key",
+                &if self.s3_secret_access_key.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
+            .field("s3_allow_http", &self.s3_allow_http)
             .field("max_blob_bytes", &self.max_blob_bytes)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_batch_events", &self.max_batch_events)
@@ -182,6 +213,12 @@ impl Settings {
             "DATABASE_URL" => self.database_url = value,
             "DATABASE_POOL_SIZE" => self.database_pool_size = parse(name, &value)?,
             "BLOB_DIR" => self.blob_dir = PathBuf::from(value),
+            "S3_ENDPOINT" => self.s3_endpoint = value,
+            "S3_BUCKET" => self.s3_bucket = value,
+            "S3_REGION" => self.s3_region = value,
+            "S3_ACCESS_KEY_ID" => self.s3_access_key_id = value,
+            "S3_SECRET_ACCESS_KEY" => self.s3_secret_access_key = value,
+            "S3_ALLOW_HTTP" => self.s3_allow_http = parse(name, &value)?,
             "SIGNING_KEY_FILE" => self.signing_key_file = PathBuf::from(value),
             "MAX_BLOB_BYTES" => self.max_blob_bytes = parse(name, &value)?,
             "MAX_BODY_BYTES" => self.max_body_bytes = parse(name, &value)?,
@@ -279,6 +316,12 @@ mod tests {
         )?;
         let shown = format!("{settings:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+        let with_s3 = Settings::load(
+            None,
+            env(&[("CLINIC_VAULT_SERVER_S3_SECRET_ACCESS_KEY", "wJalrXUtnFEMI")]),
+        )?;
+        let shown_s3 = format!("{with_s3:?}");
+        assert!(!shown_s3.contains("wJalrXUtnFEMI"), "{shown_s3}");
         assert!(
             shown.contains("postgres://vault:***@db:5432/vault"),
             "{shown}"

@@ -1,14 +1,54 @@
-//! Blobs in-process: upload by content hash (checked), deduplication, holds per device,
-//! the size limit, HEAD and DELETE.
+//! The blob suite, in-process: upload by content hash (checked), deduplication, holds per
+//! device, the size limit, HEAD and DELETE. It runs on the local directory here and on
+//! S3 (`s3.rs`), through the API ([`api_suite`]) and on the store alone ([`store_suite`]).
 
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::common::{fixture, hex, send, Now};
+use clinic_vault_server::Blobs;
+
+use crate::common::{fixture, hex, send, Fixture, Now};
 
 #[tokio::test]
-async fn blobs_by_content_hash() {
-    let fx = fixture().await;
+async fn local_blobs_pass_the_api_suite() {
+    api_suite(fixture().await).await;
+}
+
+#[tokio::test]
+async fn local_blobs_pass_the_store_suite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    store_suite(&Blobs::local(dir.path()).expect("local")).await;
+}
+
+pub async fn store_suite(blobs: &Blobs) {
+    let content = axum::body::Bytes::from_static(b"ciphertext");
+    let hash = hex(&Sha256::digest(&content));
+    assert_eq!(blobs.size(&hash).await.expect("size"), None);
+    assert!(
+        blobs.put(&hash, content.clone()).await.expect("put"),
+        "written"
+    );
+    assert!(
+        !blobs.put(&hash, content.clone()).await.expect("again"),
+        "deduplicated"
+    );
+    assert_eq!(
+        blobs.size(&hash).await.expect("size"),
+        Some(content.len() as u64)
+    );
+    blobs.delete(&hash).await.expect("delete");
+    assert_eq!(blobs.size(&hash).await.expect("size"), None);
+    blobs
+        .delete(&hash)
+        .await
+        .expect("deleting a missing blob is not an error");
+    let large = axum::body::Bytes::from(vec![9u8; 6 << 20]);
+    let large_hash = hex(&Sha256::digest(&large));
+    assert!(blobs.put(&large_hash, large).await.expect("6 MiB"));
+    assert_eq!(blobs.size(&large_hash).await.expect("size"), Some(6 << 20));
+}
+
+pub async fn api_suite(fx: Fixture) {
     let app = fx.app();
     let mut a = fx.enrolled(11).await;
     let mut b = fx.enrolled(12).await;

@@ -1,6 +1,6 @@
 //! The server's integration tests, one binary: the storage suite (`storage`, and on a
 //! private PostgreSQL cluster in `postgres`, started by `pg`), the API
-//! in-process with `oneshot` (`api`, `blobs`), over 127.0.0.1 and through the binary
+//! in-process with `oneshot` (`api`, `blobs`; blobs also on S3 in `s3`), over 127.0.0.1 and through the binary
 //! (`http`), the log without PHI (`logs`), and the tidy checks of the manifest (`tidy`).
 
 mod common;
@@ -11,5 +11,6 @@ mod http;
 mod logs;
 mod pg;
 mod postgres;
+mod s3;
 mod storage;
 mod tidy;
