@@ -7,6 +7,7 @@ mod common;
 
 mod api;
 mod blobs;
+mod crash;
 mod http;
 mod logs;
 mod pg;
