@@ -2,7 +2,8 @@
 # Everything the sync server (crates/server) and the wire protocol (crates/proto) need in
 # CI: the packages they use, then their tests (the storage suite on SQLite and on a
 # private PostgreSQL 15 cluster, the API in-process and over 127.0.0.1, the binary's
-# commands, the outside auditor's Python verifiers).
+# commands, the outside auditor's Python verifiers, the SIGKILL test), then schemathesis
+# against the running binary's OpenAPI document.
 # scripts/test.sh calls it; it also runs alone: bash scripts/server-test.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -29,5 +30,8 @@ fi
 echo "== server: proto and server tests"
 # The whole output, so that test.sh's closing count sees every `test result:` line.
 cargo test --locked -p clinic-vault-proto -p clinic-vault-server 2>&1
+
+echo "== server: schemathesis against /openapi.json (authenticated)"
+bash "$ROOT/scripts/server-schemathesis.sh" 2>&1 | tail -12
 
 echo "== server checks passed in $(( $(date +%s) - start )) s"

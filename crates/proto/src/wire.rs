@@ -37,10 +37,19 @@ pub struct EnrollRequest {
     pub token: String,
     /// The vault's id (lowercase hyphenated UUID): its chain starts from
     /// `genesis_hash(vault_id)`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    )]
     pub vault_id: String,
     /// The device id the vault's events carry (lowercase hyphenated UUID).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    )]
     pub device_id: String,
     /// The device's Ed25519 public key, 64 lowercase hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub public_key: String,
 }
 

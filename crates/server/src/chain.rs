@@ -16,7 +16,8 @@ pub enum Refusal {
         /// The limit.
         max: usize,
     },
-    /// An event has no canonical form, an unknown format, seq 0 or a malformed hash.
+    /// An event has no canonical form, an unknown format, seq 0 or above 2^63 − 1, or a
+    /// malformed hash.
     #[error("event {seq} is malformed")]
     Malformed {
         /// Its seq.
@@ -133,7 +134,8 @@ pub fn prepare(device_id: &str, batch: EventBatch, max: usize) -> Result<Prepare
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .ok_or(Refusal::Malformed { seq })?;
         let hash = chained.claimed_hash().ok_or(Refusal::Malformed { seq })?;
-        if seq == 0 {
+        // Stores keep seqs as signed 64-bit integers.
+        if seq == 0 || i64::try_from(seq).is_err() {
             return Err(Refusal::Malformed { seq });
         }
         if chained.event.device_id != device_id {

@@ -165,6 +165,21 @@ async fn bad_requests_are_refused_with_a_clear_status_and_store_nothing() {
     }
     assert_eq!(n_held(&fx).await, 0, "nothing stored");
 
+    // Found by schemathesis: a malformed event with a seq past i64::MAX was answered 500
+    // (its alert could not be stored).
+    let mut huge = events[..1].to_vec();
+    huge[0].event.seq = 1 << 63;
+    huge[0].event.format = Some(0);
+    let huge_body =
+        serde_json::to_vec(&clinic_vault_proto::EventBatch { events: huge }).expect("json");
+    let req = device.signed("POST", "/v1/audit/batches", huge_body, now);
+    let (status, answer) = send(&app, req).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("malformed_event")),
+        "{answer}"
+    );
+
     // A replay of an accepted request is refused, and stores nothing twice.
     let nonce = device.nonce();
     let first = device.signed_with("POST", "/v1/audit/batches", body(&events), now, &nonce);

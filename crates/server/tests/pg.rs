@@ -69,11 +69,17 @@ fn run(program: &Path, args: &[&str]) -> Result<(), String> {
 }
 
 impl PgCluster {
+    /// A cluster with `fsync=off` (tests: nothing survives them anyway).
     pub fn start() -> PgCluster {
-        PgCluster::try_start().unwrap_or_else(|e| panic!("a private PostgreSQL cluster: {e}"))
+        PgCluster::start_with_fsync(false)
     }
 
-    fn try_start() -> Result<PgCluster, String> {
+    /// A cluster with fsync on or off.
+    pub fn start_with_fsync(fsync: bool) -> PgCluster {
+        PgCluster::try_start(fsync).unwrap_or_else(|e| panic!("a private PostgreSQL cluster: {e}"))
+    }
+
+    fn try_start(fsync: bool) -> Result<PgCluster, String> {
         let bin = bin_dir()?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         if is_root() {
@@ -107,8 +113,9 @@ impl PgCluster {
             .map_err(|e| e.to_string())?
             .port();
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100",
-            dir.path().display()
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=100",
+            dir.path().display(),
+            if fsync { "on" } else { "off" }
         );
         let log = dir.path().join("postgres.log").display().to_string();
         run(

@@ -1,6 +1,7 @@
 //! The admin API (bearer admin token): audit search with paging, the devices, revoking
 //! one, and the recorded refusals.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use clinic_vault_proto::ErrorAnswer;
@@ -63,8 +64,9 @@ pub struct AuditPage {
 pub async fn search(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(params): Query<SearchParams>,
+    params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {
+    let Query(params) = params.map_err(|_| ApiError::BadInput("the query"))?;
     let limit = params.limit.unwrap_or(100);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::BadInput("limit"));

@@ -34,7 +34,8 @@ async fn refuse(state: &AppState, device: &Device, refusal: Refusal) -> ApiError
         time_us: state.clock.now_us(),
         device_id: device.device_id.clone(),
         kind: refusal.code().to_owned(),
-        seq: refusal.seq(),
+        // Stores keep seqs as signed 64-bit integers; a seq past that is kept as unknown.
+        seq: refusal.seq().filter(|&seq| i64::try_from(seq).is_ok()),
     };
     tracing::warn!(device_id = %device.device_id, kind = alert.kind, seq = alert.seq, "batch refused");
     match state.store.record_alert(&alert).await {

@@ -13,6 +13,15 @@ use crate::error::ApiError;
 use crate::hex::{hex, parse_hash};
 use crate::AppState;
 
+/// The path of a blob route.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct BlobPath {
+    /// SHA-256 of the content, 64 lowercase hex digits.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    pub hash: String,
+}
+
 fn checked(hash: &str) -> Result<(), ApiError> {
     parse_hash(hash)
         .map(|_| ())
@@ -23,7 +32,7 @@ fn checked(hash: &str) -> Result<(), ApiError> {
 #[utoipa::path(
     put,
     path = "/v1/blobs/{hash}",
-    params(("hash" = String, Path, description = "SHA-256 of the content, 64 lowercase hex digits")),
+    params(BlobPath),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     security(("device_signature" = [])),
     responses(
@@ -37,7 +46,7 @@ fn checked(hash: &str) -> Result<(), ApiError> {
 )]
 pub async fn put_blob(
     State(state): State<AppState>,
-    Path(hash): Path<String>,
+    Path(BlobPath { hash }): Path<BlobPath>,
     signed: SignedRequest,
 ) -> Result<Json<BlobReceipt>, ApiError> {
     checked(&hash)?;
@@ -62,7 +71,7 @@ pub async fn put_blob(
 #[utoipa::path(
     head,
     path = "/v1/blobs/{hash}",
-    params(("hash" = String, Path, description = "SHA-256 of the content")),
+    params(BlobPath),
     security(("device_signature" = [])),
     responses(
         (status = 200, description = "held"),
@@ -73,7 +82,7 @@ pub async fn put_blob(
 )]
 pub async fn head_blob(
     State(state): State<AppState>,
-    Path(hash): Path<String>,
+    Path(BlobPath { hash }): Path<BlobPath>,
     signed: SignedRequest,
 ) -> Result<(StatusCode, HeaderMap), ApiError> {
     checked(&hash)?;
@@ -96,7 +105,7 @@ pub async fn head_blob(
 #[utoipa::path(
     delete,
     path = "/v1/blobs/{hash}",
-    params(("hash" = String, Path, description = "SHA-256 of the content")),
+    params(BlobPath),
     security(("device_signature" = [])),
     responses(
         (status = 204, description = "released"),
@@ -107,7 +116,7 @@ pub async fn head_blob(
 )]
 pub async fn delete_blob(
     State(state): State<AppState>,
-    Path(hash): Path<String>,
+    Path(BlobPath { hash }): Path<BlobPath>,
     signed: SignedRequest,
 ) -> Result<StatusCode, ApiError> {
     checked(&hash)?;

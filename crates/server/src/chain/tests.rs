@@ -73,6 +73,9 @@ fn malformed_batches_are_refused_before_storage() {
     let skipped: Vec<ChainedEvent> = [0, 1, 3].iter().map(|&i| good[i].clone()).collect();
     let mut zero = chain(1, "a");
     zero[0].event.seq = 0;
+    // Found by schemathesis: a seq past i64::MAX reached the store and failed there.
+    let mut huge = chain(1, "a");
+    huge[0].event.seq = 1 << 63;
     let cases: Vec<(&str, Vec<ChainedEvent>, Refusal)> = vec![
         (
             "other device",
@@ -99,6 +102,7 @@ fn malformed_batches_are_refused_before_storage() {
             },
         ),
         ("seq zero", zero, Refusal::Malformed { seq: 0 }),
+        ("seq past i64", huge, Refusal::Malformed { seq: 1 << 63 }),
     ];
     for (name, events, expected) in cases {
         assert_eq!(prepare(DEVICE, batch(&events), 10), Err(expected), "{name}");
