@@ -3,7 +3,8 @@
 //! canonical encoding, the chain-hash rule and the salted digest of a v2 event's local
 //! detail, frozen by the golden files under `tests/golden`; the list of events an
 //! `audit.redact` event names; and the catalogue of audit actions that the server raises
-//! alerts from.
+//! alerts from; and the sync protocol: its wire bodies (`wire`) and the request and
+//! head-receipt signatures (`signing`), frozen by `tests/golden/wire`.
 #![deny(missing_docs)]
 
 pub mod actions;
@@ -11,6 +12,8 @@ pub mod audit;
 pub mod detail;
 pub mod jcs;
 pub mod redaction;
+pub mod signing;
+pub mod wire;
 
 pub use actions::{Action, AlertLevel, Outcome, ResourceType};
 pub use audit::{
@@ -20,5 +23,14 @@ pub use audit::{
 pub use detail::{
     canonical_detail_digest, detail_digest, CanonicalDetail, DETAIL_DOMAIN, SALT_LEN,
 };
+/// The Ed25519 implementation the signatures use, for callers that make or load keys.
+pub use ed25519_dalek;
 pub use jcs::{canonical_json, CanonicalError};
 pub use redaction::SeqList;
+pub use signing::{
+    parse_public_key, public_key_hex, HeadReceipt, RequestToSign, SignedHead, SigningError,
+};
+pub use wire::{
+    to_canonical, BatchAnswer, BlobReceipt, ChainedEvent, EncodeError, EnrollAnswer, EnrollRequest,
+    ErrorAnswer, EventBatch,
+};

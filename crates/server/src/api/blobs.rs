@@ -1,0 +1,135 @@
+//! `PUT`/`HEAD`/`DELETE /v1/blobs/{hash}`: encrypted scans by content address. An upload
+//! must hash to its address and fit the size limit; the same content is stored once,
+//! and each device holds it until it deletes it (the object goes with the last hold).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::Json;
+use clinic_vault_proto::{BlobReceipt, ErrorAnswer};
+use sha2::{Digest, Sha256};
+
+use crate::auth::SignedRequest;
+use crate::error::ApiError;
+use crate::hex::{hex, parse_hash};
+use crate::AppState;
+
+/// The path of a blob route.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct BlobPath {
+    /// SHA-256 of the content, 64 lowercase hex digits.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    pub hash: String,
+}
+
+fn checked(hash: &str) -> Result<(), ApiError> {
+    parse_hash(hash)
+        .map(|_| ())
+        .ok_or(ApiError::BadInput("hash"))
+}
+
+/// Uploads an encrypted scan.
+#[utoipa::path(
+    put,
+    path = "/v1/blobs/{hash}",
+    params(BlobPath),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    security(("device_signature" = [])),
+    responses(
+        (status = 200, body = BlobReceipt),
+        (status = 422, description = "the content does not hash to its address", body = ErrorAnswer),
+        (status = 413, body = ErrorAnswer),
+        (status = 400, body = ErrorAnswer),
+        (status = 401, body = ErrorAnswer),
+        (status = 403, body = ErrorAnswer),
+    )
+)]
+pub async fn put_blob(
+    State(state): State<AppState>,
+    Path(BlobPath { hash }): Path<BlobPath>,
+    signed: SignedRequest,
+) -> Result<Json<BlobReceipt>, ApiError> {
+    checked(&hash)?;
+    if hex(&Sha256::digest(&signed.body)) != hash {
+        tracing::warn!(device_id = %signed.device.device_id, "blob refused: hash mismatch");
+        return Err(ApiError::BlobHashMismatch);
+    }
+    let size = signed.body.len() as u64;
+    let device_id = signed.device.device_id.clone();
+    // The hold is recorded before the object is written, so a concurrent delete by the
+    // last other holder cannot remove what this upload relies on.
+    state
+        .store
+        .hold_blob(&hash, &device_id, size, state.clock.now_us())
+        .await?;
+    let stored = state.blobs.put(&hash, signed.body).await?;
+    tracing::info!(%device_id, stored, size, "blob held");
+    Ok(Json(BlobReceipt { hash, size, stored }))
+}
+
+/// Whether the signing device holds this blob (`content-length`: its size).
+#[utoipa::path(
+    head,
+    path = "/v1/blobs/{hash}",
+    params(BlobPath),
+    security(("device_signature" = [])),
+    responses(
+        (status = 200, description = "held"),
+        (status = 404, description = "not held by this device"),
+        (status = 400, description = "not a hash"),
+        (status = 401, description = "not signed"),
+    )
+)]
+pub async fn head_blob(
+    State(state): State<AppState>,
+    Path(BlobPath { hash }): Path<BlobPath>,
+    signed: SignedRequest,
+) -> Result<(StatusCode, HeaderMap), ApiError> {
+    checked(&hash)?;
+    let held = state
+        .store
+        .held_blob(&hash, &signed.device.device_id)
+        .await?;
+    let stored = state.blobs.size(&hash).await?;
+    match (held, stored) {
+        (Some(size), Some(_)) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(size));
+            Ok((StatusCode::OK, headers))
+        }
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Drops the signing device's hold; the object is deleted with the last hold.
+#[utoipa::path(
+    delete,
+    path = "/v1/blobs/{hash}",
+    params(BlobPath),
+    security(("device_signature" = [])),
+    responses(
+        (status = 204, description = "released"),
+        (status = 404, description = "not held by this device", body = ErrorAnswer),
+        (status = 400, body = ErrorAnswer),
+        (status = 401, body = ErrorAnswer),
+    )
+)]
+pub async fn delete_blob(
+    State(state): State<AppState>,
+    Path(BlobPath { hash }): Path<BlobPath>,
+    signed: SignedRequest,
+) -> Result<StatusCode, ApiError> {
+    checked(&hash)?;
+    let release = state
+        .store
+        .release_blob(&hash, &signed.device.device_id)
+        .await?;
+    if !release.was_held {
+        return Err(ApiError::NotFound);
+    }
+    if release.n_remaining == 0 {
+        state.blobs.delete(&hash).await?;
+    }
+    tracing::info!(device_id = %signed.device.device_id, n_remaining = release.n_remaining, "blob released");
+    Ok(StatusCode::NO_CONTENT)
+}

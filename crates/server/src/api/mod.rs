@@ -1,0 +1,156 @@
+//! The HTTP API: the router ([`app`]), its OpenAPI document (generated from the
+//! handlers' annotations, served as JSON at `/openapi.json`), health and readiness, and
+//! the request log (method, route, status, time; never a body, so never PHI).
+
+pub mod admin;
+pub mod audit;
+pub mod blobs;
+pub mod enroll;
+
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Parses a JSON body.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        // serde's message names the field and position, not the value.
+        let what = match e.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "not the expected shape",
+            serde_json::error::Category::Eof => "truncated",
+        };
+        ApiError::BadBody(format!("{what} at line {} column {}", e.line(), e.column()))
+    })
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                clinic_vault_proto::signing::HEADER_SIGNATURE,
+                "Ed25519 request signature (crates/proto/src/signing.rs), with the \
+                 x-clinic-vault-device, -timestamp and -nonce headers",
+            ))),
+        );
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "clinic-vault-server", description = "The clinic's sync server (part 1)"),
+    paths(
+        enroll::enroll,
+        audit::ingest,
+        audit::head,
+        blobs::put_blob,
+        blobs::head_blob,
+        blobs::delete_blob,
+        admin::search,
+        admin::devices,
+        admin::revoke,
+        admin::alerts,
+        healthz,
+        readyz,
+    ),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+/// The router over `state`.
+pub fn app(state: AppState) -> Router {
+    let json_limit = DefaultBodyLimit::max(state.limits.max_body_bytes);
+    let blob_limit = DefaultBodyLimit::max(state.limits.max_blob_bytes);
+    Router::new()
+        .route("/v1/enroll", post(enroll::enroll).layer(json_limit))
+        .route("/v1/audit/batches", post(audit::ingest).layer(json_limit))
+        .route("/v1/audit/head", get(audit::head).layer(json_limit))
+        .route(
+            "/v1/blobs/{hash}",
+            put(blobs::put_blob)
+                .head(blobs::head_blob)
+                .delete(blobs::delete_blob)
+                .layer(blob_limit),
+        )
+        .route("/v1/admin/audit", get(admin::search))
+        .route("/v1/admin/devices", get(admin::devices))
+        .route("/v1/admin/devices/{device_id}/revoke", post(admin::revoke))
+        .route("/v1/admin/alerts", get(admin::alerts))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    tracing::info!(
+        method = %method,
+        route,
+        status = response.status().as_u16(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The store answers and its schema is current.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    responses(
+        (status = 200, description = "ready"),
+        (status = 503, description = "storage unreachable or schema not current")
+    )
+)]
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let ready = match state.store.ping().await {
+        Ok(()) => matches!(state.store.schema_status().await, Ok(s) if s.current == s.latest),
+        Err(_) => false,
+    };
+    if ready {
+        (StatusCode::OK, "ready")
+    } else {
+        tracing::warn!("not ready");
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
+    }
+}

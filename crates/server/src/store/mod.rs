@@ -1,0 +1,302 @@
+//! The storage port: one trait ([`Store`]) that every backend implements and that the
+//! same test suite checks, with the rows it reads and writes. SQLite in a data directory
+//! is the default ([`sqlite`]); PostgreSQL ([`postgres`]) serves several instances.
+
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use clinic_vault_proto::{AuditEvent, Hash32};
+use serde::Serialize;
+
+use crate::chain::{Prepared, Refusal};
+
+/// Why the store could not answer. Its text is for the operator's log, never a client.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("postgres pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// The PostgreSQL URL or pool settings are not valid.
+    #[error("postgres settings: {0}")]
+    PoolConfig(#[from] deadpool_postgres::CreatePoolError),
+    /// A blocking task running a SQLite statement did not finish (it panicked).
+    #[error("a storage task did not finish")]
+    TaskLost,
+    /// The schema is newer than this binary knows.
+    #[error("the schema is at version {found}, newer than this server knows ({known})")]
+    SchemaTooNew {
+        /// The version the store holds.
+        found: u32,
+        /// The newest version this binary has a migration for.
+        known: u32,
+    },
+    /// The schema is older than this binary needs: run `migrate`.
+    #[error("the schema is at version {found}; this server needs {needed}: run migrate")]
+    SchemaOutdated {
+        /// The version the store holds.
+        found: u32,
+        /// The version this binary needs.
+        needed: u32,
+    },
+    /// A stored value has the wrong shape.
+    #[error("stored {what} is malformed")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+    },
+}
+
+/// An enrolled workstation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Device {
+    /// The device id its events carry.
+    pub device_id: String,
+    /// Its vault's id.
+    pub vault_id: String,
+    /// The workstation name the enrollment token was made for.
+    pub workstation: String,
+    /// Its Ed25519 public key, lowercase hex.
+    pub public_key: String,
+    /// When it enrolled, microseconds UTC.
+    pub enrolled_us: i64,
+    /// When it was revoked, if it was.
+    pub revoked_us: Option<i64>,
+    /// The highest sequence number held.
+    pub head_seq: u64,
+    /// The chain hash of that event (the genesis when none), lowercase hex.
+    pub head_hash: String,
+}
+
+/// What a new device brings to its enrollment.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    /// The device id its events carry.
+    pub device_id: String,
+    /// Its vault's id.
+    pub vault_id: String,
+    /// Its public key, lowercase hex.
+    pub public_key: String,
+    /// `genesis_hash(vault_id)`: its head before any event.
+    pub genesis: Hash32,
+}
+
+/// Why an enrollment was refused; nothing was stored and the token was not spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EnrollRefusal {
+    /// No such token.
+    #[error("the enrollment token is not known")]
+    UnknownToken,
+    /// The token was used already.
+    #[error("the enrollment token was used already")]
+    SpentToken,
+    /// The token expired.
+    #[error("the enrollment token expired")]
+    ExpiredToken,
+    /// A device with this id is enrolled (or was, and was revoked).
+    #[error("a device with this id is enrolled already")]
+    DeviceExists,
+}
+
+/// An enrollment's outcome.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    /// Refused.
+    #[error(transparent)]
+    Refused(#[from] EnrollRefusal),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An ingest's outcome when it did not store the batch.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The batch does not continue the held chain.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for IngestError {
+    fn from(e: rusqlite::Error) -> Self {
+        IngestError::Store(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for IngestError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        IngestError::Store(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for EnrollError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        EnrollError::Store(e.into())
+    }
+}
+
+/// A device's head after an ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    /// The highest sequence number now held.
+    pub head_seq: u64,
+    /// Its chain hash.
+    pub head_hash: Hash32,
+    /// How many events of the batch were new.
+    pub n_stored: u64,
+}
+
+/// A refusal recorded for the admin's review (part 2 raises alerts from them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Alert {
+    /// When, microseconds UTC.
+    pub time_us: i64,
+    /// The device whose request it was.
+    pub device_id: String,
+    /// The refusal's code, e.g. `chain_fork`.
+    pub kind: String,
+    /// The sequence number at fault, if any.
+    pub seq: Option<u64>,
+}
+
+/// Filters of the admin's audit search; every filter is optional, results come in
+/// (time, device, seq) order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this device's events.
+    pub device_id: Option<String>,
+    /// Only this actor's.
+    pub actor: Option<String>,
+    /// Only events naming this patient.
+    pub patient_id: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this outcome.
+    pub outcome: Option<String>,
+    /// Only events at or after this time.
+    pub from_us: Option<i64>,
+    /// Only events before this time.
+    pub to_us: Option<i64>,
+    /// At most this many (the API caps it).
+    pub limit: u32,
+    /// Skip this many.
+    pub offset: u64,
+}
+
+/// An event as the server holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StoredEvent {
+    /// The event.
+    #[schema(value_type = clinic_vault_proto::wire::openapi::AuditEventSchema)]
+    pub event: AuditEvent,
+    /// Its chain hash, lowercase hex.
+    pub hash: String,
+    /// When the server stored it.
+    pub received_us: i64,
+}
+
+/// What removing a device's hold on a blob left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobRelease {
+    /// Whether the device held it.
+    pub was_held: bool,
+    /// How many devices still hold it.
+    pub n_remaining: u64,
+}
+
+/// A schema's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// The version the store holds (0: empty).
+    pub current: u32,
+    /// The version this binary needs.
+    pub latest: u32,
+}
+
+/// Everything the server keeps outside the blob store. Each method is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Applies the migrations this binary has and the store lacks, in order; refuses a
+    /// schema newer than it knows. Returns the versions before and after.
+    async fn migrate(&self) -> Result<(u32, u32), StoreError>;
+    /// The schema's version and the one this binary needs.
+    async fn schema_status(&self) -> Result<SchemaStatus, StoreError>;
+    /// Stores an admin token's hash under a name.
+    async fn create_admin_token(
+        &self,
+        name: &str,
+        token_hash: &Hash32,
+        now_us: i64,
+    ) -> Result<(), StoreError>;
+    /// The name of the admin token with this hash.
+    async fn admin_by_token(&self, token_hash: &Hash32) -> Result<Option<String>, StoreError>;
+    /// Stores a one-time enrollment token's hash for a workstation.
+    async fn create_enroll_token(
+        &self,
+        workstation: &str,
+        token_hash: &Hash32,
+        expires_us: i64,
+        now_us: i64,
+    ) -> Result<(), StoreError>;
+    /// Spends the token and enrolls the device, in one transaction.
+    async fn enroll(
+        &self,
+        token_hash: &Hash32,
+        device: NewDevice,
+        now_us: i64,
+    ) -> Result<Device, EnrollError>;
+    /// One device.
+    async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError>;
+    /// Every device, by enrollment time.
+    async fn devices(&self) -> Result<Vec<Device>, StoreError>;
+    /// Revokes a device; `false` when there is no such active device.
+    async fn revoke_device(&self, device_id: &str, now_us: i64) -> Result<bool, StoreError>;
+    /// Records a nonce until `expires_us`; `false` when the device used it already.
+    /// Prunes nonces that expired before `now_us`.
+    async fn spend_nonce(
+        &self,
+        device_id: &str,
+        nonce: &str,
+        expires_us: i64,
+        now_us: i64,
+    ) -> Result<bool, StoreError>;
+    /// Links the prepared batch to the held chain and stores its new events, in one
+    /// transaction; a refusal stores nothing.
+    async fn ingest(
+        &self,
+        device_id: &str,
+        batch: Prepared,
+        now_us: i64,
+    ) -> Result<Ingested, IngestError>;
+    /// Records a refusal for review.
+    async fn record_alert(&self, alert: &Alert) -> Result<(), StoreError>;
+    /// Recorded refusals, oldest first.
+    async fn alerts(&self) -> Result<Vec<Alert>, StoreError>;
+    /// Audit search.
+    async fn search(&self, query: &AuditQuery) -> Result<Vec<StoredEvent>, StoreError>;
+    /// Every held chain hash of a device, ascending by seq (for verification).
+    async fn chain_hashes(&self, device_id: &str) -> Result<Vec<(u64, Hash32)>, StoreError>;
+    /// Records that a device holds a blob; `false` when it held it already.
+    async fn hold_blob(
+        &self,
+        hash: &str,
+        device_id: &str,
+        size: u64,
+        now_us: i64,
+    ) -> Result<bool, StoreError>;
+    /// The size of a blob this device holds.
+    async fn held_blob(&self, hash: &str, device_id: &str) -> Result<Option<u64>, StoreError>;
+    /// Drops a device's hold on a blob.
+    async fn release_blob(&self, hash: &str, device_id: &str) -> Result<BlobRelease, StoreError>;
+    /// Answers when the store is reachable.
+    async fn ping(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,17 @@
+//! The server's integration tests, one binary: the storage suite (`storage`, and on a
+//! private PostgreSQL cluster in `postgres`, started by `pg`), the API
+//! in-process with `oneshot` (`api`, `blobs`; blobs also on S3 in `s3`), over 127.0.0.1 and through the binary
+//! (`http`), the log without PHI (`logs`), and the tidy checks of the manifest (`tidy`).
+
+mod common;
+
+mod api;
+mod blobs;
+mod crash;
+mod http;
+mod logs;
+mod pg;
+mod postgres;
+mod s3;
+mod storage;
+mod tidy;

@@ -1,0 +1,28 @@
+//! Architecture invariants checked on the manifest: the server never depends on core;
+//! everything hashed, signed or sent comes from proto.
+
+fn manifest() -> String {
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .expect("tests run through cargo, which sets CARGO_MANIFEST_DIR");
+    std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml")
+}
+
+#[test]
+fn the_server_never_depends_on_core() {
+    let manifest = manifest();
+    assert!(
+        !manifest.contains("clinic-vault-core"),
+        "crates/server depends on clinic-vault-core"
+    );
+    assert!(
+        manifest.contains("clinic-vault-proto"),
+        "the server uses proto"
+    );
+    for shell in ["tauri", "clinic-vault-cli"] {
+        assert!(
+            !manifest.contains(shell),
+            "crates/server depends on {shell}"
+        );
+    }
+}
