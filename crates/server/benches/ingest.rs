@@ -188,8 +188,7 @@ async fn bare_sqlite(dir: std::path::PathBuf, n_events: u64) -> Duration {
     tokio::task::spawn_blocking(move || {
         let path = dir.join("bare.db");
         let mut conn = rusqlite::Connection::open(&path).expect("open");
-        conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-        conn.pragma_update(None, "synchronous", "FULL").expect("sync");
+        clinic_vault_server::store::sqlite::configure(&conn).expect("pragmas");
         conn.execute_batch(include_str!("../src/store/sql/sqlite_v1.sql")).expect("schema");
         let mut client = Client { key: SigningKey::from_bytes(&[7; 32]), prev: genesis_hash(VAULT_ID), next_seq: 1, n_requests: 0 };
         let mut elapsed = Duration::ZERO;
