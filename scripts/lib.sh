@@ -14,6 +14,29 @@ DEB_PACKAGES=(build-essential pkg-config libssl-dev python3
 # What a headless run and the end-to-end tests add: a virtual display, WebKit's
 # WebDriver, a private D-Bus with python-dbusmock's fake logind.
 E2E_DEB_PACKAGES=(xvfb xauth webkit2gtk-driver dbus libglib2.0-bin python3-dbusmock)
+# What the tests add beyond the build: the scan importer's oracles (exiftool shows what
+# metadata survives, qpdf checks rewritten PDFs) and PostgreSQL 15 for the sync server's
+# storage suite (the tests start a private cluster with initdb/pg_ctl on 127.0.0.1).
+TEST_DEB_PACKAGES=(libimage-exiftool-perl qpdf)
+
+# Python's `cryptography` for the outside auditors' scripts: the scan-v1 decryptor
+# (AES-GCM) and the signed-request verifier (Ed25519). Debian's package where the
+# python3 on the PATH is Debian's, pip otherwise.
+require_python_cryptography() {
+  python3 -c 'import cryptography' 2>/dev/null && return 0
+  install_debian_packages python3-cryptography || true
+  python3 -c 'import cryptography' 2>/dev/null && return 0
+  python3 -m pip install --quiet --break-system-packages cryptography 2>/dev/null \
+    || python3 -m pip install --quiet cryptography
+}
+
+# initdb and pg_ctl for the server's PostgreSQL tests, on the PATH or under
+# /usr/lib/postgresql/*/bin.
+require_postgres() {
+  command -v initdb >/dev/null && return 0
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && return 0
+  install_debian_packages postgresql-15
+}
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check CI runs: the UI's type check and unit
 # tests, formatting, clippy with warnings denied, docs with warnings denied, all Rust
-# tests (core, CLI, the app's commands on Tauri's mock runtime), the end-to-end tests of
+# tests (core, CLI, the sync server on SQLite and a private PostgreSQL, the app's commands
+# on Tauri's mock runtime), schemathesis against the server, a short fuzz run of the scan
+# importer when nightly Rust is there, the end-to-end tests of
 # the real app in a WebKit window under Xvfb, the release build with its .deb, and the
 # check that release builds carry no test hooks.
 source "$(dirname "$0")/lib.sh"
-install_debian_packages "${E2E_DEB_PACKAGES[@]}"
+install_debian_packages "${E2E_DEB_PACKAGES[@]}" "${TEST_DEB_PACKAGES[@]}"
 setup
+require_python_cryptography
+require_postgres
 require_tauri_driver
 start=$(date +%s)
 log=$(mktemp); trap 'rm -f "$log"' EXIT
@@ -29,6 +33,12 @@ echo "== cargo test"
 # With the CLI's `dev` feature, so that `dev seed` is tested too (release builds lack it:
 # check-release-hooks.sh).
 cargo test --workspace --locked --features clinic-vault-cli/dev 2>&1 | tee -a "$log"
+
+echo "== sync server: schemathesis against /openapi.json (authenticated)"
+bash scripts/server-schemathesis.sh 2>&1 | tail -12
+
+echo "== scan importer: a short fuzz run (when the nightly toolchain is present)"
+CARGO_TARGET_DIR="$HOME/.cache/clinic-vault/fuzz-target" bash scripts/fuzz.sh 30 2>&1 | tail -4
 
 echo "== end-to-end: the real app in WebKit under Xvfb"
 bash scripts/e2e.sh 2>&1 | tee -a "$log"
