@@ -18,4 +18,8 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   fi
 fi
 cd "$root/crates/core/fuzz"
-cargo +nightly fuzz run import -- -max_total_time="$seconds"
+# Fuzz a copy of the committed corpus, so the inputs it adds do not land in the checkout.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp corpus/import/* "$work/"
+cargo +nightly fuzz run import "$work" -- -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=3072 -timeout=20

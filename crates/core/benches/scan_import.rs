@@ -226,6 +226,21 @@ fn main() {
         median(decode)
     );
 
+    let decoded =
+        image::load_from_memory_with_format(&photo, image::ImageFormat::Jpeg).expect("decode");
+    let shrink: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let small = decoded.thumbnail(256, 256);
+            assert_eq!(small.width(), 256);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    println!(
+        "  and a plain shrink to 256 px (image) ........ {:.1} ms",
+        median(shrink)
+    );
+
     println!("# peak heap while sanitizing, above the input (the file itself is not counted)");
     let big_jpeg = sized_jpeg(9000, 9000, 50_000_000);
     let big_tiff = tiff(4080, 4080);

@@ -17,7 +17,7 @@ use super::corpus_file;
 /// The good files and their stripped output.
 fn stripped_goods() -> Vec<(&'static str, Vec<u8>, Sanitized)> {
     cases()
-        .into_iter()
+        .iter()
         .filter(|c| matches!(c.expect, Expect::Ok { .. }))
         .map(|c| {
             let input = corpus_file(c.name);

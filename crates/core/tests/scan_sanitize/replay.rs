@@ -12,7 +12,7 @@ fn files_in(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.expect("entry").path();
-        if path.is_file() {
+        if path.is_file() && path.file_name().is_some_and(|n| n != "README.md") {
             let bytes = fs::read(&path).expect("read");
             out.push((path.display().to_string(), bytes));
         }

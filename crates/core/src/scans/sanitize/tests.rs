@@ -403,3 +403,34 @@ fn sanitize_checks_size_before_type() {
         Some(Refusal::UnknownType)
     );
 }
+
+/// A cross-reference entry may point into what the pre-scan skips (here a comment), so
+/// lopdf can meet nesting the pre-scan never counted: its own limit (100) must hold on a
+/// test thread's small stack, in a debug build.
+#[test]
+fn nesting_hidden_from_the_prescan_is_bounded_by_the_parser() {
+    for depth in [99usize, 150, 5_000] {
+        let mut file = b"%PDF-1.7\n".to_vec();
+        let catalog_at = file.len();
+        file.extend_from_slice(b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n");
+        let pages_at = file.len();
+        file.extend_from_slice(b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n");
+        let hidden_at = file.len() + 2;
+        file.extend_from_slice(b"% 3 0 obj ");
+        file.extend(std::iter::repeat_n(b'[', depth));
+        file.extend(std::iter::repeat_n(b']', depth));
+        file.extend_from_slice(b" endobj\n");
+        let xref_at = file.len();
+        file.extend_from_slice(
+            format!(
+                "xref\n0 4\n0000000000 65535 f \n{catalog_at:010} 00000 n \n{pages_at:010} 00000 n \n{hidden_at:010} 00000 n \ntrailer << /Size 4 /Root 1 0 R /Hidden 3 0 R >>\nstartxref\n{xref_at}\n%%EOF\n"
+            )
+            .as_bytes(),
+        );
+        let got = sanitize(&file, &ScanLimits::default());
+        assert!(
+            !matches!(got, Err(Refusal::DecoderPanic { .. })),
+            "{depth}: {got:?}"
+        );
+    }
+}
