@@ -10,54 +10,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// Starts every job as its own process before waiting for any: they really race.
-fn race(v: &TestVault, jobs: &[(Vec<String>, String)]) -> Vec<Run> {
-    let children: Vec<_> = jobs
-        .iter()
-        .map(|(args, stdin)| {
-            let mut child = Command::new(bin())
-                .args(args)
-                .env("CLINICVAULT_TEST_CLOCK_FILE", &v.clock)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn");
-            let mut pipe = child.stdin.take().expect("stdin");
-            let _ = pipe.write_all(stdin.as_bytes());
-            drop(pipe);
-            child
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|c| {
-            let out = c.wait_with_output().expect("wait");
-            Run {
-                status: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }
-        })
-        .collect()
-}
-
-fn codes(runs: &[Run]) -> Vec<String> {
-    runs.iter()
-        .map(|r| {
-            if r.status == 0 {
-                "ok".to_string()
-            } else {
-                r.error_code()
-            }
-        })
-        .collect()
-}
-
-fn count(codes: &[String], code: &str) -> usize {
-    codes.iter().filter(|c| *c == code).count()
-}
-
 fn unlock_job(v: &TestVault, user: &str, password: &str, code: &str) -> (Vec<String>, String) {
     (
         [

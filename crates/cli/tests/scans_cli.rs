@@ -135,7 +135,7 @@ fn a_receptionist_imports_only_a_clinician_exports_and_the_stored_bytes_hold_no_
     let mut d = desk();
     let a = png_file(&d, "front.png", 1);
     let b = png_file(&d, "back.png", 2);
-    let rita = d.rita_clone();
+    let rita = d.rita.clone();
     let run = d.v.by(
         &rita,
         &["scan", "import", &d.patient, path_str(&a), path_str(&b)],
@@ -195,7 +195,7 @@ fn a_receptionist_imports_only_a_clinician_exports_and_the_stored_bytes_hold_no_
     let out = d.v.tmp.path().join("out.png");
     let denied = d.v.by(&rita, &["scan", "export", &ids[0], path_str(&out)]);
     assert_eq!(denied.error_code(), "forbidden");
-    let carl = d.carl_clone();
+    let carl = d.carl.clone();
     let listed = d.v.by(&carl, &["scan", "list", &d.patient]).ok().json();
     assert_eq!(listed["scans"].as_array().expect("scans").len(), 3);
     assert!(listed["scans"]
@@ -304,7 +304,7 @@ fn refused_files_are_audited_with_their_reason_and_nothing_is_stored() {
     let truncated = dir.join("cut.png");
     std::fs::write(&truncated, &png[..png.len() / 2]).expect("write");
     let good = png_file(&d, "good.png", 4);
-    let rita = d.rita_clone();
+    let rita = d.rita.clone();
     let run = d.v.by(
         &rita,
         &[
@@ -384,7 +384,7 @@ fn refused_files_are_audited_with_their_reason_and_nothing_is_stored() {
 #[test]
 fn limits_are_shown_to_all_and_changed_by_the_admin_only() {
     let mut d = desk();
-    let rita = d.rita_clone();
+    let rita = d.rita.clone();
     let shown = d.v.by(&rita, &["scan", "limits"]).ok().json();
     assert_eq!(
         shown,
@@ -428,7 +428,7 @@ fn limits_are_shown_to_all_and_changed_by_the_admin_only() {
 fn a_flipped_byte_anywhere_in_a_stored_scan_is_named_by_scan_verify() {
     let mut d = desk();
     let a = png_file(&d, "a.png", 6);
-    let rita = d.rita_clone();
+    let rita = d.rita.clone();
     let id =
         d.v.by(&rita, &["scan", "import", &d.patient, path_str(&a)])
             .ok()
@@ -439,7 +439,7 @@ fn a_flipped_byte_anywhere_in_a_stored_scan_is_named_by_scan_verify() {
     let (stored, _) = scan_files(&d.v);
     let file = d.v.dir.join("scans").join(&stored[0]);
     let pristine = std::fs::read(&file).expect("read");
-    let carl = d.carl_clone();
+    let carl = d.carl.clone();
     for pos in [
         0,
         7,
@@ -508,7 +508,7 @@ fn a_flipped_byte_anywhere_in_a_stored_scan_is_named_by_scan_verify() {
 fn a_prescription_links_to_its_scans_and_both_directions_list_them() {
     let mut d = desk();
     let a = png_file(&d, "rx.png", 7);
-    let rita = d.rita_clone();
+    let rita = d.rita.clone();
     let scan =
         d.v.by(&rita, &["scan", "import", &d.patient, path_str(&a)])
             .ok()
@@ -516,7 +516,7 @@ fn a_prescription_links_to_its_scans_and_both_directions_list_them() {
             .as_str()
             .expect("id")
             .to_string();
-    let carl = d.carl_clone();
+    let carl = d.carl.clone();
     let rx =
         d.v.by(
             &carl,
@@ -609,7 +609,7 @@ fn a_sigkill_at_every_step_of_an_import_leaves_no_half_scan_and_loses_no_committ
     for at in 1..=40u32 {
         let mut d = desk();
         let a = png_file(&d, "a.png", 8);
-        let rita = d.rita_clone();
+        let rita = d.rita.clone();
         d.v.next_step();
         let code = d.v.code(&rita.uri);
         let dir = d.v.dir_str().to_string();
@@ -655,7 +655,11 @@ fn a_sigkill_at_every_step_of_an_import_leaves_no_half_scan_and_loses_no_committ
         let (stored, staged) = scan_files(&d.v);
         assert!(staged.is_empty(), "killed at {point}: {staged:?}");
         assert_eq!(stored.len(), n_listed, "killed at {point}: {stored:?}");
-        let committed = matches!(point.as_str(), "op.committed" | "scan.renamed")
+        // The permission check's unit commits before the file is read; the import's
+        // own unit commits after its file was staged.
+        let staged_before = points.iter().any(|p| p == "scan.staged");
+        let committed = (point == "op.committed" && staged_before)
+            || point == "scan.renamed"
             || points.iter().any(|p| p == "scan.renamed");
         if committed {
             assert_eq!(
@@ -677,7 +681,7 @@ fn a_sigkill_at_every_step_of_an_import_leaves_no_half_scan_and_loses_no_committ
 fn a_sigkill_during_an_export_leaves_nothing_at_the_target_and_nothing_unaudited() {
     let mut d = desk();
     let a = png_file(&d, "a.png", 10);
-    let rita = d.rita_clone();
+    let rita = d.rita.clone();
     let scan =
         d.v.by(&rita, &["scan", "import", &d.patient, path_str(&a)])
             .ok()
@@ -685,7 +689,7 @@ fn a_sigkill_during_an_export_leaves_nothing_at_the_target_and_nothing_unaudited
             .as_str()
             .expect("id")
             .to_string();
-    let carl = d.carl_clone();
+    let carl = d.carl.clone();
     let out_dir = d.v.tmp.path().join("exports");
     std::fs::create_dir(&out_dir).expect("dir");
     let mut points: Vec<String> = Vec::new();
@@ -757,7 +761,7 @@ fn a_linked_staging_directory_is_never_followed() {
     std::fs::create_dir(d.v.dir.join("scans")).expect("scans");
     std::os::unix::fs::symlink(&elsewhere, d.v.dir.join("scans").join(".staging")).expect("link");
     // Every unit settles staging; none follows the link.
-    let rita = d.rita_clone();
+    let rita = d.rita.clone();
     d.v.by(&rita, &["scan", "list", &d.patient]).ok();
     assert_eq!(
         std::fs::read(elsewhere.join("letter.txt")).expect("still there"),
@@ -772,19 +776,132 @@ fn a_linked_staging_directory_is_never_followed() {
     assert_eq!(std::fs::read_dir(&elsewhere).expect("dir").count(), 1);
 }
 
-impl Desk {
-    fn rita_clone(&self) -> Staff {
-        Staff {
-            name: self.rita.name.clone(),
-            password: self.rita.password.clone(),
-            uri: self.rita.uri.clone(),
+/// A job for [`race`]: `who` runs `args` with a code of the current step.
+fn job(v: &TestVault, who: &Staff, args: &[&str]) -> (Vec<String>, String) {
+    let mut all: Vec<String> = [
+        "--vault",
+        v.dir_str(),
+        "--user",
+        &who.name,
+        "--totp",
+        &v.code(&who.uri),
+        "--json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    all.extend(args.iter().map(|s| s.to_string()));
+    (all, format!("{}\n", who.password))
+}
+
+#[test]
+fn imports_racing_from_four_processes_all_land_once_and_the_vault_verifies() {
+    let mut d = desk();
+    let rita2 = d.v.staff("rita2", "receptionist");
+    let carl2 = d.v.staff("carl2", "clinician");
+    let staff = [d.rita.clone(), d.carl.clone(), rita2, carl2];
+    let files: Vec<Vec<PathBuf>> = (0..4u8)
+        .map(|i| {
+            (0..3u8)
+                .map(|j| png_file(&d, &format!("race-{i}-{j}.png"), 40 + i * 3 + j))
+                .collect()
+        })
+        .collect();
+    d.v.next_step();
+    let jobs: Vec<_> = staff
+        .iter()
+        .zip(&files)
+        .map(|(who, paths)| {
+            let mut args = vec!["scan", "import", d.patient.as_str()];
+            args.extend(paths.iter().map(|p| path_str(p)));
+            job(&d.v, who, &args)
+        })
+        .collect();
+    let runs = race(&d.v, &jobs);
+    let mut ids = std::collections::BTreeSet::new();
+    for run in &runs {
+        assert_eq!(run.status, 0, "every racing import succeeds: {run:?}");
+        for line in run.json_lines() {
+            ids.insert(line["scan"]["id"].as_str().expect("id").to_string());
         }
     }
-    fn carl_clone(&self) -> Staff {
-        Staff {
-            name: self.carl.name.clone(),
-            password: self.carl.password.clone(),
-            uri: self.carl.uri.clone(),
-        }
+    assert_eq!(ids.len(), 12, "twelve distinct scans");
+
+    let carl = d.carl.clone();
+    let listed = d.v.by(&carl, &["scan", "list", &d.patient]).ok().json();
+    let listed: std::collections::BTreeSet<String> = listed["scans"]
+        .as_array()
+        .expect("scans")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(listed, ids, "each listed exactly once");
+    let (stored, staged) = scan_files(&d.v);
+    assert_eq!(stored.len(), 12, "one file per scan: {stored:?}");
+    assert_eq!(staged, Vec::<String>::new(), "nothing left in staging");
+    let report = d.v.admin(&["scan", "verify"]).ok().json();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["report"]["n_checked"], 12, "{report}");
+    assert_eq!(d.v.admin(&["audit", "verify"]).ok().json()["ok"], true);
+    let imports = events_of(&mut d.v, "scan.import");
+    let succeeded = imports
+        .iter()
+        .filter(|e| e["event"]["outcome"] == "success")
+        .count();
+    assert_eq!(succeeded, 12, "one import event per scan");
+    assert_no_plaintext(&d.v, &(40..52).collect::<Vec<u8>>(), "after the race");
+}
+
+#[test]
+fn two_exports_racing_to_one_name_write_one_file_and_the_audit_says_which() {
+    let mut d = desk();
+    let carl2 = d.v.staff("carl2", "clinician");
+    let rita = d.rita.clone();
+    let a = png_file(&d, "a.png", 60);
+    let b = png_file(&d, "b.png", 61);
+    let ids: Vec<String> =
+        d.v.by(
+            &rita,
+            &["scan", "import", &d.patient, path_str(&a), path_str(&b)],
+        )
+        .ok()
+        .json_lines()
+        .iter()
+        .map(|l| l["scan"]["id"].as_str().expect("id").to_string())
+        .collect();
+    let out_dir = d.v.tmp.path().join("race-exports");
+    std::fs::create_dir(&out_dir).expect("dir");
+    let rounds = 4;
+    for round in 0..rounds {
+        let out = out_dir.join(format!("out-{round}.png"));
+        d.v.next_step();
+        // Two clinicians, two different scans, one name.
+        let jobs = vec![
+            job(&d.v, &d.carl, &["scan", "export", &ids[0], path_str(&out)]),
+            job(&d.v, &carl2, &["scan", "export", &ids[1], path_str(&out)]),
+        ];
+        let runs = race(&d.v, &jobs);
+        let got = codes(&runs);
+        assert_eq!(count(&got, "ok"), 1, "round {round}: {got:?} {runs:?}");
+        assert_eq!(count(&got, "would_overwrite"), 1, "round {round}: {got:?}");
+        let winner = if got[0] == "ok" { &a } else { &b };
+        let written = std::fs::read(&out).expect("the winner's file");
+        let original = std::fs::read(winner).expect("original");
+        assert!(written.len() < original.len(), "the stripped file");
+        assert!(!contains(&written, METADATA_MARKER));
+        assert_eq!(partials(&out_dir), Vec::<String>::new());
     }
+    let exports = events_of(&mut d.v, "scan.export");
+    let outcome = |o: &str| {
+        exports
+            .iter()
+            .filter(|e| e["event"]["outcome"] == o)
+            .count()
+    };
+    assert_eq!(outcome("success"), rounds, "one success per file written");
+    assert_eq!(
+        outcome("failure"),
+        rounds,
+        "the loser's failure is recorded"
+    );
 }

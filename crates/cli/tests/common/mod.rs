@@ -468,3 +468,54 @@ impl TestVault {
             .collect()
     }
 }
+
+/// Starts every job (arguments, stdin) as its own process before waiting for any: they
+/// really race.
+pub fn race(v: &TestVault, jobs: &[(Vec<String>, String)]) -> Vec<Run> {
+    let children: Vec<_> = jobs
+        .iter()
+        .map(|(args, stdin)| {
+            let mut child = std::process::Command::new(bin())
+                .args(args)
+                .env("CLINICVAULT_TEST_CLOCK_FILE", &v.clock)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            let mut pipe = child.stdin.take().expect("stdin");
+            let _ = std::io::Write::write_all(&mut pipe, stdin.as_bytes());
+            drop(pipe);
+            child
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().expect("wait");
+            Run {
+                status: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Each run's outcome: `ok` or its error code.
+pub fn codes(runs: &[Run]) -> Vec<String> {
+    runs.iter()
+        .map(|r| {
+            if r.status == 0 {
+                "ok".to_string()
+            } else {
+                r.error_code()
+            }
+        })
+        .collect()
+}
+
+/// How many of `codes` are `code`.
+pub fn count(codes: &[String], code: &str) -> usize {
+    codes.iter().filter(|c| *c == code).count()
+}

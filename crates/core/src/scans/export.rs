@@ -229,6 +229,13 @@ impl StagedExport {
         &self.target
     }
 
+    /// Whether something now has the export's name. Checked inside the export's unit,
+    /// under the vault's writer lock, which is held until the link: a second export to
+    /// the same name from this vault (any process) is refused before its event commits.
+    pub(crate) fn name_taken(&self) -> bool {
+        exists_at(&self.dir, &self.name)
+    }
+
     /// Gives the written file its name without ever replacing a file there.
     pub(crate) fn publish(mut self) -> Result<()> {
         let linked = match &self.hidden {

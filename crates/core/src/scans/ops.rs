@@ -114,6 +114,9 @@ impl Session {
     /// encrypted, staged, and placed under `scans/` once its row commits. A refused file
     /// is recorded as a failure with the reason (`scan_refused`), and nothing is stored.
     pub fn import_scan(&mut self, patient_id: &str, file: &[u8]) -> Result<ScanSummary> {
+        // A role that may not import is refused (and recorded) before the file is
+        // decoded: an admin's attempt costs no decoding and exposes no decoder.
+        self.run(patient_op(Action::ScanImport, patient_id), |_| Ok(()))?;
         let limits = limits::load(self.connection())?;
         let checked = sanitize::sanitize(file, &limits);
         let paths = self.p.paths.clone();
@@ -220,8 +223,13 @@ impl Session {
             }
         };
         let o = self.scan_op(Action::ScanExport, scan_id);
-        self.run(o, |ctx| {
+        let mut name_was_free = false;
+        let exported = self.run(o, |ctx| {
             let path = staged.target().to_path_buf();
+            if staged.name_taken() {
+                return Err(ScanError::ExportExists { path }.into());
+            }
+            name_was_free = true;
             let event = ctx.event(Action::ScanExport);
             event.resource_id = Some(row.id.to_string());
             event.patient_id = Some(row.patient_id.to_string());
@@ -233,7 +241,17 @@ impl Session {
                 bytes: plain_len,
                 path,
             })
-        })
+        });
+        match exported {
+            // Something outside this vault's writer lock (another program, another
+            // vault) took the name between the check and the link: the success event
+            // is committed, so a second event records that nothing was written.
+            Err(Error::Scans(e @ ScanError::ExportExists { .. })) if name_was_free => {
+                let o = self.scan_op(Action::ScanExport, scan_id);
+                self.run(o, |_| Err(e.into()))
+            }
+            other => other,
+        }
     }
 
     /// An export's reads, outside any write transaction: the row, the key, the target's

@@ -81,6 +81,33 @@ pub fn encrypt<R: Read, W: Write>(
     )
 }
 
+/// [`encrypt`] without the SHA-256 content address: the format's own cost (header, key
+/// wrap, STREAM nonces, AES-256-GCM of every chunk, writing), for the benchmark that
+/// compares it with `openssl speed`. Returns the bytes written. A file made this way has
+/// no recorded content address, so nothing in the vault can use it.
+#[doc(hidden)]
+pub fn encrypt_unhashed<R: Read, W: Write>(
+    key: &PatientKey,
+    key_id: Uuid,
+    scan_id: Uuid,
+    mut plain: R,
+    mut out: W,
+) -> Result<u64, FormatError> {
+    let randomness = Randomness::generate();
+    let written = seal::seal_stream_into(
+        key,
+        key_id,
+        scan_id,
+        CHUNK_SIZE,
+        &randomness,
+        &mut plain,
+        &mut out,
+        MAX_CHUNKS,
+        &mut seal::NoHash,
+    )?;
+    Ok(written.file_len)
+}
+
 /// Checks and decrypts a scan file, writing the plaintext to `out`.
 ///
 /// Each chunk's plaintext is written only after that chunk authenticated, but a cut

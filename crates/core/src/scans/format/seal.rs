@@ -13,8 +13,36 @@ use super::keys::{wrap_scan_key, PatientKey, ScanKey};
 use super::stream::{read_full, ChunkCipher};
 use super::{Randomness, Sealed};
 
-/// Writes the header and every chunk of `plain` to `out`. `max_chunks` is
-/// [`super::stream::MAX_CHUNKS`] except in tests of the limit.
+/// What is computed over the file's bytes as they are written: the SHA-256 content
+/// address ([`Context`]), or nothing ([`NoHash`], for the benchmark of the format's
+/// encryption on its own).
+pub(super) trait ContentHash {
+    /// Adds bytes written to the file.
+    fn update(&mut self, bytes: &[u8]);
+}
+
+impl ContentHash for Context {
+    fn update(&mut self, bytes: &[u8]) {
+        Context::update(self, bytes);
+    }
+}
+
+/// No hash: [`super::encrypt_unhashed`] only.
+pub(super) struct NoHash;
+
+impl ContentHash for NoHash {
+    fn update(&mut self, _bytes: &[u8]) {}
+}
+
+/// What [`seal_stream_into`] wrote.
+pub(super) struct Written {
+    pub(super) file_len: u64,
+    pub(super) plain_len: u64,
+    pub(super) n_chunks: u64,
+}
+
+/// Writes the header and every chunk of `plain` to `out`, with the SHA-256 content
+/// address. `max_chunks` is [`super::stream::MAX_CHUNKS`] except in tests of the limit.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn seal_stream<R: Read, W: Write>(
     key: &PatientKey,
@@ -26,6 +54,31 @@ pub(super) fn seal_stream<R: Read, W: Write>(
     out: &mut W,
     max_chunks: u64,
 ) -> Result<Sealed, FormatError> {
+    let mut hash = Context::new(&SHA256);
+    let written = seal_stream_into(
+        key, key_id, scan_id, chunk_size, randomness, plain, out, max_chunks, &mut hash,
+    )?;
+    Ok(Sealed {
+        content_hash: digest_array(hash),
+        file_len: written.file_len,
+        plain_len: written.plain_len,
+        n_chunks: written.n_chunks,
+    })
+}
+
+/// [`seal_stream`] with the hash of the caller's choice.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn seal_stream_into<R: Read, W: Write, H: ContentHash>(
+    key: &PatientKey,
+    key_id: Uuid,
+    scan_id: Uuid,
+    chunk_size: u32,
+    randomness: &Randomness,
+    plain: &mut R,
+    out: &mut W,
+    max_chunks: u64,
+    hash: &mut H,
+) -> Result<Written, FormatError> {
     check_chunk_size(chunk_size)?;
     let scan_key = ScanKey::from_bytes(randomness.scan_key);
     let wrapped = wrap_scan_key(key, scan_id, key_id, randomness.wrap_nonce, &scan_key)?;
@@ -39,7 +92,6 @@ pub(super) fn seal_stream<R: Read, W: Write>(
     );
     let cipher = ChunkCipher::new(scan_key.cipher()?, randomness.nonce_prefix, &header.raw);
 
-    let mut hash = Context::new(&SHA256);
     out.write_all(&header.raw)?;
     hash.update(&header.raw);
 
@@ -79,8 +131,7 @@ pub(super) fn seal_stream<R: Read, W: Write>(
         n_carried = 1;
     }
     out.flush()?;
-    Ok(Sealed {
-        content_hash: digest_array(hash),
+    Ok(Written {
         file_len,
         plain_len,
         n_chunks: index,

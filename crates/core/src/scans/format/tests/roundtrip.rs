@@ -284,3 +284,33 @@ fn nonce_is_prefix_counter_flag() {
         Some([1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 2, 0])
     );
 }
+
+/// The benchmark's unhashed encryption writes the same format: it decrypts, and the
+/// file is exactly as long as a hashed one.
+#[test]
+fn the_unhashed_encryption_writes_the_same_format() -> Result<(), FormatError> {
+    let plain: Vec<u8> = (0..3 * CHUNK_SIZE as usize + 17)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let mut file = Vec::new();
+    let written = encrypt_unhashed(
+        &patient_key(),
+        key_id(),
+        scan_id(),
+        plain.as_slice(),
+        &mut file,
+    )?;
+    assert_eq!(written, file.len() as u64);
+    assert_eq!(file.len(), HEADER_LEN + plain.len() + 4 * TAG_LEN);
+    let mut out = Vec::new();
+    let opened = decrypt(
+        &patient_key(),
+        key_id(),
+        scan_id(),
+        file.as_slice(),
+        &mut out,
+    )?;
+    assert_eq!(out, plain);
+    assert_eq!(opened.content_hash, sha256(&file));
+    Ok(())
+}
