@@ -79,7 +79,8 @@ pub enum SessionCommand {
     /// The audit trail (admin).
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Authenticate every page of the vault, then verify the audit chain (admin).
+    /// Authenticate every page of the vault, verify the audit chain and every chunk of
+    /// every scan (admin).
     Verify,
     /// Patient demographics: add, show, update, search, archive, history.
     #[command(subcommand)]

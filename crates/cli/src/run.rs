@@ -334,13 +334,27 @@ fn session_command(session: &mut Session, command: &SessionCommand) -> Result<Ou
         SessionCommand::Dev(cmd) => crate::records::dev_command(session, cmd),
         SessionCommand::Verify => {
             let report = session.verify()?;
-            Ok(Output::new(
-                json!({ "ok": true, "pages": report.pages, "audit": report.audit }),
+            // The scan files are part of the vault: checked too, every chunk.
+            let scans = crate::scans::verify_all(session)?;
+            let ok = scans.failure.is_none();
+            let mut out = Output::new(
+                json!({
+                    "ok": ok,
+                    "pages": report.pages,
+                    "audit": report.audit,
+                    "scans": scans.json["report"],
+                }),
                 format!(
-                    "OK: {} pages authenticated; audit chain of {} events verified (head {}).",
-                    report.pages, report.audit.n_events, report.audit.head
+                    "{}: {} pages authenticated; audit chain of {} events verified (head {}).\n{}",
+                    if ok { "OK" } else { "DAMAGED" },
+                    report.pages,
+                    report.audit.n_events,
+                    report.audit.head,
+                    scans.text
                 ),
-            ))
+            );
+            out.failure = scans.failure;
+            Ok(out)
         }
     }
 }

@@ -178,6 +178,12 @@ fn import(session: &mut Session, patient_id: &str, files: &[std::path::PathBuf])
     Ok(out)
 }
 
+/// `verify`'s part for scans: every scan checked (the whole vault), its damage
+/// as the text's first lines, and the failure that makes the command exit 1.
+pub(crate) fn verify_all(session: &mut Session) -> Result<Output> {
+    verify(session, None)
+}
+
 fn verify(session: &mut Session, only: Option<&str>) -> Result<Output> {
     let show_progress = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {

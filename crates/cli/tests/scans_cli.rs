@@ -489,6 +489,12 @@ fn a_flipped_byte_anywhere_in_a_stored_scan_is_named_by_scan_verify() {
         cut[0]["report"]["damaged"][0]["problem"]["problem"],
         "bad_chunk"
     );
+    // `verify` (the whole vault) checks the scan files too, and fails on the damaged one.
+    let whole = d.v.admin(&["verify"]);
+    assert_eq!(whole.status, 1, "{whole:?}");
+    let whole = whole.json_lines();
+    assert_eq!(whole[0]["ok"], false);
+    assert_eq!(whole[0]["scans"]["damaged"][0]["scan_id"], id.as_str());
     std::fs::remove_file(&file).expect("remove");
     let gone = d.v.admin(&["scan", "verify"]).json_lines();
     assert_eq!(
@@ -497,6 +503,9 @@ fn a_flipped_byte_anywhere_in_a_stored_scan_is_named_by_scan_verify() {
     );
     std::fs::write(&file, &pristine).expect("restore");
     d.v.admin(&["scan", "verify"]).ok();
+    let whole = d.v.admin(&["verify"]).ok().json();
+    assert_eq!(whole["ok"], true);
+    assert_eq!(whole["scans"]["n_checked"], 1);
     let verifies = events_of(&mut d.v, "scan.verify");
     assert!(verifies
         .iter()
