@@ -94,8 +94,8 @@ pub enum SessionCommand {
     /// Consents: treatment, data_processing, reminders, research.
     #[command(subcommand)]
     Consent(ConsentCommand),
-    /// Prescription scans: import (receptionist, clinician), list, export (clinician),
-    /// verify (admin), limits.
+    /// Prescription scans: import and the desk scanner's acquire (receptionist,
+    /// clinician), list, export (clinician), verify (admin), limits, devices.
     #[command(subcommand)]
     Scan(ScanCommand),
     /// Developer tools (only in builds with the `dev` feature).
@@ -381,6 +381,27 @@ pub enum ScanCommand {
     Verify {
         /// The scan (all scans when left out).
         scan_id: Option<String>,
+    },
+    /// The scanners attached to this PC (SANE).
+    Devices,
+    /// Scan paper on the desk scanner into a patient's scans: all the pages as one
+    /// scan. The scanner's output goes straight to the importer, never to a file.
+    Acquire {
+        /// Patient id.
+        id: String,
+        /// The scanner (a name from `scan devices`; the first one when left out).
+        #[arg(long, value_name = "DEVICE")]
+        device: Option<String>,
+        /// Resolution, dots per inch (75–1200).
+        #[arg(long, value_name = "N", default_value_t = 300)]
+        dpi: u32,
+        /// color, gray or lineart.
+        #[arg(long, value_name = "MODE", default_value = "color")]
+        mode: String,
+        /// Pages to scan. On a terminal you are asked to place each page after the
+        /// first; otherwise the scanner's feeder is expected to feed them.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        pages: u32,
     },
     /// Show the importer's limits; with a flag, change them (admin).
     Limits {

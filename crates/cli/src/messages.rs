@@ -4,6 +4,7 @@
 
 use clinic_vault_core::clock::format_utc;
 use clinic_vault_core::error::{AuthError, RecordError, ScanError, UserError, VaultError};
+use clinic_vault_core::scans::acquire::AcquireError;
 use clinic_vault_core::Error as CoreError;
 
 use crate::error::Error;
@@ -95,6 +96,15 @@ fn core_message(err: &CoreError) -> String {
         ),
         Error::Scans(ScanError::Damaged { scan_id, problem }) => format!(
             "scan {scan_id} is damaged ({problem}): nothing was exported; run scan verify, and restore the vault from a backup"
+        ),
+        Error::Scans(ScanError::Scanner(AcquireError::NoScanner)) => {
+            "no scanner was found: check that it is switched on and connected; scan devices lists what SANE sees".into()
+        }
+        Error::Scans(ScanError::Scanner(AcquireError::UnknownDevice { device })) => format!(
+            "the scanner {device} was not found: scan devices lists the scanners attached"
+        ),
+        Error::Scans(ScanError::Scanner(AcquireError::ToolMissing { program })) => format!(
+            "the scanner software ({program}) is not installed: install Debian's sane-utils package"
         ),
         other => other.to_string(),
     }

@@ -1,10 +1,12 @@
-//! The scan commands: `scan import`, `list`, `export`, `verify`, `limits`. Each file of
+//! The scan commands: `scan import`, `list`, `export`, `verify`, `limits`, and the desk
+//! scanner's `devices` and `acquire`. Each file of
 //! an import is one call into core; its progress goes to stderr as it happens, its id
 //! (or, with `--json`, one object) to stdout.
 
 use std::io::IsTerminal;
 
-use clinic_vault_core::scans::{ScanLimits, ScanSummary};
+use clinic_vault_core::error::ScanError;
+use clinic_vault_core::scans::{acquire, ScanLimits, ScanSummary};
 use clinic_vault_core::Session;
 use serde_json::json;
 
@@ -36,6 +38,14 @@ fn removed_text(s: &ScanSummary) -> String {
 pub fn scan_command(session: &mut Session, command: &ScanCommand) -> Result<Output> {
     match command {
         ScanCommand::Import { id, files } => import(session, id, files),
+        ScanCommand::Devices => devices(),
+        ScanCommand::Acquire {
+            id,
+            device,
+            dpi,
+            mode,
+            pages,
+        } => acquire_command(session, id, device.as_deref(), *dpi, mode, *pages),
         ScanCommand::List { id } => {
             let list = session.list_scans(id)?;
             let text = if list.is_empty() {
@@ -122,6 +132,113 @@ pub fn scan_command(session: &mut Session, command: &ScanCommand) -> Result<Outp
             Ok(Output::new(json!(limits), text))
         }
     }
+}
+
+fn devices() -> Result<Output> {
+    let found = acquire::Scanner::system()
+        .devices()
+        .map_err(|e| clinic_vault_core::Error::from(ScanError::from(e)))?;
+    let text = if found.is_empty() {
+        "No scanner found. Check that it is switched on and connected; `scanimage -L` shows \
+         what SANE sees."
+            .to_string()
+    } else {
+        let rows: Vec<Vec<String>> = found
+            .iter()
+            .map(|d| {
+                vec![
+                    terminal_safe(&d.name, false),
+                    terminal_safe(&format!("{} {}", d.vendor, d.model), false),
+                    terminal_safe(&d.kind, false),
+                ]
+            })
+            .collect();
+        table(&["DEVICE", "MODEL", "KIND"], &rows)
+    };
+    Ok(Output::new(json!({ "devices": found }), text))
+}
+
+fn acquire_command(
+    session: &mut Session,
+    patient_id: &str,
+    device: Option<&str>,
+    dpi: u32,
+    mode: &str,
+    n_pages: u32,
+) -> Result<Output> {
+    let mode = acquire::ColourMode::parse(mode)
+        .ok_or_else(|| Error::Usage(format!("--mode {mode:?}: use color, gray or lineart")))?;
+    if !acquire::DPI_RANGE.contains(&dpi) {
+        return Err(Error::Usage(format!(
+            "--dpi {dpi}: use {}–{}",
+            acquire::DPI_RANGE.start(),
+            acquire::DPI_RANGE.end()
+        )));
+    }
+    let limits = session.scan_limits()?;
+    let max_pixels = u64::from(limits.max_megapixels) * 1_000_000;
+    if n_pages == 0 || n_pages > limits.max_pages {
+        return Err(Error::Usage(format!(
+            "--pages {n_pages}: use 1–{}",
+            limits.max_pages
+        )));
+    }
+    // Refused before the paper is scanned, when this user may not import for them.
+    session.check_scan_import(patient_id)?;
+    let scanner = acquire::Scanner::system();
+    let device = match device {
+        Some(d) => d.to_string(),
+        None => {
+            scanner
+                .devices()
+                .map_err(|e| clinic_vault_core::Error::from(ScanError::from(e)))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    clinic_vault_core::Error::from(ScanError::from(
+                        acquire::AcquireError::NoScanner,
+                    ))
+                })?
+                .name
+        }
+    };
+    let options = acquire::AcquireOptions {
+        device: Some(device.clone()),
+        dpi,
+        mode,
+        ..Default::default()
+    };
+    let interactive = std::io::stdin().is_terminal();
+    let mut scanned = Vec::new();
+    for n in 1..=n_pages {
+        if n > 1 && interactive {
+            eprint!("Place page {n} of {n_pages} on the scanner and press Enter: ");
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| Error::Io(format!("reading the terminal: {e}")))?;
+        }
+        eprintln!(
+            "Scanning page {n} of {n_pages} on {} …",
+            terminal_safe(&device, false)
+        );
+        let page = scanner
+            .scan_page(&options, max_pixels)
+            .map_err(|e| clinic_vault_core::Error::from(ScanError::from(e)))?;
+        scanned.push(page);
+    }
+    let tiff = acquire::pages_to_tiff(&scanned, dpi)
+        .map_err(|e| clinic_vault_core::Error::from(ScanError::from(e)))?;
+    drop(scanned);
+    let scan = session.import_scan(patient_id, &tiff)?;
+    let text = scan.id.to_string();
+    eprintln!(
+        "Imported as {} ({}; {})",
+        scan.id,
+        pages(scan.pages),
+        removed_text(&scan)
+    );
+    Ok(Output::new(json!({ "device": device, "scan": scan }), text))
 }
 
 fn import(session: &mut Session, patient_id: &str, files: &[std::path::PathBuf]) -> Result<Output> {

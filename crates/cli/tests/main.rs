@@ -9,6 +9,7 @@ mod crash;
 mod hardening;
 mod records_cli;
 mod roles_cli;
+mod scanner_cli;
 mod scans_cli;
 mod tamper;
 mod tour;

@@ -155,7 +155,7 @@ fn pixels(width: u32, height: u32, noise: u8) -> Vec<u8> {
 
 fn jpeg_12mp() -> Vec<u8> {
     let (w, h) = (4000, 3000);
-    let px = pixels(w, h, 12);
+    let px = pixels(w, h, 20);
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
         .encode(&px, w, h, image::ExtendedColorType::Rgb8)

@@ -59,6 +59,10 @@ pub enum ScanError {
         /// The target as given.
         path: PathBuf,
     },
+    /// The desk scanner could not be used (`no_scanner`, `scanner_unavailable`,
+    /// `scanner_failed`, or `scan_refused` for a page over the limits).
+    #[error(transparent)]
+    Scanner(#[from] super::acquire::AcquireError),
     /// The scan's file is damaged or missing (`scan_damaged`): it cannot be decrypted.
     #[error("scan {scan_id} is damaged: {problem}")]
     Damaged {
@@ -82,6 +86,7 @@ impl ScanError {
             | ScanError::ExportNotAFile { .. } => "invalid_input",
             ScanError::ExportExists { .. } => "would_overwrite",
             ScanError::Damaged { .. } => "scan_damaged",
+            ScanError::Scanner(e) => e.code(),
         }
     }
 }

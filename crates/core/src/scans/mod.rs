@@ -2,8 +2,10 @@
 //! scan records. A file is checked and stripped of metadata in memory (`sanitize`),
 //! encrypted under a fresh scan key wrapped by its patient's key (`format`, scan-v1),
 //! staged and placed under `scans/` with its row's commit (`files`), and every import,
-//! refusal, thumbnail, export and verify is an audited operation (`ops`).
+//! refusal, thumbnail, export and verify is an audited operation (`ops`). The desk
+//! scanner's pages come in through `acquire`.
 
+pub mod acquire;
 pub mod error;
 pub(crate) mod export;
 pub(crate) mod files;

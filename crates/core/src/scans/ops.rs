@@ -110,13 +110,21 @@ impl Session {
         self.import_scan(patient_id, &bytes)
     }
 
+    /// Whether this user may import scans of the patient, who must exist: an audited
+    /// refusal otherwise. Every import starts with it, so that a role that may not
+    /// import costs no decoding and reaches no decoder; a shell calls it before the
+    /// desk scanner scans the paper.
+    pub fn check_scan_import(&mut self, patient_id: &str) -> Result<()> {
+        self.run(patient_op(Action::ScanImport, patient_id), |ctx| {
+            crate::records::store::get_patient(ctx.tx, patient_id).map(|_| ())
+        })
+    }
+
     /// Imports one file as a scan of the patient: checked and stripped in memory, then
     /// encrypted, staged, and placed under `scans/` once its row commits. A refused file
     /// is recorded as a failure with the reason (`scan_refused`), and nothing is stored.
     pub fn import_scan(&mut self, patient_id: &str, file: &[u8]) -> Result<ScanSummary> {
-        // A role that may not import is refused (and recorded) before the file is
-        // decoded: an admin's attempt costs no decoding and exposes no decoder.
-        self.run(patient_op(Action::ScanImport, patient_id), |_| Ok(()))?;
+        self.check_scan_import(patient_id)?;
         let limits = limits::load(self.connection())?;
         let checked = sanitize::sanitize(file, &limits);
         let paths = self.p.paths.clone();
