@@ -255,6 +255,8 @@ catalogue! {
     ScanThumbnail = "scan.thumbnail", Scan, Routine;
     /// A scan was decrypted and written to a file outside the vault.
     ScanExport = "scan.export", Scan, Routine;
+    /// A scan was decrypted in memory and opened in the viewer.
+    ScanView = "scan.view", Scan, Routine;
     /// Stored scans were authenticated chunk by chunk; the local detail names the damaged ones.
     ScanVerify = "scan.verify", Scan, Routine;
 }

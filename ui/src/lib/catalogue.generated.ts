@@ -57,6 +57,7 @@ export const ACTIONS = [
   { name: 'scan.import', resource: 'scan', level: 'routine' },
   { name: 'scan.thumbnail', resource: 'scan', level: 'routine' },
   { name: 'scan.export', resource: 'scan', level: 'routine' },
+  { name: 'scan.view', resource: 'scan', level: 'routine' },
   { name: 'scan.verify', resource: 'scan', level: 'routine' },
 ] as const;
 

@@ -59,6 +59,22 @@ pub enum ScanError {
         /// The target as given.
         path: PathBuf,
     },
+    /// The scan has no such page (`not_found`).
+    #[error("scan {scan_id} has {pages} pages; there is no page {page}")]
+    NoSuchPage {
+        /// The scan.
+        scan_id: String,
+        /// The page asked for (from 0).
+        page: u32,
+        /// Pages it has.
+        pages: u32,
+    },
+    /// A PDF's pages are drawn by the renderer, which is not available (`renderer_unavailable`).
+    #[error("scan {scan_id} is a PDF and the page renderer is not available")]
+    NeedsRenderer {
+        /// The scan.
+        scan_id: String,
+    },
     /// The desk scanner could not be used (`no_scanner`, `scanner_unavailable`,
     /// `scanner_failed`, or `scan_refused` for a page over the limits).
     #[error(transparent)]
@@ -78,7 +94,8 @@ impl ScanError {
     pub fn code(&self) -> &'static str {
         match self {
             ScanError::Refused(_) => "scan_refused",
-            ScanError::NotFound { .. } => "not_found",
+            ScanError::NotFound { .. } | ScanError::NoSuchPage { .. } => "not_found",
+            ScanError::NeedsRenderer { .. } => "renderer_unavailable",
             ScanError::OtherPatient { .. }
             | ScanError::Unreadable { .. }
             | ScanError::ExportInsideVault { .. }

@@ -14,6 +14,7 @@ pub mod limits;
 mod ops;
 pub mod sanitize;
 pub(crate) mod store;
+pub mod view;
 
 use serde::Serialize;
 

@@ -66,7 +66,7 @@ impl Session {
             .ok()
     }
 
-    fn scan_op(&self, action: Action, scan_id: &str) -> Op {
+    pub(super) fn scan_op(&self, action: Action, scan_id: &str) -> Op {
         let mut o = op(action, Some(scan_id));
         o.patient_id = self.scan_patient(scan_id);
         o

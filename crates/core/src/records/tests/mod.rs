@@ -182,6 +182,19 @@ const MATRIX: &[(&str, bool, bool, bool, Attempt)] = &[
         );
         Ok(())
     }),
+    // Opening a scan in the viewer: decrypted in memory, for clinicians only.
+    ("scan.view", false, true, false, |s, t| {
+        let view = s.view_scan(&t.scan)?;
+        assert_eq!(view.bytes(), &corpus_png()[..view.bytes().len()]);
+        let page = view.page(0)?;
+        assert_eq!(page.mime, "image/png");
+        assert!(page.bytes.starts_with(b"\x89PNG"));
+        assert_eq!(
+            view.page(1).map(drop).map_err(|e| e.code()),
+            Err("not_found")
+        );
+        Ok(())
+    }),
     ("scan.verify", false, false, true, |s, t| {
         let report = s.verify_scans(Some(&t.scan), &mut |_, _| {})?;
         assert!(report.damaged.is_empty());
@@ -244,6 +257,53 @@ fn every_cell_of_the_role_matrix_holds_and_denials_are_audited() {
             usize::from(!receptionist) + usize::from(!clinician) + usize::from(!admin_allowed);
         assert_eq!(denied, expected, "denied events for {action}");
     }
+}
+
+#[test]
+fn a_multi_page_tiff_is_viewed_page_by_page_and_the_view_is_audited() {
+    use crate::scans::acquire::{pages_to_tiff, RawPage};
+    let staff = Staff::new();
+    let mut carl = staff.as_role(Role::Clinician);
+    let p = carl
+        .add_patient(&patient("Tiff", "Pages", "1970-01-01"), true)
+        .expect("patient");
+    let pages: Vec<RawPage> = [(30u32, 20u32, 3u8), (12, 40, 3)]
+        .iter()
+        .map(|&(width, height, seed)| RawPage {
+            width,
+            height,
+            channels: 3,
+            pixels: (0..width * height * 3)
+                .map(|i| (i as u8).wrapping_mul(seed))
+                .collect(),
+        })
+        .collect();
+    let scan = carl
+        .import_scan(&p.id, &pages_to_tiff(&pages, 200).expect("tiff"))
+        .expect("import");
+    let view = carl.view_scan(&scan.id).expect("view");
+    assert_eq!(view.pages, 2);
+    for (i, raw) in pages.iter().enumerate() {
+        let page = view.page(i as u32).expect("page");
+        assert_eq!(page.mime, "image/png");
+        let shown = image::load_from_memory(&page.bytes)
+            .expect("png")
+            .into_rgb8();
+        assert_eq!(shown.dimensions(), (raw.width, raw.height), "page {i}");
+        assert_eq!(shown.into_raw(), raw.pixels, "page {i}: pixels as scanned");
+    }
+    drop(view);
+    carl.lock().expect("lock");
+    let mut admin = staff.as_role(Role::Admin);
+    let views = admin
+        .audit_list(&AuditFilter {
+            action: Some("scan.view".into()),
+            ..AuditFilter::default()
+        })
+        .expect("list");
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].event.outcome, "success");
+    assert_eq!(views[0].event.patient_id.as_deref(), Some(p.id.as_str()));
 }
 
 #[test]

@@ -26,6 +26,15 @@ use body::Body;
 pub use refusal::Refusal;
 pub use sniff::sniff;
 
+/// Page `index` (from 0) of a TIFF, decoded for a viewer with the import's limits.
+pub fn decode_tiff_page(
+    input: &[u8],
+    limits: &ScanLimits,
+    index: u32,
+) -> Result<image::DynamicImage, Refusal> {
+    tiff::decode_page(input, limits, index)
+}
+
 /// The admin's import limits (DESIGN §5). Checked from headers before anything is decoded.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScanLimits {

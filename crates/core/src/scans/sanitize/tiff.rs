@@ -350,3 +350,20 @@ fn malformed(what: &'static str) -> Refusal {
 fn unsupported(what: &'static str) -> Refusal {
     Refusal::Unsupported { kind: KIND, what }
 }
+
+/// One page of a TIFF decoded for a viewer (page `index`, from 0), with the same
+/// limits as the import.
+pub(super) fn decode_page(
+    input: &[u8],
+    limits: &ScanLimits,
+    index: u32,
+) -> Result<DynamicImage, Refusal> {
+    let mut decoder = open(input, limits)?;
+    for _ in 0..index {
+        decoder.next_image().map_err(|e| refusal(&e))?;
+    }
+    let (w, h) = decoder.dimensions().map_err(|e| refusal(&e))?;
+    let color = decoder.colortype().map_err(|e| refusal(&e))?;
+    let data = decoder.read_image().map_err(|e| refusal(&e))?;
+    Pixels::from_decoded(color, data, w, h)?.into_image(w, h)
+}
