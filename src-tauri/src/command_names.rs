@@ -45,4 +45,12 @@ pub const ALL: &[&str] = &[
     "verify_vault",
     "get_settings",
     "set_settings",
+    "list_scans",
+    "import_scan",
+    "open_scan",
+    "close_scan",
+    "scan_devices",
+    "acquire_page",
+    "import_acquired",
+    "discard_acquired",
 ];

@@ -91,7 +91,10 @@ impl IpcError {
 /// words (buttons and screens, never CLI commands). Errors the desk cannot act on fall
 /// back to core's neutral wording as a sentence.
 fn desk_message(err: &clinic_vault_core::Error) -> String {
-    use clinic_vault_core::error::{AuthError, Denied, RecordError, UserError, VaultError};
+    use clinic_vault_core::error::{
+        AuthError, Denied, RecordError, ScanError, UserError, VaultError,
+    };
+    use clinic_vault_core::scans::acquire::AcquireError;
     use clinic_vault_core::Error;
     let time = |us: i64| clinic_vault_core::clock::format_utc(us);
     match err {
@@ -157,6 +160,24 @@ fn desk_message(err: &clinic_vault_core::Error) -> String {
         }
         Error::Users(UserError::CodeMismatch) => {
             "That code does not match. Check the authenticator app and the PC's clock.".into()
+        }
+        Error::Scans(ScanError::Scanner(AcquireError::NoScanner)) => {
+            "No scanner was found. Check that it is switched on and connected, then try again.".into()
+        }
+        Error::Scans(ScanError::Scanner(AcquireError::UnknownDevice { .. })) => {
+            "That scanner is no longer connected. Choose it again from the list.".into()
+        }
+        Error::Scans(ScanError::Scanner(AcquireError::ToolMissing { .. })) => {
+            "The scanner software (SANE) is not installed on this PC. Ask your IT administrator to install it.".into()
+        }
+        Error::Scans(ScanError::Scanner(AcquireError::TimedOut { seconds, .. })) => format!(
+            "The scanner did not finish the page within {seconds} seconds and was stopped. Check it, then scan the page again."
+        ),
+        Error::Scans(ScanError::ExportExists { .. }) => {
+            "A file with that name exists already. Choose another name: an export never replaces a file.".into()
+        }
+        Error::Scans(ScanError::NeedsRenderer { .. }) => {
+            "This PDF cannot be shown: the page renderer is not installed with the app.".into()
         }
         other => sentence(&other.to_string()),
     }

@@ -10,6 +10,7 @@ pub mod command_names;
 pub mod commands;
 pub mod error;
 pub mod logind;
+pub mod scans;
 pub mod state;
 
 use std::path::PathBuf;
@@ -30,50 +31,67 @@ pub const ENROLLMENT_EXPIRED_EVENT: &str = "enrollment-expired";
 
 /// Registers the commands. Everything else (window, plugins, watchers) is in [`run`].
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::app_status,
-        commands::check_password,
-        commands::create_vault,
-        commands::confirm_totp,
-        commands::unlock,
-        commands::first_login,
-        commands::recover_admin,
-        commands::finish_enrollment,
-        commands::cancel_enrollment,
-        commands::lock,
-        commands::report_activity,
-        commands::session_info,
-        commands::copy_text,
-        commands::search_patients,
-        commands::show_patient,
-        commands::add_patient,
-        commands::update_patient,
-        commands::archive_patient,
-        commands::patient_history,
-        commands::list_consents,
-        commands::grant_consent,
-        commands::withdraw_consent,
-        commands::list_notes,
-        commands::add_note,
-        commands::add_addendum,
-        commands::void_note,
-        commands::list_prescriptions,
-        commands::add_prescription,
-        commands::void_prescription,
-        commands::list_users,
-        commands::add_user,
-        commands::disable_user,
-        commands::enable_user,
-        commands::reset_totp,
-        commands::clear_lockout,
-        commands::rotate_data_key,
-        commands::rotate_recovery_key,
-        commands::clear_recovery_lockout,
-        commands::audit_list,
-        commands::verify_vault,
-        commands::get_settings,
-        commands::set_settings,
-    ])
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::check_password,
+            commands::create_vault,
+            commands::confirm_totp,
+            commands::unlock,
+            commands::first_login,
+            commands::recover_admin,
+            commands::finish_enrollment,
+            commands::cancel_enrollment,
+            commands::lock,
+            commands::report_activity,
+            commands::session_info,
+            commands::copy_text,
+            commands::search_patients,
+            commands::show_patient,
+            commands::add_patient,
+            commands::update_patient,
+            commands::archive_patient,
+            commands::patient_history,
+            commands::list_consents,
+            commands::grant_consent,
+            commands::withdraw_consent,
+            commands::list_notes,
+            commands::add_note,
+            commands::add_addendum,
+            commands::void_note,
+            commands::list_prescriptions,
+            commands::add_prescription,
+            commands::void_prescription,
+            commands::list_users,
+            commands::add_user,
+            commands::disable_user,
+            commands::enable_user,
+            commands::reset_totp,
+            commands::clear_lockout,
+            commands::rotate_data_key,
+            commands::rotate_recovery_key,
+            commands::clear_recovery_lockout,
+            commands::audit_list,
+            commands::verify_vault,
+            commands::get_settings,
+            commands::set_settings,
+            scans::list_scans,
+            scans::import_scan,
+            scans::open_scan,
+            scans::close_scan,
+            scans::scan_devices,
+            scans::acquire_page,
+            scans::import_acquired,
+            scans::discard_acquired,
+        ])
+        .register_asynchronous_uri_scheme_protocol(scans::SCHEME, |ctx, request, responder| {
+            // Decoding a page takes a moment: off the main thread.
+            let app = ctx.app_handle().clone();
+            let path = request.uri().path().to_string();
+            std::thread::spawn(move || {
+                responder.respond(scans::respond(&app.state::<AppState>(), &path));
+            });
+        })
 }
 
 /// Only the app's own pages may load in the window: no remote content, no navigation

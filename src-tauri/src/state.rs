@@ -93,6 +93,23 @@ struct Inner {
     known_settings: Option<Settings>,
     /// SHA-256 of the text the app last put on the clipboard.
     clipboard: Option<[u8; 32]>,
+    /// The scan open in the viewer, decrypted (zeroized when dropped: on close, on
+    /// another scan, on lock).
+    viewer: Option<std::sync::Arc<clinic_vault_core::scans::view::ScanView>>,
+    /// Pages from the desk scanner waiting to be imported as one scan, for this
+    /// patient (zeroized when dropped).
+    acquired: Option<Acquired>,
+}
+
+/// Pages scanned at the desk, not yet imported.
+#[derive(Debug)]
+pub struct Acquired {
+    /// The patient they are for.
+    pub patient_id: String,
+    /// The resolution they were scanned at.
+    pub dpi: u32,
+    /// The pages, in order.
+    pub pages: Vec<clinic_vault_core::scans::acquire::RawPage>,
 }
 
 impl Inner {
@@ -197,6 +214,9 @@ impl AppState {
             inner.pending = None;
             inner.expired = None;
             inner.known_settings = Some(settings);
+            // What the previous user had open is theirs: gone with their session.
+            inner.viewer = None;
+            inner.acquired = None;
             inner.active.replace(Active { session, timers })
         };
         if let Some(old) = previous {
@@ -295,6 +315,8 @@ impl AppState {
             let mut inner = lock_or_recover(&self.inner);
             let had_pending = inner.pending.take().is_some();
             let active = inner.active.take();
+            inner.viewer = None;
+            inner.acquired = None;
             if let Some(active) = &active {
                 inner.known_settings = Some(active.timers.settings);
             }
@@ -379,6 +401,86 @@ impl AppState {
             inner.expired = None;
         }
         self.clear_copied();
+    }
+}
+
+impl AppState {
+    /// Opens `view` in the viewer (closing any other), while a session is unlocked.
+    pub fn set_viewer(&self, view: clinic_vault_core::scans::view::ScanView) -> CmdResult<()> {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.active.is_none() {
+            return Err(IpcError::locked());
+        }
+        inner.viewer = Some(std::sync::Arc::new(view));
+        Ok(())
+    }
+
+    /// The scan open in the viewer, if it is `scan_id` and a session is unlocked. The
+    /// caller decodes its pages without holding the state's lock; a lock meanwhile
+    /// drops the state's reference, and the last one zeroizes it.
+    pub fn viewer(
+        &self,
+        scan_id: &str,
+    ) -> Option<std::sync::Arc<clinic_vault_core::scans::view::ScanView>> {
+        let inner = lock_or_recover(&self.inner);
+        inner.active.as_ref()?;
+        inner
+            .viewer
+            .as_ref()
+            .filter(|v| v.scan_id.as_str() == scan_id)
+            .cloned()
+    }
+
+    /// Closes the viewer (its plaintext is zeroized).
+    pub fn close_viewer(&self) {
+        lock_or_recover(&self.inner).viewer = None;
+    }
+
+    /// Adds a scanned page for `patient_id`; pages for another patient are dropped
+    /// first. Returns how many pages wait now.
+    pub fn add_acquired(
+        &self,
+        patient_id: &str,
+        dpi: u32,
+        page: clinic_vault_core::scans::acquire::RawPage,
+    ) -> CmdResult<usize> {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.active.is_none() {
+            return Err(IpcError::locked());
+        }
+        let keep = inner
+            .acquired
+            .as_ref()
+            .is_some_and(|a| a.patient_id == patient_id && a.dpi == dpi);
+        if !keep {
+            inner.acquired = Some(Acquired {
+                patient_id: patient_id.to_string(),
+                dpi,
+                pages: Vec::new(),
+            });
+        }
+        let acquired = inner
+            .acquired
+            .as_mut()
+            .ok_or_else(|| IpcError::internal("The scanned pages were lost.".to_string()))?;
+        acquired.pages.push(page);
+        Ok(acquired.pages.len())
+    }
+
+    /// Runs `f` on the scanned pages waiting for `patient_id`, while unlocked.
+    pub fn with_acquired<T>(&self, patient_id: &str, f: impl FnOnce(&Acquired) -> T) -> Option<T> {
+        let inner = lock_or_recover(&self.inner);
+        inner.active.as_ref()?;
+        inner
+            .acquired
+            .as_ref()
+            .filter(|a| a.patient_id == patient_id)
+            .map(f)
+    }
+
+    /// Forgets the scanned pages (zeroized).
+    pub fn discard_acquired(&self) {
+        lock_or_recover(&self.inner).acquired = None;
     }
 }
 

@@ -110,6 +110,35 @@ impl Harness {
         .map(|body| body.deserialize::<Value>().expect("json"))
     }
 
+    /// A command whose body is raw bytes (a file the page read), with headers.
+    fn call_raw(
+        &self,
+        cmd: &str,
+        bytes: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Result<Value, Value> {
+        let mut map = tauri::http::HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                tauri::http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                tauri::http::HeaderValue::from_str(v).expect("value"),
+            );
+        }
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Raw(bytes),
+                headers: map,
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().expect("json"))
+    }
+
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         self.call_in(&self.window, cmd, args)
     }
@@ -789,4 +818,149 @@ fn the_recovery_screen_accepts_a_clock_that_ran_ahead_only_when_asked() {
     h.clock.advance_us(30_000_000);
     let info = h.ok("finish_enrollment", json!({"code": h.code(&admin_uri)}));
     assert_eq!(info["user"], "alice");
+}
+
+/// A small PNG from core's importer corpus.
+fn corpus_png() -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/core/tests/scan_corpus/good/palette-transparency.png"),
+    )
+    .expect("corpus png")
+}
+
+#[test]
+fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_role() {
+    let h = Harness::new();
+    let admin_uri = h.create();
+    let carl_uri = h.add_user(
+        "carl",
+        "clinician",
+        "another long passphrase for the clinician",
+    );
+    h.unlock("alice", PW, &admin_uri);
+    // Each first login leaves its user's session open: rita is at the desk now.
+    let rita_uri = h.add_user(
+        "rita",
+        "receptionist",
+        "a long passphrase for the receptionist",
+    );
+    let patient = json!({"given": "Zoe", "family": "Scanner", "dob": "1990-01-02",
+        "sex": null, "phone": null, "email": null, "address": null});
+    let id = h.ok("add_patient", json!({"patient": patient, "force": false}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The desk imports raw bytes; a JSON body or a missing patient header is refused.
+    let imported = h
+        .call_raw("import_scan", corpus_png(), &[("patient-id", &id)])
+        .expect("import");
+    let scan_id = imported["id"].as_str().unwrap().to_string();
+    assert_eq!(imported["preview"], "icon");
+    let err = h
+        .call_raw("import_scan", corpus_png(), &[])
+        .expect_err("no header");
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(
+        h.err_code("import_scan", json!({"patientId": id})),
+        "invalid_input"
+    );
+    let refused = h
+        .call_raw(
+            "import_scan",
+            b"plain text".to_vec(),
+            &[("patient-id", &id)],
+        )
+        .expect_err("text");
+    assert_eq!(refused["code"], "scan_refused");
+    assert!(refused["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("The file was refused"));
+
+    // A receptionist sees that it exists, not what it shows.
+    let state = h.state();
+    let respond = |path: &str| clinic_vault_app::scans::respond(&state, path);
+    assert_eq!(respond(&format!("/thumb/{scan_id}")).status(), 403);
+    assert_eq!(
+        h.err_code("open_scan", json!({"scanId": scan_id})),
+        "forbidden"
+    );
+    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 404);
+
+    // A clinician gets the thumbnail, opens the scan, and gets its page from memory.
+    h.unlock(
+        "carl",
+        "another long passphrase for the clinician",
+        &carl_uri,
+    );
+    let listed = h.ok("list_scans", json!({"patientId": id}));
+    assert_eq!(listed[0]["preview"], "thumbnail");
+    let thumb = respond(&format!("/thumb/{scan_id}"));
+    assert_eq!(thumb.status(), 200);
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    assert_eq!(thumb.headers()["cache-control"], "no-store");
+    assert!(thumb.body().starts_with(&[0xff, 0xd8]));
+    assert_eq!(
+        respond(&format!("/page/{scan_id}/0")).status(),
+        404,
+        "not open yet"
+    );
+    let opened = h.ok("open_scan", json!({"scanId": scan_id}));
+    assert_eq!(opened["pages"], 1);
+    let page = respond(&format!("/page/{scan_id}/0"));
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "image/png");
+    assert!(page.body().starts_with(b"\x89PNG"));
+    assert_eq!(respond(&format!("/page/{scan_id}/1")).status(), 404);
+    assert_eq!(respond("/page/other/0").status(), 404);
+    assert_eq!(respond("/nothing").status(), 404);
+
+    // Locking closes the viewer: nothing is served, and after the next unlock the scan
+    // is not open either.
+    h.ok("lock", json!({}));
+    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 401);
+    assert_eq!(respond(&format!("/thumb/{scan_id}")).status(), 401);
+    assert_eq!(h.err_code("list_scans", json!({"patientId": id})), "locked");
+    h.unlock(
+        "carl",
+        "another long passphrase for the clinician",
+        &carl_uri,
+    );
+    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 404);
+    h.ok("open_scan", json!({"scanId": scan_id}));
+    h.ok("close_scan", json!({}));
+    assert_eq!(
+        respond(&format!("/page/{scan_id}/0")).status(),
+        404,
+        "closed"
+    );
+
+    // Switching user drops what the previous one had open.
+    h.ok("open_scan", json!({"scanId": scan_id}));
+    h.unlock("rita", "a long passphrase for the receptionist", &rita_uri);
+    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 404);
+
+    // Every view and thumbnail is in the audit trail.
+    h.unlock("alice", PW, &admin_uri);
+    let views = h.ok("audit_list", json!({"query": {"action": "scan.view"}}));
+    let outcomes: Vec<&str> = views
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == "success").count(), 3);
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "denied").count(),
+        1,
+        "rita's"
+    );
+    let denied = h.ok("audit_list", json!({"query": {"action": "scan.thumbnail"}}));
+    assert!(denied
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["event"]["outcome"] == "denied"));
 }

@@ -33,7 +33,7 @@ fn the_ui_invokes_exactly_the_registered_commands() {
     let lib = repo("src-tauri/src/lib.rs");
     for name in ALL {
         assert!(
-            lib.contains(&format!("commands::{name},")),
+            lib.contains(&format!("commands::{name},")) || lib.contains(&format!("scans::{name},")),
             "{name} is not in generate_handler!"
         );
     }
@@ -111,6 +111,21 @@ fn the_csp_forbids_inline_and_remote_scripts() {
                 "{directive} allows {bad}"
             );
         }
+    }
+    // Scan images come through the app's own scheme, for images only.
+    assert_eq!(csp["img-src"], "'self' cvscan:");
+    for directive in [
+        "default-src",
+        "script-src",
+        "connect-src",
+        "style-src",
+        "frame-src",
+    ] {
+        let value = csp[directive].as_str().unwrap_or_default();
+        assert!(
+            !value.contains("cvscan"),
+            "{directive} allows the scan scheme"
+        );
     }
     assert_eq!(csp["object-src"], "'none'");
     assert_eq!(conf["app"]["withGlobalTauri"], false);

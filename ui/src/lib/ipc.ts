@@ -403,3 +403,77 @@ export const auditList = (query: AuditQuery) => invoke<ListedEvent[]>('audit_lis
 export const verifyVault = () => invoke<VerifyReport>('verify_vault');
 export const getSettings = () => invoke<Settings>('get_settings');
 export const setSettings = (settings: Settings) => invoke<Settings>('set_settings', { settings });
+
+// ---------------------------------------------------------------------------- scans
+
+export type ScanKind = 'jpeg' | 'png' | 'tiff' | 'pdf';
+
+/** A stored scan as a list shows it: what it is, never its content. */
+export interface ScanSummary {
+  id: string;
+  patient_id: string;
+  kind: ScanKind;
+  pages: number;
+  width: number;
+  height: number;
+  /** EXIF orientation of the original (1–8; 1 is upright). */
+  orientation: number;
+  /** Size of the stripped file, bytes. */
+  bytes: number;
+  /** What stripping removed (exif, xmp, comment, …). */
+  removed: string[];
+  imported_us: number;
+  imported_by: string;
+  /** `thumbnail` for a role that may view scans; `icon` otherwise. */
+  preview: 'thumbnail' | 'icon';
+  /** Prescriptions written from it. */
+  prescriptions: string[];
+}
+
+/** A scan open in the viewer. */
+export interface OpenedScan {
+  scan_id: string;
+  kind: ScanKind;
+  pages: number;
+  orientation: number;
+}
+
+/** A scanner SANE can reach. */
+export interface ScanDevice {
+  name: string;
+  vendor: string;
+  model: string;
+  kind: string;
+}
+
+export type ColourMode = 'color' | 'gray' | 'lineart';
+
+/** Pages scanned at the desk, waiting to be imported as one scan. */
+export interface AcquiredPages {
+  patient_id: string;
+  pages: number;
+}
+
+export const listScans = (patientId: string) =>
+  invoke<ScanSummary[]>('list_scans', { patientId });
+/** One file's bytes (read by the page from a file picker or a drop), sent raw. */
+export const importScan = (patientId: string, bytes: Uint8Array) =>
+  invoke<ScanSummary>('import_scan', bytes, { headers: { 'patient-id': patientId } });
+export const openScan = (scanId: string) => invoke<OpenedScan>('open_scan', { scanId });
+export const closeScan = () => invoke<void>('close_scan');
+export const scanDevices = () => invoke<ScanDevice[]>('scan_devices');
+export const acquirePage = (patientId: string, device: string | null, dpi: number, mode: ColourMode) =>
+  invoke<AcquiredPages>('acquire_page', { patientId, device, dpi, mode });
+export const importAcquired = (patientId: string) =>
+  invoke<ScanSummary>('import_acquired', { patientId });
+export const discardAcquired = () => invoke<void>('discard_acquired');
+
+/** Image URLs of the app's `cvscan:` scheme (answered only while unlocked). */
+export const scanImage = {
+  thumbnail: (scanId: string) => `cvscan://localhost/thumb/${encodeURIComponent(scanId)}`,
+  page: (scanId: string, page: number) =>
+    `cvscan://localhost/page/${encodeURIComponent(scanId)}/${page}`,
+  acquired: (patientId: string, page: number, pages: number) =>
+    // `pages` makes each new scan's previews new URLs (nothing is cached: no-store).
+    `cvscan://localhost/acquired/${encodeURIComponent(patientId)}/${page}?of=${pages}`,
+};

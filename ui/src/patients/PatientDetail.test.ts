@@ -32,6 +32,7 @@ function shell(over: Record<string, (args: Record<string, unknown>) => unknown> 
       note({ id: 'a1', addendum_to: 'n1', text: 'Results normal.', created_us: 1_700_000_300_000_000 }),
     ],
     list_prescriptions: () => [rx()],
+    list_scans: () => [],
     archive_patient: () => {
       current = { ...current, archived: true };
       return null;
@@ -69,8 +70,9 @@ describe('PatientDetail by role', () => {
     const calls = shell();
     renderDetail('receptionist');
     await screen.findByRole('heading', { level: 1 });
-    expect(await openEveryTab()).toEqual(['Demographics', 'History', 'Consents']);
+    expect(await openEveryTab()).toEqual(['Demographics', 'History', 'Consents', 'Scans']);
     await screen.findByText('Change history');
+    await fireEvent.click(screen.getByRole('tab', { name: 'Consents' }));
     await screen.findByRole('heading', { name: 'Decision log' });
     const cmds = calls.map((c) => c.cmd);
     expect(cmds).not.toContain('list_notes');
@@ -87,13 +89,15 @@ describe('PatientDetail by role', () => {
     renderDetail('clinician');
     await screen.findByRole('heading', { level: 1 });
     expect(calls.map((c) => c.cmd)).toEqual(['show_patient']);
-    expect(await openEveryTab()).toEqual(['Demographics', 'History', 'Consents', 'Notes', 'Prescriptions']);
+    expect(await openEveryTab()).toEqual(['Demographics', 'History', 'Consents', 'Notes', 'Prescriptions', 'Scans']);
     await waitFor(() => {
       const cmds = calls.map((c) => c.cmd);
       expect(cmds).toContain('list_notes');
       expect(cmds).toContain('list_prescriptions');
     });
     expect(calls.find((c) => c.cmd === 'list_notes')?.args).toEqual({ patientId: 'p-1' });
+    expect(calls.find((c) => c.cmd === 'list_scans')?.args).toEqual({ patientId: 'p-1' });
+    await fireEvent.click(screen.getByRole('tab', { name: 'Prescriptions' }));
     expect(screen.getByRole('button', { name: 'New prescription' })).toBeTruthy();
     await screen.findByText('Amoxicillin');
   });

@@ -16,6 +16,13 @@ pub struct RawPage {
     pub pixels: Vec<u8>,
 }
 
+impl Drop for RawPage {
+    /// A page is a patient's paper: its samples are wiped when it goes.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.pixels);
+    }
+}
+
 fn bad(reason: &'static str) -> AcquireError {
     AcquireError::BadImage { reason }
 }

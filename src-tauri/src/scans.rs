@@ -1,0 +1,253 @@
+//! Scans in the app: the IPC commands (list, import from bytes the page read from a
+//! file or a drop, the desk scanner page by page, open and close the viewer) and the
+//! `cvscan:` URI scheme that hands the window a scan's images. The scheme answers only
+//! while a session is unlocked, and only with what that session may see: thumbnails
+//! (core checks the role and audits each), the pages of the one scan open in the
+//! viewer (decrypted in memory by `open_scan`, audited there), and previews of the
+//! pages just scanned. Nothing is written to a file.
+
+use clinic_vault_core::scans::acquire::{self, AcquireOptions, ColourMode, ScanDevice};
+use clinic_vault_core::scans::{ScanKind, ScanSummary};
+use serde::Serialize;
+use tauri::http::{Response, StatusCode};
+use tauri::ipc::{InvokeBody, Request};
+use tauri::State;
+use zeroize::Zeroizing;
+
+use crate::error::{CmdResult, IpcError};
+use crate::state::AppState;
+
+/// The URI scheme of scan images (`cvscan://localhost/…`; the CSP allows it for images).
+pub const SCHEME: &str = "cvscan";
+
+/// A scan open in the viewer: what the toolbar needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenedScan {
+    scan_id: String,
+    kind: ScanKind,
+    pages: u32,
+    /// EXIF orientation of the original (1–8), for the viewer to turn the page upright.
+    orientation: u8,
+}
+
+/// The pages waiting after a scan at the desk.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcquiredPages {
+    patient_id: String,
+    pages: usize,
+}
+
+fn header<'a>(request: &'a Request<'_>, name: &str) -> CmdResult<&'a str> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| IpcError::invalid(format!("The request lacks its {name}.")))
+}
+
+#[tauri::command(async)]
+pub fn list_scans(state: State<'_, AppState>, patient_id: String) -> CmdResult<Vec<ScanSummary>> {
+    state.with_session(|s| s.list_scans(&patient_id))
+}
+
+/// Imports the bytes of one file (the raw request body; the patient in the
+/// `patient-id` header). The page read them from a file picker or a drop.
+#[tauri::command(async)]
+pub fn import_scan(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<ScanSummary> {
+    let patient_id = header(&request, "patient-id")?.to_string();
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(IpcError::invalid("The file must be sent as raw bytes."));
+    };
+    state.with_session(|s| s.import_scan(&patient_id, bytes))
+}
+
+/// Decrypts a scan into memory for the viewer (clinician; audited as `scan.view`).
+#[tauri::command(async)]
+pub fn open_scan(state: State<'_, AppState>, scan_id: String) -> CmdResult<OpenedScan> {
+    let view = state.with_session(|s| s.view_scan(&scan_id))?;
+    let opened = OpenedScan {
+        scan_id: view.scan_id.to_string(),
+        kind: view.kind,
+        pages: view.pages,
+        orientation: view.orientation,
+    };
+    state.set_viewer(view)?;
+    Ok(opened)
+}
+
+/// Closes the viewer: its plaintext is wiped.
+#[tauri::command(async)]
+pub fn close_scan(state: State<'_, AppState>) -> CmdResult<()> {
+    state.close_viewer();
+    Ok(())
+}
+
+/// The scanners attached (an empty list when there are none: not an error).
+#[tauri::command(async)]
+pub fn scan_devices(state: State<'_, AppState>) -> CmdResult<Vec<ScanDevice>> {
+    if !state.is_unlocked() {
+        return Err(IpcError::locked());
+    }
+    acquire::Scanner::system()
+        .devices()
+        .map_err(|e| state.core_err(clinic_vault_core::error::ScanError::from(e).into()))
+}
+
+/// Scans one page at the desk for the patient and keeps it, in memory, with the pages
+/// scanned before it, until `import_acquired` or `discard_acquired`. The import's
+/// permission is checked (and a refusal audited) before the scanner runs.
+#[tauri::command(async)]
+pub fn acquire_page(
+    state: State<'_, AppState>,
+    patient_id: String,
+    device: Option<String>,
+    dpi: u32,
+    mode: ColourMode,
+) -> CmdResult<AcquiredPages> {
+    let max_pixels = state.with_session(|s| {
+        s.check_scan_import(&patient_id)?;
+        s.scan_limits()
+    })?;
+    let max_pages = max_pixels.max_pages as usize;
+    let max_pixels = u64::from(max_pixels.max_megapixels) * 1_000_000;
+    let waiting = state
+        .with_acquired(&patient_id, |a| a.pages.len())
+        .unwrap_or(0);
+    if waiting >= max_pages {
+        return Err(IpcError::invalid(format!(
+            "A scan holds at most {max_pages} pages. Import these first."
+        )));
+    }
+    let options = AcquireOptions {
+        device,
+        dpi,
+        mode,
+        ..Default::default()
+    };
+    // The scanner runs without the session lock held: the app stays responsive.
+    let page = acquire::Scanner::system()
+        .scan_page(&options, max_pixels)
+        .map_err(|e| state.core_err(clinic_vault_core::error::ScanError::from(e).into()))?;
+    let pages = state.add_acquired(&patient_id, dpi, page)?;
+    Ok(AcquiredPages { patient_id, pages })
+}
+
+/// Imports the pages scanned for the patient as one scan (a lossless multi-page TIFF).
+#[tauri::command(async)]
+pub fn import_acquired(state: State<'_, AppState>, patient_id: String) -> CmdResult<ScanSummary> {
+    let tiff = state
+        .with_acquired(&patient_id, |a| acquire::pages_to_tiff(&a.pages, a.dpi))
+        .ok_or_else(|| IpcError::invalid("There are no scanned pages to import."))?
+        .map_err(|e| state.core_err(clinic_vault_core::error::ScanError::from(e).into()))?;
+    let scan = state.with_session(|s| s.import_scan(&patient_id, &tiff))?;
+    state.discard_acquired();
+    Ok(scan)
+}
+
+/// Forgets the pages scanned and not imported.
+#[tauri::command(async)]
+pub fn discard_acquired(state: State<'_, AppState>) -> CmdResult<()> {
+    state.discard_acquired();
+    Ok(())
+}
+
+/// A `cvscan:` answer.
+fn answer(status: StatusCode, mime: &str, body: Vec<u8>) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(status)
+        .header("Content-Type", mime)
+        .header("Cache-Control", "no-store")
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Content-Security-Policy", "default-src 'none'")
+        .body(body)
+        .unwrap_or_else(|_| Response::new(Vec::new()))
+}
+
+fn refuse(status: StatusCode) -> Response<Vec<u8>> {
+    answer(status, "text/plain", Vec::new())
+}
+
+fn status_of(err: &IpcError) -> StatusCode {
+    match err.code {
+        "locked" => StatusCode::UNAUTHORIZED,
+        "forbidden" => StatusCode::FORBIDDEN,
+        "scan_damaged" => StatusCode::UNPROCESSABLE_ENTITY,
+        "renderer_unavailable" => StatusCode::NOT_IMPLEMENTED,
+        _ => StatusCode::NOT_FOUND,
+    }
+}
+
+/// Longest side of a scanned page's preview, pixels.
+const PREVIEW_PX: u32 = 900;
+
+fn preview_jpeg(page: &acquire::RawPage) -> Option<Vec<u8>> {
+    let image = match page.channels {
+        3 => image::DynamicImage::ImageRgb8(image::ImageBuffer::from_raw(
+            page.width,
+            page.height,
+            page.pixels.clone(),
+        )?),
+        _ => image::DynamicImage::ImageLuma8(image::ImageBuffer::from_raw(
+            page.width,
+            page.height,
+            page.pixels.clone(),
+        )?),
+    };
+    let small = image.thumbnail(PREVIEW_PX, PREVIEW_PX);
+    drop(image);
+    let mut out = Vec::new();
+    small
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut out, 80,
+        ))
+        .ok()?;
+    Some(out)
+}
+
+/// Answers `cvscan://localhost/<path>`:
+/// - `thumb/<scan>`: the scan's thumbnail (core checks the role and audits it);
+/// - `page/<scan>/<n>`: page `n` (from 0) of the scan open in the viewer;
+/// - `acquired/<patient>/<n>`: a preview of page `n` just scanned for the patient.
+///
+/// 401 while locked, 403 for a role that may not, 404 for anything else.
+pub fn respond(state: &AppState, path: &str) -> Response<Vec<u8>> {
+    if !state.is_unlocked() {
+        return refuse(StatusCode::UNAUTHORIZED);
+    }
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["thumb", scan_id] => match state.with_session(|s| s.scan_thumbnail(scan_id)) {
+            Ok(Some(thumb)) => answer(StatusCode::OK, "image/jpeg", thumb.bytes.to_vec()),
+            Ok(None) => refuse(StatusCode::NOT_FOUND),
+            Err(e) => refuse(status_of(&e)),
+        },
+        ["page", scan_id, n] => {
+            let Ok(n) = n.parse::<u32>() else {
+                return refuse(StatusCode::NOT_FOUND);
+            };
+            let Some(view) = state.viewer(scan_id) else {
+                return refuse(StatusCode::NOT_FOUND);
+            };
+            match view.page(n) {
+                Ok(page) => {
+                    let bytes: Zeroizing<Vec<u8>> = page.bytes;
+                    answer(StatusCode::OK, page.mime, bytes.to_vec())
+                }
+                Err(e) => refuse(status_of(&state.core_err(e))),
+            }
+        }
+        ["acquired", patient_id, n] => {
+            let Ok(n) = n.parse::<usize>() else {
+                return refuse(StatusCode::NOT_FOUND);
+            };
+            match state
+                .with_acquired(patient_id, |a| a.pages.get(n).and_then(preview_jpeg))
+                .flatten()
+            {
+                Some(jpeg) => answer(StatusCode::OK, "image/jpeg", jpeg),
+                None => refuse(StatusCode::NOT_FOUND),
+            }
+        }
+        _ => refuse(StatusCode::NOT_FOUND),
+    }
+}
