@@ -1,0 +1,229 @@
+//! Images inside a PDF: a `/DCTDecode` stream holds a whole JPEG file, EXIF, XMP, IPTC and
+//! comments included, so each one goes through the JPEG importer's segment filter (pixels
+//! untouched) and is stored again as a plain `/DCTDecode` stream. JPEG 2000 (`/JPXDecode`)
+//! images are refused: their boxes and codestream comments are not filtered here.
+
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
+
+use super::jpeg;
+use super::{Refusal, Removed, ScanKind};
+
+/// Most bytes the filters in front of a DCT filter may decode to (one image).
+const MAX_DECODED_IMAGE: usize = 64 * 1024 * 1024;
+/// The filters lopdf can undo in front of a DCT filter, with their abbreviations (which
+/// belong to inline images, but some readers accept them in stream dictionaries too).
+const UNDOABLE: &[(&[u8], &[u8])] = &[
+    (b"FlateDecode", b"Fl"),
+    (b"LZWDecode", b"LZW"),
+    (b"ASCII85Decode", b"A85"),
+    (b"ASCIIHexDecode", b"AHx"),
+    (b"RunLengthDecode", b"RL"),
+];
+
+/// Strips the metadata of every DCT image stream in the document; refuses JPX images and
+/// DCT streams that are not JPEG files the segment filter accepts.
+pub(super) fn strip_images(doc: &mut Document, removed: &mut Removed) -> Result<(), Refusal> {
+    let ids: Vec<ObjectId> = doc
+        .objects
+        .iter()
+        .filter(|(_, object)| matches!(object, Object::Stream(_)))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in ids {
+        let (filters, params) = match doc.objects.get(&id) {
+            Some(Object::Stream(stream)) => {
+                let filters = filter_names(doc, stream)?;
+                let params = decode_params(doc, stream, filters.len())?;
+                (filters, params)
+            }
+            _ => continue,
+        };
+        if filters.iter().any(|f| f.as_slice() == b"JPXDecode") {
+            return Err(Refusal::Unsupported {
+                kind: ScanKind::Pdf,
+                what: "jpx_image",
+            });
+        }
+        let Some(dct_idx) = filters.iter().position(|f| f.as_slice() == b"DCTDecode") else {
+            continue;
+        };
+        if dct_idx + 1 != filters.len() {
+            return Err(unsupported("dct_filter_chain"));
+        }
+        let Some(Object::Stream(stream)) = doc.objects.get_mut(&id) else {
+            continue;
+        };
+        let filters_before = filters.get(..dct_idx).unwrap_or(&[]);
+        strip_dct(stream, filters_before, params, removed)?;
+    }
+    Ok(())
+}
+
+/// The stream's filters by their full names, references resolved (one level).
+fn filter_names(doc: &Document, stream: &Stream) -> Result<Vec<Vec<u8>>, Refusal> {
+    let Ok(filter) = stream.dict.get(b"Filter") else {
+        return Ok(Vec::new());
+    };
+    let filter = resolve(doc, filter)?;
+    let names: Vec<&Object> = match filter {
+        Object::Null => return Ok(Vec::new()),
+        Object::Name(_) => vec![filter],
+        Object::Array(items) => items
+            .iter()
+            .map(|item| resolve(doc, item))
+            .collect::<Result<_, _>>()?,
+        _ => return Err(malformed("stream_filter")),
+    };
+    names
+        .into_iter()
+        .map(|name| match name {
+            Object::Name(name) => Ok(full_name(name)),
+            _ => Err(malformed("stream_filter")),
+        })
+        .collect()
+}
+
+/// The stream's `/DecodeParms` as one entry a filter (`Null` where a filter has none; a
+/// lone dictionary stands for every filter, as lopdf reads it).
+fn decode_params(
+    doc: &Document,
+    stream: &Stream,
+    n_filters: usize,
+) -> Result<Vec<Object>, Refusal> {
+    let Ok(params) = stream.dict.get(b"DecodeParms") else {
+        return Ok(Vec::new());
+    };
+    match resolve(doc, params)? {
+        Object::Array(items) => items
+            .iter()
+            .map(|item| resolve(doc, item).cloned())
+            .collect(),
+        Object::Dictionary(dict) => Ok(vec![Object::Dictionary(dict.clone()); n_filters]),
+        Object::Null => Ok(Vec::new()),
+        _ => Err(malformed("stream_decode_params")),
+    }
+}
+
+fn resolve<'a>(doc: &'a Document, object: &'a Object) -> Result<&'a Object, Refusal> {
+    match object {
+        Object::Reference(id) => match doc.objects.get(id) {
+            Some(Object::Reference(_)) | None => Err(malformed("stream_filter")),
+            Some(target) => Ok(target),
+        },
+        other => Ok(other),
+    }
+}
+
+fn full_name(name: &[u8]) -> Vec<u8> {
+    if name == b"DCT" {
+        return b"DCTDecode".to_vec();
+    }
+    UNDOABLE
+        .iter()
+        .find(|(_, short)| *short == name)
+        .map_or_else(|| name.to_vec(), |(full, _)| full.to_vec())
+}
+
+/// Undoes the filters in front of the DCT filter, keeps only the JPEG segments display
+/// needs (compacted in place, nothing copied), and stores the result as `/DCTDecode` alone.
+fn strip_dct(
+    stream: &mut Stream,
+    filters_before: &[Vec<u8>],
+    params: Vec<Object>,
+    removed: &mut Removed,
+) -> Result<(), Refusal> {
+    let mut jpeg_bytes = if filters_before.is_empty() {
+        std::mem::take(&mut stream.content)
+    } else {
+        undo_filters(stream, filters_before, &params)?
+    };
+    let walk = jpeg::walk(&jpeg_bytes).map_err(|_| malformed("dct_image"))?;
+    for name in &walk.removed.0 {
+        removed.add(name);
+    }
+    if !walk.trailing.is_empty() {
+        removed.add("trailing_data");
+    }
+    let mut len = 0usize;
+    for range in super::body::merge(walk.kept) {
+        let n = range.end.saturating_sub(range.start);
+        if range.end > jpeg_bytes.len() {
+            return Err(malformed("dct_image"));
+        }
+        jpeg_bytes.copy_within(range, len);
+        len += n;
+    }
+    jpeg_bytes.truncate(len);
+    if !filters_before.is_empty() {
+        stream
+            .dict
+            .set("Filter", Object::Name(b"DCTDecode".to_vec()));
+        stream.dict.remove(b"DL");
+        match params.into_iter().nth(filters_before.len()) {
+            Some(Object::Null) | None => {
+                stream.dict.remove(b"DecodeParms");
+            }
+            Some(last) => stream.dict.set("DecodeParms", last),
+        }
+    }
+    stream.set_content(jpeg_bytes);
+    Ok(())
+}
+
+/// The stream's bytes with the filters in front of the DCT filter undone, by lopdf's own
+/// decoders and within [`MAX_DECODED_IMAGE`].
+fn undo_filters(
+    stream: &mut Stream,
+    filters_before: &[Vec<u8>],
+    params: &[Object],
+) -> Result<Vec<u8>, Refusal> {
+    if filters_before
+        .iter()
+        .any(|f| !UNDOABLE.iter().any(|(full, _)| *full == f.as_slice()))
+    {
+        return Err(unsupported("dct_filter_chain"));
+    }
+    let mut dict = Dictionary::new();
+    dict.set(
+        "Filter",
+        Object::Array(
+            filters_before
+                .iter()
+                .map(|f| Object::Name(f.clone()))
+                .collect(),
+        ),
+    );
+    dict.set(
+        "DecodeParms",
+        Object::Array(
+            (0..filters_before.len())
+                .map(|idx| params.get(idx).cloned().unwrap_or(Object::Null))
+                .collect(),
+        ),
+    );
+    let encoded = Stream::new(dict, std::mem::take(&mut stream.content));
+    encoded
+        .decompressed_content_with_limit(MAX_DECODED_IMAGE)
+        .map_err(|e| match e {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+                Refusal::DecodeLimit {
+                    kind: ScanKind::Pdf,
+                }
+            }
+            _ => malformed("dct_image"),
+        })
+}
+
+fn malformed(what: &'static str) -> Refusal {
+    Refusal::Malformed {
+        kind: ScanKind::Pdf,
+        what,
+    }
+}
+
+fn unsupported(what: &'static str) -> Refusal {
+    Refusal::Unsupported {
+        kind: ScanKind::Pdf,
+        what,
+    }
+}
