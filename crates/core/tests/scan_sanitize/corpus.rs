@@ -304,7 +304,8 @@ fn dct_pdf() -> Vec<u8> {
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Resources << /XObject << /Im0 4 0 R /Im1 5 0 R >> >> >>".to_vec(),
         stream(&format!("{rgb} /Width 640 /Height 480 /Filter /DCTDecode /Metadata 7 0 R"), &photo),
         stream(&format!("{rgb} /Width 160 /Height 120 /Filter [/FlateDecode /DCTDecode] /DecodeParms [null null]"), &zlib(&small)),
-        stream("", b"q 320 0 0 240 72 400 cm /Im0 Do Q q 160 0 0 120 72 200 cm /Im1 Do Q"),
+        // And an inline image that is not a JPEG (accepted as it is).
+        stream("", b"q 320 0 0 240 72 400 cm /Im0 Do Q q 160 0 0 120 72 200 cm /Im1 Do Q q 8 0 0 8 72 100 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\xff\x00 EI Q"),
         stream("/Type /Metadata /Subtype /XML", &xmp_packet()),
     ];
     pdf(&objects, "")
@@ -338,6 +339,24 @@ fn jp2_with_xml() -> Vec<u8> {
     out.extend(jp2_box(b"xml ", &xmp_packet()));
     out.extend(jp2_box(b"jp2c", b"\xFF\x4F\xFF\x51"));
     out
+}
+
+/// A page whose (compressed) content draws an inline JPEG image with EXIF.
+fn inline_jpeg_pdf() -> Vec<u8> {
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(exif_block(1));
+    let mut content = b"q 16 0 0 16 72 400 cm BI /W 16 /H 16 /CS /RGB /BPC 8 /F /DCT ID ".to_vec();
+    content.extend(jpeg_with(&jpeg_segment(0xE1, &exif), 16, 16, true));
+    content.extend_from_slice(b" EI Q");
+    pdf(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+            stream("/Filter /FlateDecode", &zlib(&content)),
+        ],
+        "",
+    )
 }
 
 /// A sticky note (author, dates, id) with its popup, a highlight without `/Type`, and a
@@ -530,6 +549,8 @@ fn make_cases() -> Vec<Case> {
             Refusal::Unsupported { kind: ScanKind::Pdf, what: "jpx_image" }),
         refused("nasty/dct-image-not-a-jpeg.pdf", image_pdf("/Filter /DCTDecode", b"SECRET: not a JPEG file"),
             Refusal::Malformed { kind: ScanKind::Pdf, what: "dct_image" }),
+        refused("nasty/inline-jpeg-image.pdf", inline_jpeg_pdf(),
+            Refusal::Unsupported { kind: ScanKind::Pdf, what: "inline_jpeg_image" }),
         refused("nasty/cyclic-page-tree.pdf", cyclic_pages,
             Refusal::Malformed { kind: ScanKind::Pdf, what: "page_tree_cycle" }),
         refused("nasty/201-pages.pdf", many_pages, Refusal::TooManyPages { max_pages: 200 }),

@@ -108,6 +108,7 @@ fn finish(parsed: Parsed, limits: &ScanLimits) -> Result<Sanitized, Refusal> {
     let mut removed = Removed::default();
     strip(&mut doc, &mut removed);
     pdf_authorship::strip_authorship(&mut doc, &mut removed);
+    pdf_images::check_inline_images(&doc)?;
     pdf_images::strip_images(&mut doc, &mut removed)?;
     if old_revisions {
         removed.add("old_revisions");

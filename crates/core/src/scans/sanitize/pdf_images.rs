@@ -1,11 +1,13 @@
 //! Images inside a PDF: a `/DCTDecode` stream holds a whole JPEG file, EXIF, XMP, IPTC and
 //! comments included, so each one goes through the JPEG importer's segment filter (pixels
 //! untouched) and is stored again as a plain `/DCTDecode` stream. JPEG 2000 (`/JPXDecode`)
-//! images are refused: their boxes and codestream comments are not filtered here.
+//! images are refused: their boxes and codestream comments are not filtered here; so are
+//! JPEG and JPEG 2000 inline images in content streams, which cannot be cut out reliably.
 
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::jpeg;
+use super::pdf_scan::{name_is, regular_end};
 use super::{Refusal, Removed, ScanKind};
 
 /// Most bytes the filters in front of a DCT filter may decode to (one image).
@@ -57,6 +59,100 @@ pub(super) fn strip_images(doc: &mut Document, removed: &mut Removed) -> Result<
         strip_dct(stream, filters_before, params, removed)?;
     }
     Ok(())
+}
+
+/// Most bytes of an inline image's dictionary read (it is a few names and numbers).
+const MAX_INLINE_DICT: usize = 4096;
+/// Filters of inline images that are refused (full names and abbreviations).
+const JPEG_FILTERS: &[&[u8]] = &[b"DCTDecode", b"DCT", b"JPXDecode"];
+
+/// Refuses an inline image (`BI … ID … EI` in a content stream) encoded as JPEG or JPEG
+/// 2000: it would carry its metadata, and its data has no length to cut it out by.
+/// Every stream that may be content is decoded (within the image limit) and searched.
+pub(super) fn check_inline_images(doc: &Document) -> Result<(), Refusal> {
+    for object in doc.objects.values() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        if !may_be_content(&stream.dict) {
+            continue;
+        }
+        let decoded;
+        let content: &[u8] = if stream.dict.has(b"Filter") {
+            match stream.decompressed_content_with_limit(MAX_DECODED_IMAGE) {
+                Ok(bytes) => {
+                    decoded = bytes;
+                    &decoded
+                }
+                Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                    ..
+                })) => {
+                    return Err(Refusal::DecodeLimit {
+                        kind: ScanKind::Pdf,
+                    })
+                }
+                // A filter lopdf cannot undo: no reader takes it as content either.
+                Err(_) => continue,
+            }
+        } else {
+            &stream.content
+        };
+        if has_jpeg_inline_image(content) {
+            return Err(unsupported("inline_jpeg_image"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a stream can be a content stream (page, form, pattern, glyph, appearance):
+/// not an image, metadata, cross-reference or object stream, nor a font program.
+fn may_be_content(dict: &Dictionary) -> bool {
+    let name = |key: &[u8]| dict.get(key).and_then(Object::as_name).ok();
+    let not_content_types: &[&[u8]] = &[b"Metadata", b"XRef", b"ObjStm", b"EmbeddedFile"];
+    let font_subtypes: &[&[u8]] = &[b"Type1C", b"CIDFontType0C", b"OpenType"];
+    !(name(b"Subtype") == Some(b"Image")
+        || name(b"Type").is_some_and(|t| not_content_types.contains(&t))
+        || name(b"Subtype").is_some_and(|t| font_subtypes.contains(&t))
+        || dict.has(b"Length1")
+        || dict.has(b"Length2")
+        || dict.has(b"Length3"))
+}
+
+/// Whether content holds a `BI` operator whose dictionary names a JPEG filter.
+fn has_jpeg_inline_image(content: &[u8]) -> bool {
+    let separator = |b: Option<&u8>| {
+        b.is_none_or(|b| b.is_ascii_whitespace() || b"\0\x0C[]<>(){}/%".contains(b))
+    };
+    for at in memchr::memmem::find_iter(content, b"BI") {
+        let before = at.checked_sub(1).and_then(|idx| content.get(idx));
+        if !separator(before) || !separator(content.get(at + 2)) {
+            continue;
+        }
+        let end = content.len().min(at + 2 + MAX_INLINE_DICT);
+        let dict = content.get(at + 2..end).unwrap_or(&[]);
+        let mut pos = 0usize;
+        while let Some(&byte) = dict.get(pos) {
+            if byte.is_ascii_whitespace() || byte == b'\0' || byte == b'\x0C' {
+                pos += 1;
+                continue;
+            }
+            if byte == b'/' {
+                let name_end = regular_end(dict, pos + 1);
+                let name = dict.get(pos + 1..name_end).unwrap_or(&[]);
+                if JPEG_FILTERS.iter().any(|f| name_is(name, f)) {
+                    return true;
+                }
+                pos = name_end;
+                continue;
+            }
+            let token_end = regular_end(dict, pos).max(pos + 1);
+            if dict.get(pos..token_end) == Some(b"ID".as_slice()) {
+                break;
+            }
+            pos = token_end;
+        }
+    }
+    false
 }
 
 /// The stream's filters by their full names, references resolved (one level).
