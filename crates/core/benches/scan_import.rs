@@ -140,8 +140,13 @@ fn tiff(width: u32, height: u32) -> Vec<u8> {
 /// A one-page PDF whose page shows one large image stream (random bytes, stored).
 fn pdf(image_bytes: usize) -> Vec<u8> {
     let mut noise = Noise(7);
-    let data: Vec<u8> = (0..image_bytes).map(|_| noise.next()).collect();
     let side = ((image_bytes / 3) as f64).sqrt() as usize;
+    let data: Vec<u8> = (0..side * side * 3).map(|_| noise.next()).collect();
+    pdf_showing(&data, side, side, "")
+}
+
+/// A one-page PDF whose page shows `data` as a `width` × `height` RGB image.
+fn pdf_showing(data: &[u8], width: usize, height: usize, dict_extra: &str) -> Vec<u8> {
     let objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
@@ -155,11 +160,11 @@ fn pdf(image_bytes: usize) -> Vec<u8> {
         },
         {
             let mut s = format!(
-                "<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length {} >>\nstream\n",
-                side * side * 3
+                "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceRGB /BitsPerComponent 8 {dict_extra} /Length {} >>\nstream\n",
+                data.len()
             )
             .into_bytes();
-            s.extend_from_slice(&data[..side * side * 3]);
+            s.extend_from_slice(data);
             s.extend_from_slice(b"\nendstream");
             s
         },
@@ -279,11 +284,14 @@ fn main() {
     let big_png = png(4000, 4000);
     let big_tiff = tiff(4080, 4080);
     let big_pdf = pdf(50_000_000);
+    // The 81 MP JPEG (EXIF and a comment) as a PDF's image: the DCT strip runs in place.
+    let jpeg_pdf = pdf_showing(&big_jpeg, 9000, 9000, "/Filter /DCTDecode");
     for (label, input, decoded) in [
         ("JPEG 81 MP", &big_jpeg, 9000 * 9000 * 3),
         ("PNG 16 MP RGB", &big_png, 4000 * 4000 * 3),
         ("TIFF 16.6 MP RGB, uncompressed", &big_tiff, 4080 * 4080 * 3),
         ("PDF, one 50 MB image stream", &big_pdf, 0),
+        ("PDF, the 81 MP JPEG as its image", &jpeg_pdf, 0),
     ] {
         let budget = input.len() + decoded + 64_000_000;
         let verdict = |total: usize| if total <= budget { "ok" } else { "OVER" };
