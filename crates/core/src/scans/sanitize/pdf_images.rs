@@ -323,3 +323,43 @@ fn unsupported(what: &'static str) -> Refusal {
         what,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::has_jpeg_inline_image;
+
+    #[test]
+    fn inline_jpeg_images_are_found_by_their_filter_however_it_is_spelled() {
+        for content in [
+            b"q BI /W 2 /H 2 /F /DCT ID xx EI Q".as_slice(),
+            b"BI/W 2/H 2/Filter/DCTDecode ID xx EI",
+            b"q\nBI /W 2 /H 2 /F [/AHx /DC#54] ID xx EI",
+            b"BI /F /JPXDecode /W 2 /H 2 ID xx EI",
+        ] {
+            assert!(
+                has_jpeg_inline_image(content),
+                "{}",
+                String::from_utf8_lossy(content)
+            );
+        }
+    }
+
+    #[test]
+    fn other_inline_images_and_look_alikes_are_not_refused() {
+        for content in [
+            b"q BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\xff\x00 EI Q".as_slice(),
+            b"BI /W 2 /H 2 /F /AHx ID 00ff EI",
+            // The filter name after ID is image data, not the dictionary.
+            b"BI /W 2 /H 2 ID /DCT EI",
+            // `BI` inside a longer token is not the operator.
+            b"/ABIX /DCT",
+            b"",
+        ] {
+            assert!(
+                !has_jpeg_inline_image(content),
+                "{}",
+                String::from_utf8_lossy(content)
+            );
+        }
+    }
+}
