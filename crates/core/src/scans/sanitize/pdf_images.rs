@@ -243,7 +243,7 @@ fn strip_dct(
     let mut len = 0usize;
     for range in super::body::merge(walk.kept) {
         let n = range.end.saturating_sub(range.start);
-        if range.end > jpeg_bytes.len() {
+        if range.start > range.end || range.end > jpeg_bytes.len() {
             return Err(malformed("dct_image"));
         }
         jpeg_bytes.copy_within(range, len);
