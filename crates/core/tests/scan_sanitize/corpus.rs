@@ -359,16 +359,19 @@ fn inline_jpeg_pdf() -> Vec<u8> {
     )
 }
 
-/// A sticky note (author, dates, id) with its popup, a highlight without `/Type`, and a
-/// text field whose names and value must stay.
+/// A sticky note (author, dates, id) with its popup, a highlight without `/Type`, a text
+/// field whose names and value must stay, an article thread with its information
+/// dictionary, and web-capture information.
 fn annotated_pdf() -> Vec<u8> {
     pdf_one_page(
-        "/AcroForm << /Fields [8 0 R] >>",
-        "/Annots [6 0 R 7 0 R 8 0 R << /Subtype /Highlight /Rect [72 700 300 720] /QuadPoints [72 720 300 720 72 700 300 700] /T (Nurse SECRET) /CreationDate (D:20260102030405) >>]",
+        "/AcroForm << /Fields [8 0 R] >> /Threads [9 0 R] /SpiderInfo << /V 1.0 /C [] >>",
+        "/B [10 0 R] /Annots [6 0 R 7 0 R 8 0 R << /Subtype /Highlight /Rect [72 700 300 720] /QuadPoints [72 720 300 720 72 700 300 700] /T (Nurse SECRET) /CreationDate (D:20260102030405) >>]",
         &[
             b"<< /Type /Annot /Subtype /Text /Rect [72 600 92 620] /Contents (Check the dose) /T (Dr SECRET) /M (D:20260102030405) /CreationDate (D:20260102030405) /NM (SECRET-annotation-id) /Popup 7 0 R >>",
             b"<< /Type /Annot /Subtype /Popup /Rect [100 600 300 700] /Parent 6 0 R /T (Dr SECRET) /M (D:20260102030405) >>",
             b"<< /Type /Annot /Subtype /Widget /FT /Tx /Rect [72 500 300 520] /T (patient_name) /TU (Patient name) /TM (patient_name_export) /V (Visible value) /M (D:20260102030405) /P 3 0 R >>",
+            b"<< /Type /Thread /I << /Title (SECRET article) /Author (Dr SECRET) /CreationDate (D:20260102030405) >> /F 10 0 R >>",
+            b"<< /Type /Bead /T 9 0 R /N 10 0 R /V 10 0 R /P 3 0 R /R [72 72 300 300] >>",
         ],
         "",
     )
@@ -495,7 +498,7 @@ fn make_cases() -> Vec<Case> {
         ok("good/dct-images-exif-gps.pdf", dct_pdf(), ScanKind::Pdf, 1, (0, 0), 1,
             &["metadata", "exif", "xmp", "iptc", "comment", "app_segment", "trailing_data", "unreferenced_objects"]),
         ok("good/annotations-authors-dates.pdf", annotated_pdf(), ScanKind::Pdf, 1, (0, 0), 1,
-            &["annotation_author", "annotation_date", "annotation_id"]),
+            &["annotation_author", "annotation_date", "annotation_id", "thread_info", "web_capture"]),
         ok("good/signed.pdf", signed_pdf(), ScanKind::Pdf, 1, (0, 0), 1, &["signature", "unreferenced_objects"]),
         refused("nasty/empty.bin", Vec::new(), Refusal::Empty),
         refused("nasty/text-named-as.jpg", b"not an image at all".to_vec(), Refusal::UnknownType),

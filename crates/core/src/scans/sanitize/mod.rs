@@ -161,7 +161,8 @@ pub struct Sanitized {
     /// `exif`, `xmp`, `iptc`, `comment`, `trailing_data`, `jfif_thumbnail`, `mpf`,
     /// `app_segment`, `text`, `time`, `ancillary_chunk`, `tiff_tags`, `info`, `metadata`,
     /// `piece_info`, `last_modified`, `document_id`, `annotation_author`,
-    /// `annotation_date`, `annotation_id`, `signature`, `old_revisions`,
+    /// `annotation_date`, `annotation_id`, `signature`, `thread_info`, `web_capture`,
+    /// `old_revisions`,
     /// `unreferenced_objects` (a PDF's JPEG images add the JPEG names).
     pub removed: Vec<&'static str>,
     /// A small upright preview (`None` for PDF).

@@ -1,5 +1,6 @@
 //! Who touched a PDF and when, outside the Info dictionary: annotation authors, dates and
-//! ids, and digital signatures (signer's name, place, reason, certificate, time). Form
+//! ids, digital signatures (signer's name, place, reason, certificate, time), article
+//! threads' information dictionaries and web-capture information. Form
 //! fields' names (`/T` of a field or widget, `/TU`, `/TM`) and everything shown stay.
 
 use lopdf::{Dictionary, Document, Object};
@@ -60,6 +61,10 @@ pub(super) fn strip_authorship(doc: &mut Document, removed: &mut Removed) {
         if catalog.remove(b"Perms").is_some() {
             removed.add("signature");
         }
+        // Web capture: the URLs pages were fetched from, and when.
+        if catalog.remove(b"SpiderInfo").is_some() {
+            removed.add("web_capture");
+        }
     }
 }
 
@@ -92,6 +97,10 @@ fn strip_dict(dict: &mut Dictionary, removed: &mut Removed, depth: usize) {
         if authored && dict.remove(b"NM").is_some() {
             removed.add("annotation_id");
         }
+    }
+    // An article thread's information dictionary is a second Info (title, author, dates).
+    if dict.has_type(b"Thread") && dict.remove(b"I").is_some() {
+        removed.add("thread_info");
     }
     // A signature field's value is its signature dictionary; the field and its widget
     // (what the page shows) stay.
