@@ -359,6 +359,15 @@ fn inline_jpeg_pdf() -> Vec<u8> {
     )
 }
 
+/// A JPEG whose (kept) ICC segment holds a ZIP archive, hidden by FlateDecode in the
+/// file, so it would be in the open once the JPEG is stored unwrapped.
+fn zip_in_wrapped_jpeg_pdf() -> Vec<u8> {
+    let mut icc = b"ICC_PROFILE\0\x01\x01".to_vec();
+    icc.extend(zip("payload.txt", b"hello from inside an ICC profile"));
+    let jpeg = jpeg_with(&jpeg_segment(0xE2, &icc), 16, 16, true);
+    image_pdf("/Filter [/FlateDecode /DCTDecode]", &zlib(&jpeg))
+}
+
 /// A sticky note (author, dates, id) with its popup, a highlight without `/Type`, a text
 /// field whose names and value must stay, an article thread with its information
 /// dictionary, and web-capture information.
@@ -554,6 +563,7 @@ fn make_cases() -> Vec<Case> {
             Refusal::Malformed { kind: ScanKind::Pdf, what: "dct_image" }),
         refused("nasty/inline-jpeg-image.pdf", inline_jpeg_pdf(),
             Refusal::Unsupported { kind: ScanKind::Pdf, what: "inline_jpeg_image" }),
+        refused("nasty/zip-in-a-flate-wrapped-jpeg.pdf", zip_in_wrapped_jpeg_pdf(), Refusal::Polyglot { other: "zip" }),
         refused("nasty/cyclic-page-tree.pdf", cyclic_pages,
             Refusal::Malformed { kind: ScanKind::Pdf, what: "page_tree_cycle" }),
         refused("nasty/201-pages.pdf", many_pages, Refusal::TooManyPages { max_pages: 200 }),

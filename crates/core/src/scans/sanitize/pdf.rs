@@ -313,8 +313,11 @@ fn strip(doc: &mut Document, removed: &mut Removed) {
     }
 }
 
-/// The rewrite must parse again, with the same pages and nothing that was dropped.
+/// The rewrite must not be a polyglot, and must parse again, with the same pages and
+/// nothing that was dropped.
 fn check_rewrite(out: &[u8], n_pages: u32, limits: &ScanLimits) -> Result<(), Refusal> {
+    // Filters undone in front of a JPEG can bring a hidden archive into the open.
+    sniff::check_not_polyglot(KIND, out)?;
     pdf_scan::prescan(out).map_err(|_| malformed("rewrite_check"))?;
     let doc = load(out).map_err(|_| malformed("rewrite_check"))?;
     let again = count_pages(&doc, limits).map_err(|_| malformed("rewrite_check"))?;
