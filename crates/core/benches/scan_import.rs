@@ -1,6 +1,8 @@
 //! Scan-import benchmark: `sanitize` (sniff, strip, thumbnail) of a 12-megapixel, ~4 MB
-//! noisy JPEG made in memory, in milliseconds; then the peak heap above the input while
-//! sanitizing ~50 MB files (JPEG, TIFF, PDF), counted by a global allocator.
+//! noisy JPEG made in memory, in milliseconds; then the peak heap while sanitizing ~50 MB
+//! files (JPEG, PNG, TIFF, PDF), counted by a global allocator: above the input, and in
+//! total (input included) for `sanitize` and `sanitize_owned`, against the issue's budget
+//! of the file plus one decoded page plus 64 MB.
 //!
 //! `cargo bench -p clinic-vault-core --bench scan_import [-- --quick]`
 #![allow(clippy::print_stdout, missing_docs)]
@@ -9,9 +11,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use clinic_vault_core::scans::sanitize::{sanitize, ScanLimits};
+use clinic_vault_core::scans::sanitize::{sanitize, sanitize_owned, ScanLimits};
 use image::codecs::jpeg::JpegEncoder;
-use image::ExtendedColorType;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{ExtendedColorType, ImageEncoder};
 
 /// The system allocator, counting live bytes and their high-water mark.
 struct Counting;
@@ -109,6 +112,20 @@ fn sized_jpeg(width: u32, height: u32, max_bytes: usize) -> Vec<u8> {
         .expect("a noise level fits")
 }
 
+/// A noisy RGB PNG (fast compression, so it stays near the raw size).
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::NoFilter)
+        .write_image(
+            &noisy_rgb(width, height, 255),
+            width,
+            height,
+            ExtendedColorType::Rgb8,
+        )
+        .expect("png");
+    out
+}
+
 /// An uncompressed one-page RGB TIFF.
 fn tiff(width: u32, height: u32) -> Vec<u8> {
     let mut out = Vec::new();
@@ -123,8 +140,13 @@ fn tiff(width: u32, height: u32) -> Vec<u8> {
 /// A one-page PDF whose page shows one large image stream (random bytes, stored).
 fn pdf(image_bytes: usize) -> Vec<u8> {
     let mut noise = Noise(7);
-    let data: Vec<u8> = (0..image_bytes).map(|_| noise.next()).collect();
     let side = ((image_bytes / 3) as f64).sqrt() as usize;
+    let data: Vec<u8> = (0..side * side * 3).map(|_| noise.next()).collect();
+    pdf_showing(&data, side, side, "")
+}
+
+/// A one-page PDF whose page shows `data` as a `width` × `height` RGB image.
+fn pdf_showing(data: &[u8], width: usize, height: usize, dict_extra: &str) -> Vec<u8> {
     let objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
@@ -138,11 +160,11 @@ fn pdf(image_bytes: usize) -> Vec<u8> {
         },
         {
             let mut s = format!(
-                "<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length {} >>\nstream\n",
-                side * side * 3
+                "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceRGB /BitsPerComponent 8 {dict_extra} /Length {} >>\nstream\n",
+                data.len()
             )
             .into_bytes();
-            s.extend_from_slice(&data[..side * side * 3]);
+            s.extend_from_slice(data);
             s.extend_from_slice(b"\nendstream");
             s
         },
@@ -182,13 +204,26 @@ fn mb(bytes: usize) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-/// Sanitizes `input` once and returns the peak heap above what was live before.
-fn peak_above_input(input: &[u8]) -> (usize, u64) {
+/// Sanitizes a copy of `input` once (the copy made before counting starts) and returns
+/// the peak heap above the input and the peak in total, input included, with the size of
+/// the output. `owned` hands the copy to `sanitize_owned`.
+fn peaks(input: &[u8], owned: bool) -> (usize, usize, u64) {
+    let copy = input.to_vec();
+    let before_input = LIVE.load(Ordering::Relaxed) - copy.len();
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let out = sanitize(input, &ScanLimits::default()).expect("sanitize");
-    let peak = PEAK.load(Ordering::Relaxed) - before;
-    (peak, out.len())
+    let out_len = if owned {
+        sanitize_owned(copy, &ScanLimits::default())
+            .expect("sanitize_owned")
+            .scan()
+            .len()
+    } else {
+        let out = sanitize(&copy, &ScanLimits::default()).expect("sanitize");
+        drop(copy);
+        out.len()
+    };
+    let peak = PEAK.load(Ordering::Relaxed);
+    (peak - before, peak - before_input, out_len)
 }
 
 fn main() {
@@ -241,22 +276,39 @@ fn main() {
         median(shrink)
     );
 
-    println!("# peak heap while sanitizing, above the input (the file itself is not counted)");
+    println!(
+        "# peak heap while sanitizing; budget = file + one decoded page + 64 MB (issue), \
+         total = input included"
+    );
     let big_jpeg = sized_jpeg(9000, 9000, 50_000_000);
+    let big_png = png(4000, 4000);
     let big_tiff = tiff(4080, 4080);
     let big_pdf = pdf(50_000_000);
+    // The 81 MP JPEG (EXIF and a comment) as a PDF's image: the DCT strip runs in place.
+    let jpeg_pdf = pdf_showing(&big_jpeg, 9000, 9000, "/Filter /DCTDecode");
     for (label, input, decoded) in [
         ("JPEG 81 MP", &big_jpeg, 9000 * 9000 * 3),
+        ("PNG 16 MP RGB", &big_png, 4000 * 4000 * 3),
         ("TIFF 16.6 MP RGB, uncompressed", &big_tiff, 4080 * 4080 * 3),
         ("PDF, one 50 MB image stream", &big_pdf, 0),
+        ("PDF, the 81 MP JPEG as its image", &jpeg_pdf, 0),
     ] {
-        let (peak, out_len) = peak_above_input(input);
+        let budget = input.len() + decoded + 64_000_000;
+        let verdict = |total: usize| if total <= budget { "ok" } else { "OVER" };
+        let (above, total, out_len) = peaks(input, false);
+        let (_, total_owned, _) = peaks(input, true);
         println!(
-            "{label:<32} file {} → out {}, decoded page {}: peak {}",
+            "{label:<32} file {} → out {}, decoded page {}: above input {}; \
+             peak total vs budget {}: sanitize {} {}, sanitize_owned {} {}",
             mb(input.len()),
             mb(out_len as usize),
             mb(decoded),
-            mb(peak)
+            mb(above),
+            mb(budget),
+            mb(total),
+            verdict(total),
+            mb(total_owned),
+            verdict(total_owned),
         );
     }
 }

@@ -8,6 +8,8 @@ mod build;
 mod corpus;
 #[path = "scan_sanitize/oracles.rs"]
 mod oracles;
+#[path = "scan_sanitize/pdf_parts.rs"]
+mod pdf_parts;
 #[path = "scan_sanitize/replay.rs"]
 mod replay;
 

@@ -107,7 +107,15 @@ impl Session {
         file.take(limits.max_file_bytes + 1)
             .read_to_end(&mut bytes)
             .map_err(unreadable)?;
-        self.import_scan(patient_id, &bytes)
+        // Handed over, so a PDF's bytes are freed once parsed (the memory budget).
+        let (checked, kept) = match sanitize::sanitize_owned(bytes, &limits) {
+            Ok(clean) => {
+                let (scan, kept) = clean.into_parts();
+                (Ok(scan), kept)
+            }
+            Err(refusal) => (Err(refusal), Vec::new()),
+        };
+        self.import_checked(patient_id, checked, &kept)
     }
 
     /// Whether this user may import scans of the patient, who must exist: an audited
@@ -127,6 +135,16 @@ impl Session {
         self.check_scan_import(patient_id)?;
         let limits = limits::load(self.connection())?;
         let checked = sanitize::sanitize(file, &limits);
+        self.import_checked(patient_id, checked, file)
+    }
+
+    /// Stores a checked file (or records its refusal); `file` is what its reader needs.
+    fn import_checked(
+        &mut self,
+        patient_id: &str,
+        checked: std::result::Result<sanitize::Sanitized, sanitize::Refusal>,
+        file: &[u8],
+    ) -> Result<ScanSummary> {
         let paths = self.p.paths.clone();
         self.run(patient_op(Action::ScanImport, patient_id), |ctx| {
             let clean = checked.map_err(ScanError::Refused)?;

@@ -283,6 +283,123 @@ pub fn good_pdf() -> Vec<u8> {
     )
 }
 
+/// The JPEGs inside `good/dct-images-exif-gps.pdf`: a 640 × 480 photo with EXIF (GPS,
+/// serial), XMP, IPTC, a comment, a vendor segment and trailing bytes, stored as
+/// `/DCTDecode`; and a 160 × 120 one with EXIF, stored as `[/FlateDecode /DCTDecode]`.
+pub fn dct_pdf_images() -> [Vec<u8>; 2] {
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(exif_block(1));
+    [
+        good_jpeg(),
+        jpeg_with(&jpeg_segment(0xE1, &exif), 160, 120, true),
+    ]
+}
+
+fn dct_pdf() -> Vec<u8> {
+    let [photo, small] = dct_pdf_images();
+    let rgb = "/Type /XObject /Subtype /Image /ColorSpace /DeviceRGB /BitsPerComponent 8";
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R /Resources << /XObject << /Im0 4 0 R /Im1 5 0 R >> >> >>".to_vec(),
+        stream(&format!("{rgb} /Width 640 /Height 480 /Filter /DCTDecode /Metadata 7 0 R"), &photo),
+        stream(&format!("{rgb} /Width 160 /Height 120 /Filter [/FlateDecode /DCTDecode] /DecodeParms [null null]"), &zlib(&small)),
+        // And an inline image that is not a JPEG (accepted as it is).
+        stream("", b"q 320 0 0 240 72 400 cm /Im0 Do Q q 160 0 0 120 72 200 cm /Im1 Do Q q 8 0 0 8 72 100 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\xff\x00 EI Q"),
+        stream("/Type /Metadata /Subtype /XML", &xmp_packet()),
+    ];
+    pdf(&objects, "")
+}
+
+/// A one-page PDF showing one image stream with `dict_extra` in its dictionary.
+fn image_pdf(dict_extra: &str, data: &[u8]) -> Vec<u8> {
+    pdf(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << /XObject << /Im0 4 0 R >> >> >>".to_vec(),
+            stream(&format!("/Type /XObject /Subtype /Image /Width 16 /Height 16 /ColorSpace /DeviceRGB /BitsPerComponent 8 {dict_extra}"), data),
+            stream("", b"q 160 0 0 160 72 400 cm /Im0 Do Q"),
+        ],
+        "",
+    )
+}
+
+/// A JPEG 2000 file: signature, file type, an XML box naming someone, and a stub
+/// codestream box (the importer refuses JPX before reading further).
+fn jp2_with_xml() -> Vec<u8> {
+    let jp2_box = |kind: &[u8; 4], data: &[u8]| {
+        let mut out = ((data.len() + 8) as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out
+    };
+    let mut out = jp2_box(b"jP  ", b"\r\n\x87\n");
+    out.extend(jp2_box(b"ftyp", b"jp2 \0\0\0\0jp2 "));
+    out.extend(jp2_box(b"xml ", &xmp_packet()));
+    out.extend(jp2_box(b"jp2c", b"\xFF\x4F\xFF\x51"));
+    out
+}
+
+/// A page whose (compressed) content draws an inline JPEG image with EXIF.
+fn inline_jpeg_pdf() -> Vec<u8> {
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(exif_block(1));
+    let mut content = b"q 16 0 0 16 72 400 cm BI /W 16 /H 16 /CS /RGB /BPC 8 /F /DCT ID ".to_vec();
+    content.extend(jpeg_with(&jpeg_segment(0xE1, &exif), 16, 16, true));
+    content.extend_from_slice(b" EI Q");
+    pdf(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+            stream("/Filter /FlateDecode", &zlib(&content)),
+        ],
+        "",
+    )
+}
+
+/// A JPEG whose (kept) ICC segment holds a ZIP archive, hidden by FlateDecode in the
+/// file, so it would be in the open once the JPEG is stored unwrapped.
+fn zip_in_wrapped_jpeg_pdf() -> Vec<u8> {
+    let mut icc = b"ICC_PROFILE\0\x01\x01".to_vec();
+    icc.extend(zip("payload.txt", b"hello from inside an ICC profile"));
+    let jpeg = jpeg_with(&jpeg_segment(0xE2, &icc), 16, 16, true);
+    image_pdf("/Filter [/FlateDecode /DCTDecode]", &zlib(&jpeg))
+}
+
+/// A sticky note (author, dates, id) with its popup, a highlight without `/Type`, a text
+/// field whose names and value must stay, an article thread with its information
+/// dictionary, and web-capture information.
+fn annotated_pdf() -> Vec<u8> {
+    pdf_one_page(
+        "/AcroForm << /Fields [8 0 R] >> /Threads [9 0 R] /SpiderInfo << /V 1.0 /C [] >>",
+        "/B [10 0 R] /Annots [6 0 R 7 0 R 8 0 R << /Subtype /Highlight /Rect [72 700 300 720] /QuadPoints [72 720 300 720 72 700 300 700] /T (Nurse SECRET) /CreationDate (D:20260102030405) >>]",
+        &[
+            b"<< /Type /Annot /Subtype /Text /Rect [72 600 92 620] /Contents (Check the dose) /T (Dr SECRET) /M (D:20260102030405) /CreationDate (D:20260102030405) /NM (SECRET-annotation-id) /Popup 7 0 R >>",
+            b"<< /Type /Annot /Subtype /Popup /Rect [100 600 300 700] /Parent 6 0 R /T (Dr SECRET) /M (D:20260102030405) >>",
+            b"<< /Type /Annot /Subtype /Widget /FT /Tx /Rect [72 500 300 520] /T (patient_name) /TU (Patient name) /TM (patient_name_export) /V (Visible value) /M (D:20260102030405) /P 3 0 R >>",
+            b"<< /Type /Thread /I << /Title (SECRET article) /Author (Dr SECRET) /CreationDate (D:20260102030405) >> /F 10 0 R >>",
+            b"<< /Type /Bead /T 9 0 R /N 10 0 R /V 10 0 R /P 3 0 R /R [72 72 300 300] >>",
+        ],
+        "",
+    )
+}
+
+/// A certified (DocMDP) signature: field and widget, and a signature dictionary naming
+/// the signer, place, reason and time.
+fn signed_pdf() -> Vec<u8> {
+    pdf_one_page(
+        "/AcroForm << /Fields [6 0 R] /SigFlags 3 >> /Perms << /DocMDP 7 0 R >>",
+        "/Annots [6 0 R]",
+        &[
+            b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /Rect [72 100 272 150] /P 3 0 R /F 132 /V 7 0 R >>",
+            b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Name (Dr SECRET) /M (D:20260102030405+01'00') /Location (SECRET clinic) /ContactInfo (SECRET@example.invalid) /Reason (SECRET approval) /ByteRange [0 100 200 300] /Contents <534543524554> /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] >>",
+        ],
+        "",
+    )
+}
+
 fn pdf_one_page(catalog_extra: &str, page_extra: &str, more: &[&[u8]], trailer: &str) -> Vec<u8> {
     let mut objects = one_page_objects(catalog_extra, page_extra);
     objects.extend(more.iter().map(|m| m.to_vec()));
@@ -387,6 +504,11 @@ fn make_cases() -> Vec<Case> {
             &["info", "document_id", "metadata", "piece_info", "last_modified", "old_revisions", "unreferenced_objects"]),
         ok("good/open-action-destination.pdf", pdf_one_page("/OpenAction [3 0 R /Fit]", "", &[], ""),
             ScanKind::Pdf, 1, (0, 0), 1, &[]),
+        ok("good/dct-images-exif-gps.pdf", dct_pdf(), ScanKind::Pdf, 1, (0, 0), 1,
+            &["metadata", "exif", "xmp", "iptc", "comment", "app_segment", "trailing_data", "unreferenced_objects"]),
+        ok("good/annotations-authors-dates.pdf", annotated_pdf(), ScanKind::Pdf, 1, (0, 0), 1,
+            &["annotation_author", "annotation_date", "annotation_id", "thread_info", "web_capture"]),
+        ok("good/signed.pdf", signed_pdf(), ScanKind::Pdf, 1, (0, 0), 1, &["signature", "unreferenced_objects"]),
         refused("nasty/empty.bin", Vec::new(), Refusal::Empty),
         refused("nasty/text-named-as.jpg", b"not an image at all".to_vec(), Refusal::UnknownType),
         refused("nasty/gif.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), Refusal::UnknownType),
@@ -435,6 +557,13 @@ fn make_cases() -> Vec<Case> {
         refused("nasty/deeply-nested-dictionaries.pdf", pdf_one_page(&deep_dicts, "", &[], ""),
             Refusal::PdfTooDeep { max_depth: 64 }),
         refused("nasty/encrypted.pdf", pdf_one_page("", "", &[encrypt], "/Encrypt 6 0 R"), Refusal::PdfEncrypted),
+        refused("nasty/jpx-image-with-xml.pdf", image_pdf("/Filter /JPXDecode", &jp2_with_xml()),
+            Refusal::Unsupported { kind: ScanKind::Pdf, what: "jpx_image" }),
+        refused("nasty/dct-image-not-a-jpeg.pdf", image_pdf("/Filter /DCTDecode", b"SECRET: not a JPEG file"),
+            Refusal::Malformed { kind: ScanKind::Pdf, what: "dct_image" }),
+        refused("nasty/inline-jpeg-image.pdf", inline_jpeg_pdf(),
+            Refusal::Unsupported { kind: ScanKind::Pdf, what: "inline_jpeg_image" }),
+        refused("nasty/zip-in-a-flate-wrapped-jpeg.pdf", zip_in_wrapped_jpeg_pdf(), Refusal::Polyglot { other: "zip" }),
         refused("nasty/cyclic-page-tree.pdf", cyclic_pages,
             Refusal::Malformed { kind: ScanKind::Pdf, what: "page_tree_cycle" }),
         refused("nasty/201-pages.pdf", many_pages, Refusal::TooManyPages { max_pages: 200 }),

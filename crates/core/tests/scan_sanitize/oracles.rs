@@ -28,7 +28,7 @@ fn stripped_goods() -> Vec<(&'static str, Vec<u8>, Sanitized)> {
         .collect()
 }
 
-fn tool(program: &str, package: &str) -> Command {
+pub fn tool(program: &str, package: &str) -> Command {
     let found = Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {program}"))

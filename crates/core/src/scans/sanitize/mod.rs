@@ -9,6 +9,8 @@
 mod body;
 mod jpeg;
 mod pdf;
+mod pdf_authorship;
+mod pdf_images;
 mod pdf_scan;
 mod png;
 mod refusal;
@@ -167,7 +169,10 @@ pub struct Sanitized {
     /// What was dropped, in the order first met, each name once (for the audit detail):
     /// `exif`, `xmp`, `iptc`, `comment`, `trailing_data`, `jfif_thumbnail`, `mpf`,
     /// `app_segment`, `text`, `time`, `ancillary_chunk`, `tiff_tags`, `info`, `metadata`,
-    /// `piece_info`, `document_id`, `unreferenced_objects`.
+    /// `piece_info`, `last_modified`, `document_id`, `annotation_author`,
+    /// `annotation_date`, `annotation_id`, `signature`, `thread_info`, `web_capture`,
+    /// `old_revisions`,
+    /// `unreferenced_objects` (a PDF's JPEG images add the JPEG names).
     pub removed: Vec<&'static str>,
     /// A small upright preview (`None` for PDF).
     pub thumbnail: Option<Thumbnail>,
@@ -252,6 +257,40 @@ impl fmt::Debug for Thumbnail {
 /// derived from `limits`. Never panics: a decoder panic that slipped through is caught
 /// and returned as [`Refusal::DecoderPanic`].
 pub fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, Refusal> {
+    let kind = check_file(input, limits)?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| match kind {
+        ScanKind::Jpeg => jpeg::sanitize(input, limits),
+        ScanKind::Png => png::sanitize(input, limits),
+        ScanKind::Tiff => tiff::sanitize(input, limits),
+        ScanKind::Pdf => pdf::sanitize(input, limits),
+    }));
+    outcome.unwrap_or(Err(Refusal::DecoderPanic { kind }))
+}
+
+/// [`sanitize`] for a file the caller hands over: the same checks and the same output,
+/// but the input is freed as soon as it is no longer needed. A PDF's input goes once lopdf
+/// has parsed it (before the rewrite is made), a TIFF's once its pages are re-encoded;
+/// JPEG and PNG output is ranges of the input, which the result then keeps.
+pub fn sanitize_owned(input: Vec<u8>, limits: &ScanLimits) -> Result<SanitizedOwned, Refusal> {
+    let kind = check_file(&input, limits)?;
+    if kind == ScanKind::Pdf {
+        let outcome = catch_unwind(AssertUnwindSafe(move || pdf::sanitize_owned(input, limits)));
+        let scan = outcome.unwrap_or(Err(Refusal::DecoderPanic { kind }))?;
+        return Ok(SanitizedOwned {
+            scan,
+            input: Vec::new(),
+        });
+    }
+    let scan = sanitize(&input, limits)?;
+    let input = match scan.body {
+        Body::Ranges(_) => input,
+        Body::Owned(_) => Vec::new(),
+    };
+    Ok(SanitizedOwned { scan, input })
+}
+
+/// The checks made before any parser runs; the file's kind.
+fn check_file(input: &[u8], limits: &ScanLimits) -> Result<ScanKind, Refusal> {
     if input.is_empty() {
         return Err(Refusal::Empty);
     }
@@ -264,13 +303,46 @@ pub fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, Refusal>
     }
     let kind = sniff(input).ok_or(Refusal::UnknownType)?;
     sniff::check_not_polyglot(kind, input)?;
-    let outcome = catch_unwind(AssertUnwindSafe(|| match kind {
-        ScanKind::Jpeg => jpeg::sanitize(input, limits),
-        ScanKind::Png => png::sanitize(input, limits),
-        ScanKind::Tiff => tiff::sanitize(input, limits),
-        ScanKind::Pdf => pdf::sanitize(input, limits),
-    }));
-    outcome.unwrap_or(Err(Refusal::DecoderPanic { kind }))
+    Ok(kind)
+}
+
+/// A [`Sanitized`] file holding what its reader needs: the input for JPEG and PNG (their
+/// output is ranges of it), nothing more for TIFF and PDF. Made by [`sanitize_owned`].
+pub struct SanitizedOwned {
+    scan: Sanitized,
+    input: Vec<u8>,
+}
+
+impl SanitizedOwned {
+    /// What the file is and what was dropped.
+    pub fn scan(&self) -> &Sanitized {
+        &self.scan
+    }
+
+    /// The stripped file's bytes, streamed.
+    pub fn reader(&self) -> impl std::io::Read + '_ {
+        self.scan.reader(&self.input)
+    }
+
+    /// The stripped file's bytes in one buffer (tests; the importer streams).
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.scan.to_vec(&self.input)
+    }
+
+    /// The scan and the bytes [`Sanitized::reader`] must be given (empty for TIFF and
+    /// PDF, whose output is bytes of its own).
+    pub fn into_parts(self) -> (Sanitized, Vec<u8>) {
+        (self.scan, self.input)
+    }
+}
+
+impl fmt::Debug for SanitizedOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SanitizedOwned")
+            .field("scan", &self.scan)
+            .field("input_len", &self.input.len())
+            .finish()
+    }
 }
 
 /// What was dropped, each name once, in the order first met.

@@ -1,7 +1,8 @@
 //! PDF: pre-scan, parse (lopdf), refuse encryption and active content, count pages
 //! through a bounded walk of the page tree, drop the Info dictionary, every Metadata
-//! stream, PieceInfo and the file ID, and rewrite the whole file (which also drops old
-//! revisions and unreferenced objects); then check that the rewrite parses again.
+//! stream, PieceInfo and the file ID (authorship and images: `pdf_authorship`,
+//! `pdf_images`), and rewrite the whole file (which also drops old revisions and
+//! unreferenced objects); then check that the rewrite parses again.
 
 use std::collections::BTreeSet;
 
@@ -9,6 +10,7 @@ use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 
 use super::body::Body;
 use super::pdf_scan::{self, name_is};
+use super::{pdf_authorship, pdf_images};
 use super::{sniff, Refusal, Removed, Sanitized, ScanKind, ScanLimits};
 
 const KIND: ScanKind = ScanKind::Pdf;
@@ -58,19 +60,57 @@ const FORBIDDEN_NAMES: &[(&[u8], &str)] = &[
     (b"FileAttachment", "embedded_file"),
 ];
 
+/// What the parse learned from the input, so the input can go before the rewrite.
+struct Parsed {
+    doc: Document,
+    input_len: usize,
+    old_revisions: bool,
+    trailing_data: bool,
+}
+
 pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, Refusal> {
+    finish(parse(input)?, limits)
+}
+
+/// As [`sanitize`], but the input is dropped as soon as lopdf has parsed it (lopdf holds
+/// its own copy of every stream), so the input and the rewrite are never held together.
+pub(super) fn sanitize_owned(input: Vec<u8>, limits: &ScanLimits) -> Result<Sanitized, Refusal> {
+    let parsed = parse(&input)?;
+    drop(input);
+    finish(parsed, limits)
+}
+
+fn parse(input: &[u8]) -> Result<Parsed, Refusal> {
     let prescan = pdf_scan::prescan(input)?;
     let trailing = prescan
         .end_of_last_eof
         .and_then(|end| input.get(end..))
         .unwrap_or(&[]);
     sniff::check_trailing(KIND, trailing)?;
-    let mut doc = load(input)?;
+    let doc = load(input)?;
+    Ok(Parsed {
+        doc,
+        input_len: input.len(),
+        old_revisions: memchr::memmem::find_iter(input, b"startxref").count() > 1,
+        trailing_data: trailing.iter().any(|b| !b.is_ascii_whitespace()),
+    })
+}
+
+fn finish(parsed: Parsed, limits: &ScanLimits) -> Result<Sanitized, Refusal> {
+    let Parsed {
+        mut doc,
+        input_len,
+        old_revisions,
+        trailing_data,
+    } = parsed;
     check_active_content(&doc)?;
     let n_pages = count_pages(&doc, limits)?;
     let mut removed = Removed::default();
     strip(&mut doc, &mut removed);
-    if memchr::memmem::find_iter(input, b"startxref").count() > 1 {
+    pdf_authorship::strip_authorship(&mut doc, &mut removed);
+    pdf_images::check_inline_images(&doc)?;
+    pdf_images::strip_images(&mut doc, &mut removed)?;
+    if old_revisions {
         removed.add("old_revisions");
     }
     if !doc.prune_objects().is_empty() {
@@ -86,11 +126,11 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
         .saturating_add(1);
     doc.trailer.set("Size", i64::from(size));
     // Reserved up front: growing by doubling would briefly hold two large buffers.
-    let mut out = Vec::with_capacity(input.len().saturating_add(1 << 20));
+    let mut out = Vec::with_capacity(input_len.saturating_add(1 << 20));
     doc.save_to(&mut out).map_err(|_| malformed("rewrite"))?;
     drop(doc);
     check_rewrite(&out, n_pages, limits)?;
-    if trailing.iter().any(|b| !b.is_ascii_whitespace()) {
+    if trailing_data {
         removed.add("trailing_data");
     }
     Ok(Sanitized {
@@ -273,8 +313,11 @@ fn strip(doc: &mut Document, removed: &mut Removed) {
     }
 }
 
-/// The rewrite must parse again, with the same pages and nothing that was dropped.
+/// The rewrite must not be a polyglot, and must parse again, with the same pages and
+/// nothing that was dropped.
 fn check_rewrite(out: &[u8], n_pages: u32, limits: &ScanLimits) -> Result<(), Refusal> {
+    // Filters undone in front of a JPEG can bring a hidden archive into the open.
+    sniff::check_not_polyglot(KIND, out)?;
     pdf_scan::prescan(out).map_err(|_| malformed("rewrite_check"))?;
     let doc = load(out).map_err(|_| malformed("rewrite_check"))?;
     let again = count_pages(&doc, limits).map_err(|_| malformed("rewrite_check"))?;

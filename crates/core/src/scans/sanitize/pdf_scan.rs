@@ -186,7 +186,7 @@ fn skip_literal_string(input: &[u8], from: usize) -> Result<usize, Refusal> {
 }
 
 /// The end of a run of regular characters (not whitespace, not a delimiter).
-fn regular_end(input: &[u8], from: usize) -> usize {
+pub(super) fn regular_end(input: &[u8], from: usize) -> usize {
     let rest = input.get(from..).unwrap_or(&[]);
     let len = rest
         .iter()

@@ -1,7 +1,7 @@
 //! TIFF: count and check every page from its directory first, then decode one page at a
 //! time and re-encode it losslessly (Deflate) with only the tags pixels need.
 
-use std::io::Cursor;
+use std::io::{self, Cursor, Seek, SeekFrom, Write};
 
 use image::{DynamicImage, ImageBuffer};
 use tiff::decoder::{Decoder, DecodingResult, Limits};
@@ -51,10 +51,10 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
         .unwrap_or(1);
     let (width, height) = decoder.dimensions().map_err(|e| refusal(&e))?;
     let mut removed = Removed::default();
-    let mut out = Vec::new();
+    let mut out = Output(Cursor::new(Vec::new()));
     let mut thumbnail = None;
     {
-        let mut encoder = TiffEncoder::new(Cursor::new(&mut out))
+        let mut encoder = TiffEncoder::new(&mut out)
             .map_err(|_| malformed("encode"))?
             .with_compression(Compression::Deflate(DeflateLevel::Fast))
             .with_predictor(Predictor::Horizontal);
@@ -89,8 +89,38 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
         orientation,
         removed: removed.0,
         thumbnail,
-        body: Body::Owned(out),
+        body: Body::Owned(out.0.into_inner()),
     })
+}
+
+/// The re-encoded file, grown an eighth of its size (1 to 16 MiB) at a time. A `Vec`
+/// doubles, which would leave up to the file's size again allocated and unused while the
+/// next page is decoded.
+struct Output(Cursor<Vec<u8>>);
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let end = usize::try_from(self.0.position())
+            .unwrap_or(usize::MAX)
+            .saturating_add(buf.len());
+        let bytes = self.0.get_mut();
+        if end > bytes.capacity() {
+            let step = (bytes.len() / 8).clamp(1 << 20, 16 << 20);
+            let needed = end.saturating_sub(bytes.len());
+            bytes.reserve_exact(needed.max(step));
+        }
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Seek for Output {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos)
+    }
 }
 
 fn open<'a>(input: &'a [u8], limits: &ScanLimits) -> Result<Decoder<Cursor<&'a [u8]>>, Refusal> {
@@ -220,7 +250,7 @@ impl Pixels {
 
     fn encode(
         &self,
-        encoder: &mut TiffEncoder<Cursor<&mut Vec<u8>>>,
+        encoder: &mut TiffEncoder<&mut Output>,
         w: u32,
         h: u32,
         resolution: Option<(ResolutionUnit, Rational)>,
@@ -276,7 +306,7 @@ impl Pixels {
 }
 
 fn write<C: EncodeColor>(
-    encoder: &mut TiffEncoder<Cursor<&mut Vec<u8>>>,
+    encoder: &mut TiffEncoder<&mut Output>,
     w: u32,
     h: u32,
     data: &[C::Inner],
