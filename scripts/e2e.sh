@@ -148,7 +148,9 @@ cleanup() {
   if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept the temporary root $E2E_ROOT"; else rm -rf "$E2E_ROOT"; fi
 }
 trap cleanup EXIT
-mkdir -p "$E2E_ROOT"/{home,data,cache,config,runtime,tmp,logs}
+mkdir -p "$E2E_ROOT"/{home,data,cache,config,runtime,tmp,logs,sane}
+# The desk scanner: SANE's test backend only (a virtual flatbed), never a real device.
+echo test > "$E2E_ROOT/sane/dll.conf"
 chmod 700 "$E2E_ROOT/runtime"
 shots="$ROOT/target/e2e-screenshots"
 rm -rf "$shots"; mkdir -p "$shots"
@@ -167,7 +169,7 @@ log="$E2E_ROOT/logs/run.log"
 set +e
 env HOME="$E2E_ROOT/home" XDG_DATA_HOME="$E2E_ROOT/data" XDG_CACHE_HOME="$E2E_ROOT/cache" \
   XDG_CONFIG_HOME="$E2E_ROOT/config" XDG_RUNTIME_DIR="$E2E_ROOT/runtime" \
-  XDG_STATE_HOME="$E2E_ROOT/data/state" TMPDIR="$E2E_ROOT/tmp" \
+  XDG_STATE_HOME="$E2E_ROOT/data/state" TMPDIR="$E2E_ROOT/tmp" SANE_CONFIG_DIR="$E2E_ROOT/sane" \
   NO_AT_BRIDGE=1 GDK_BACKEND=x11 LIBGL_ALWAYS_SOFTWARE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 \
   xvfb-run -a -s '-screen 0 1280x800x24' bash "$HERE/e2e.sh" --inside-xvfb </dev/null 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

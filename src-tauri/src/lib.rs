@@ -130,6 +130,24 @@ fn vault_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(app.path().app_data_dir()?.join("vault"))
 }
 
+/// Drops what WebKit keeps of loaded resources (decoded scan images in its memory
+/// cache above all), so that after a lock not even the webview can show a scan again
+/// from its cache. The `cvscan:` answers say `no-store`; this covers WebKit's in-page
+/// image cache, which keeps images for the page's life regardless.
+fn forget_cached_images<R: Runtime>(handle: &tauri::AppHandle<R>) {
+    #[cfg(target_os = "linux")]
+    if let Some(window) = handle.get_webview_window(MAIN_WINDOW) {
+        let _ = window.with_webview(|webview| {
+            use webkit2gtk::{WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                context.clear_cache();
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = handle;
+}
+
 /// The app's compiled configuration, capabilities and embedded UI, for any runtime
 /// (tests build the real ACL with the mock runtime).
 pub fn context<R: Runtime>() -> tauri::Context<R> {
@@ -167,6 +185,7 @@ pub fn run() {
             state.set_notifier(Box::new(move |event: &ShellEvent| {
                 let _ = match event {
                     ShellEvent::Locked(reason) => {
+                        forget_cached_images(&handle);
                         handle.emit_to(MAIN_WINDOW, LOCKED_EVENT, reason.as_str())
                     }
                     ShellEvent::EnrollmentExpired(expired) => {

@@ -24,6 +24,9 @@ pub const SCHEME: &str = "cvscan";
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenedScan {
     scan_id: String,
+    /// This opening's number: part of the page URLs, so that no page URL is ever
+    /// served again after the viewer closes.
+    opening: u64,
     kind: ScanKind,
     pages: u32,
     /// EXIF orientation of the original (1–8), for the viewer to turn the page upright.
@@ -65,14 +68,20 @@ pub fn import_scan(state: State<'_, AppState>, request: Request<'_>) -> CmdResul
 #[tauri::command(async)]
 pub fn open_scan(state: State<'_, AppState>, scan_id: String) -> CmdResult<OpenedScan> {
     let view = state.with_session(|s| s.view_scan(&scan_id))?;
-    let opened = OpenedScan {
-        scan_id: view.scan_id.to_string(),
-        kind: view.kind,
-        pages: view.pages,
-        orientation: view.orientation,
-    };
-    state.set_viewer(view)?;
-    Ok(opened)
+    let (scan_id, kind, pages, orientation) = (
+        view.scan_id.to_string(),
+        view.kind,
+        view.pages,
+        view.orientation,
+    );
+    let opening = state.set_viewer(view)?;
+    Ok(OpenedScan {
+        scan_id,
+        opening,
+        kind,
+        pages,
+        orientation,
+    })
 }
 
 /// Closes the viewer: its plaintext is wiped.
@@ -206,7 +215,7 @@ fn preview_jpeg(page: &acquire::RawPage) -> Option<Vec<u8>> {
 
 /// Answers `cvscan://localhost/<path>`:
 /// - `thumb/<scan>`: the scan's thumbnail (core checks the role and audits it);
-/// - `page/<scan>/<n>`: page `n` (from 0) of the scan open in the viewer;
+/// - `page/<scan>/<opening>/<n>`: page `n` (from 0) of the scan open in the viewer;
 /// - `acquired/<patient>/<n>`: a preview of page `n` just scanned for the patient.
 ///
 /// 401 while locked, 403 for a role that may not, 404 for anything else.
@@ -221,11 +230,11 @@ pub fn respond(state: &AppState, path: &str) -> Response<Vec<u8>> {
             Ok(None) => refuse(StatusCode::NOT_FOUND),
             Err(e) => refuse(status_of(&e)),
         },
-        ["page", scan_id, n] => {
-            let Ok(n) = n.parse::<u32>() else {
+        ["page", scan_id, opening, n] => {
+            let (Ok(opening), Ok(n)) = (opening.parse::<u64>(), n.parse::<u32>()) else {
                 return refuse(StatusCode::NOT_FOUND);
             };
-            let Some(view) = state.viewer(scan_id) else {
+            let Some(view) = state.viewer(scan_id, opening) else {
                 return refuse(StatusCode::NOT_FOUND);
             };
             match view.page(n) {

@@ -95,7 +95,13 @@ struct Inner {
     clipboard: Option<[u8; 32]>,
     /// The scan open in the viewer, decrypted (zeroized when dropped: on close, on
     /// another scan, on lock).
-    viewer: Option<std::sync::Arc<clinic_vault_core::scans::view::ScanView>>,
+    viewer: Option<(
+        u64,
+        std::sync::Arc<clinic_vault_core::scans::view::ScanView>,
+    )>,
+    /// How many scans were opened in this process: each opening's page URLs are new,
+    /// so a page cached by the webview is never one of a later opening.
+    openings: u64,
     /// Pages from the desk scanner waiting to be imported as one scan, for this
     /// patient (zeroized when dropped).
     acquired: Option<Acquired>,
@@ -405,30 +411,34 @@ impl AppState {
 }
 
 impl AppState {
-    /// Opens `view` in the viewer (closing any other), while a session is unlocked.
-    pub fn set_viewer(&self, view: clinic_vault_core::scans::view::ScanView) -> CmdResult<()> {
+    /// Opens `view` in the viewer (closing any other), while a session is unlocked;
+    /// returns the opening's number, part of its page URLs.
+    pub fn set_viewer(&self, view: clinic_vault_core::scans::view::ScanView) -> CmdResult<u64> {
         let mut inner = lock_or_recover(&self.inner);
         if inner.active.is_none() {
             return Err(IpcError::locked());
         }
-        inner.viewer = Some(std::sync::Arc::new(view));
-        Ok(())
+        inner.openings += 1;
+        let opening = inner.openings;
+        inner.viewer = Some((opening, std::sync::Arc::new(view)));
+        Ok(opening)
     }
 
-    /// The scan open in the viewer, if it is `scan_id` and a session is unlocked. The
-    /// caller decodes its pages without holding the state's lock; a lock meanwhile
-    /// drops the state's reference, and the last one zeroizes it.
+    /// The scan open in the viewer, if it is `scan_id` in opening `opening` and a
+    /// session is unlocked. The caller decodes its pages without holding the state's
+    /// lock; a lock meanwhile drops the state's reference, and the last one zeroizes it.
     pub fn viewer(
         &self,
         scan_id: &str,
+        opening: u64,
     ) -> Option<std::sync::Arc<clinic_vault_core::scans::view::ScanView>> {
         let inner = lock_or_recover(&self.inner);
         inner.active.as_ref()?;
         inner
             .viewer
             .as_ref()
-            .filter(|v| v.scan_id.as_str() == scan_id)
-            .cloned()
+            .filter(|(n, v)| *n == opening && v.scan_id.as_str() == scan_id)
+            .map(|(_, v)| v.clone())
     }
 
     /// Closes the viewer (its plaintext is zeroized).

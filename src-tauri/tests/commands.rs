@@ -903,24 +903,31 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
     assert_eq!(thumb.headers()["cache-control"], "no-store");
     assert!(thumb.body().starts_with(&[0xff, 0xd8]));
     assert_eq!(
-        respond(&format!("/page/{scan_id}/0")).status(),
+        respond(&format!("/page/{scan_id}/1/0")).status(),
         404,
         "not open yet"
     );
     let opened = h.ok("open_scan", json!({"scanId": scan_id}));
     assert_eq!(opened["pages"], 1);
-    let page = respond(&format!("/page/{scan_id}/0"));
+    let n = opened["opening"].as_u64().unwrap();
+    let page_of = |opening: u64, page: u32| format!("/page/{scan_id}/{opening}/{page}");
+    let page = respond(&page_of(n, 0));
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-type"], "image/png");
     assert!(page.body().starts_with(b"\x89PNG"));
-    assert_eq!(respond(&format!("/page/{scan_id}/1")).status(), 404);
-    assert_eq!(respond("/page/other/0").status(), 404);
+    assert_eq!(respond(&page_of(n, 1)).status(), 404);
+    assert_eq!(
+        respond(&page_of(n + 1, 0)).status(),
+        404,
+        "another opening's URL"
+    );
+    assert_eq!(respond(&format!("/page/other/{n}/0")).status(), 404);
     assert_eq!(respond("/nothing").status(), 404);
 
     // Locking closes the viewer: nothing is served, and after the next unlock the scan
     // is not open either.
     h.ok("lock", json!({}));
-    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 401);
+    assert_eq!(respond(&page_of(n, 0)).status(), 401);
     assert_eq!(respond(&format!("/thumb/{scan_id}")).status(), 401);
     assert_eq!(h.err_code("list_scans", json!({"patientId": id})), "locked");
     h.unlock(

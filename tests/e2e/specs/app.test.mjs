@@ -1,6 +1,7 @@
 // End-to-end: the real app on a fresh vault, driven like a user would. The scenarios run
 // in order and build on each other (one vault per run): onboarding → staff accounts →
-// a clinician's patient and note → what a receptionist may see → lockout delay → idle
+// a clinician's patient and note → what a receptionist may see → scans at the desk and
+// in the viewer → lockout delay → idle
 // lock → OS lock and suspend → an unattended first-login page closes → nothing readable
 // left on disk.
 //
@@ -48,7 +49,11 @@ const PATIENT = { given: 'Zebediah', family: 'Quintrell-Okafor', dob: '1984-03-0
 const NOTE_MARKER = 'Vertigo-4471-QX';
 const NOTE_TEXT = `Intermittent positional vertigo for three weeks. ${NOTE_MARKER} Betahistine trial discussed.`;
 /** What must not be readable anywhere after the run. */
-const PHI_TERMS = ['Zebediah', 'Quintrell', 'Okafor', NOTE_MARKER];
+/** Strings in the EXIF of the photo imported as a scan: stripped, so found nowhere. */
+const EXIF_TERMS = ['SN-SECRET-4711', 'SecretCam', 'Dr SECRET'];
+const PHI_TERMS = ['Zebediah', 'Quintrell', 'Okafor', NOTE_MARKER, ...EXIF_TERMS];
+/** The importer's corpus: a photo with EXIF, XMP, IPTC and GPS, and a 3-page TIFF. */
+const CORPUS = join(process.env.E2E_REPO ?? '.', 'crates/core/tests/scan_corpus/good');
 
 /** TOTP secrets by user name, read from the enrollment screens. */
 const secrets = new Map();
@@ -169,6 +174,13 @@ async function assertPatientOnPage() {
 async function waitForLock(timeout = 5_000) {
   await screen(b, 'unlock', timeout);
   assert.equal(await onScreen(b, 'main'), false);
+}
+
+/** Clicks the button whose accessible name comes from `aria-label` (an icon button). */
+async function pressLabelled(label) {
+  const el = await b.$(`button[aria-label=${JSON.stringify(label)}]`);
+  await el.waitForClickable({ timeout: WAIT, timeoutMsg: `no button labelled "${label}"` });
+  await el.click();
 }
 
 async function press_ctrl_l() {
@@ -304,7 +316,7 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await press(b, '← Back to list');
     await openPatient(PATIENT.family.slice(0, 6), true);
     await shot(b, 'patient-detail-clinician');
-    assert.deepEqual(await tabNames(), ['Demographics', 'History', 'Consents', 'Notes', 'Prescriptions']);
+    assert.deepEqual(await tabNames(), ['Demographics', 'History', 'Consents', 'Notes', 'Prescriptions', 'Scans']);
 
     await openTab('Notes');
     await press(b, 'New note');
@@ -326,7 +338,7 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await firstLogin(RECEPTIONIST);
     await openPatient(PATIENT.dob);
     const tabs = await tabNames();
-    assert.deepEqual(tabs, ['Demographics', 'History', 'Consents']);
+    assert.deepEqual(tabs, ['Demographics', 'History', 'Consents', 'Scans']);
     assert.ok(!tabs.includes('Notes'), 'no Notes tab for a receptionist');
     for (const t of ['Consents', 'History']) await openTab(t);
     const html = await pageSource(b);
@@ -351,6 +363,97 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await unlockAs(RECEPTIONIST);
     await lockWithButton();
     done.add('d');
+  });
+
+  test('d2. the receptionist imports scans by the file dialog and the desk scanner, and cannot open them', async () => {
+    needs('d');
+    await unlockAs(RECEPTIONIST);
+    await openPatient(PATIENT.dob);
+    await openTab('Scans');
+    await waitFor(b, '//*[normalize-space(.)="No scans yet"]', WAIT, 'the empty scan list');
+    // The file dialog's input, given two files at once (WebDriver's file upload).
+    const input = await b.$('[data-testid="scan-file-input"]');
+    // The picker's input is visually hidden behind "Add files…", which opens the native
+    // dialog; WebDriver fills the same input the dialog would, once it can see it.
+    await b.execute((el) => el.classList.remove('visually-hidden'), input);
+    await input.setValue(
+      [join(CORPUS, 'photo-exif-xmp-iptc-gps.jpg'), join(CORPUS, 'three-pages-rgb-grey-bilevel.tif')].join('\n'),
+    );
+    await b.waitUntil(async () => (await b.$$('.results [data-status="imported"]')).length === 2, {
+      timeout: 30_000,
+      timeoutMsg: 'the two files were not both imported',
+    });
+    // The desk scanner (SANE's test backend): two pages, one scan.
+    await press(b, 'Scan from scanner…');
+    await waitFor(b, '#scan-device', WAIT, 'the scanner list');
+    await press(b, 'Scan page', 30_000);
+    await press(b, 'Scan page 2', 30_000);
+    await waitFor(b, '//img[@alt="Scanned page 2"]', WAIT, 'the second page preview');
+    await shot(b, 'scanner');
+    await press(b, 'Import 2 pages as one scan', 30_000);
+    await waitFor(b, '//*[normalize-space(.)="Scanned 2 pages"]', 30_000, 'the scanned import');
+    await b.waitUntil(async () => (await b.$$('[data-scan]')).length === 3, {
+      timeout: WAIT,
+      timeoutMsg: 'three scans are not listed',
+    });
+    // The desk sees what they are, as icons; it cannot open them.
+    assert.equal((await b.$$('[data-scan] .icon')).length, 3, 'type icons for the desk');
+    assert.equal((await b.$$('[data-scan] img')).length, 0, 'no thumbnails for the desk');
+    assert.equal((await b.$$('//button[normalize-space(.)="Open"]')).length, 0, 'no Open for the desk');
+    await shot(b, 'scans-receptionist');
+    const html = await pageSource(b);
+    for (const term of EXIF_TERMS) assert.ok(!html.includes(term), `"${term}" is in the page`);
+    await lockWithButton();
+    done.add('d2');
+  });
+
+  test('d3. the clinician opens, zooms, rotates and pages a scan; a lock removes the image', async () => {
+    needs('d2');
+    await unlockAs(CLINICIAN);
+    await openPatient();
+    await openTab('Scans');
+    const thumbsLoaded = () =>
+      b.execute(() => {
+        const imgs = [...document.querySelectorAll('[data-scan] img.thumb')];
+        return imgs.length === 3 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+      });
+    await b.waitUntil(thumbsLoaded, { timeout: 30_000, timeoutMsg: 'the thumbnails did not load' });
+    // The scan of two pages from the desk scanner (the test clock stands still, so the
+    // three share an import time).
+    const first = await b.$('//li[@data-scan][.//span[contains(., "2 pages")]]');
+    await (await first.$('.//button[normalize-space(.)="Open"]')).click();
+    await screen(b, 'scan-viewer');
+    const pageLoaded = () =>
+      b.execute(() => {
+        const i = document.querySelector('[data-testid="viewer-image"]');
+        return Boolean(i && i.complete && i.naturalWidth > 0);
+      });
+    await b.waitUntil(pageLoaded, { timeout: 30_000, timeoutMsg: 'the page did not load' });
+    assert.equal(await (await b.$('[data-testid="viewer-page"]')).getText(), 'Page 1 of 2');
+    await pressLabelled('Zoom in');
+    assert.match(await (await b.$('[data-testid="viewer-zoom"]')).getText(), /%$/);
+    await pressLabelled('Rotate right');
+    assert.equal(await (await b.$('[data-testid="viewer-image"]')).getAttribute('data-turns'), '1');
+    await pressLabelled('Next page');
+    assert.equal(await (await b.$('[data-testid="viewer-page"]')).getText(), 'Page 2 of 2');
+    await b.waitUntil(pageLoaded, { timeout: 30_000, timeoutMsg: 'page 2 did not load' });
+    await press(b, 'Fit width');
+    await shot(b, 'scan-viewer');
+    const pageUrl = await (await b.$('[data-testid="viewer-image"]')).getAttribute('src');
+
+    await press_ctrl_l();
+    await screen(b, 'unlock');
+    assert.equal((await b.$$('[data-testid="viewer-image"]')).length, 0, 'the image is gone');
+    assert.ok(!(await pageSource(b)).includes('cvscan:'), 'no scan image is referenced');
+    // The scheme answers nothing once locked.
+    const answer = await b.executeAsync((url, done) => {
+      const i = new Image();
+      i.onload = () => done('loaded');
+      i.onerror = () => done('refused');
+      i.src = url;
+    }, pageUrl);
+    assert.equal(answer, 'refused');
+    done.add('d3');
   });
 
   test('e. five wrong codes delay the next attempt; after the delay the unlock works', async () => {

@@ -433,6 +433,8 @@ export interface ScanSummary {
 /** A scan open in the viewer. */
 export interface OpenedScan {
   scan_id: string;
+  /** This opening's number: its page URLs are never served again once it closes. */
+  opening: number;
   kind: ScanKind;
   pages: number;
   orientation: number;
@@ -471,8 +473,8 @@ export const discardAcquired = () => invoke<void>('discard_acquired');
 /** Image URLs of the app's `cvscan:` scheme (answered only while unlocked). */
 export const scanImage = {
   thumbnail: (scanId: string) => `cvscan://localhost/thumb/${encodeURIComponent(scanId)}`,
-  page: (scanId: string, page: number) =>
-    `cvscan://localhost/page/${encodeURIComponent(scanId)}/${page}`,
+  page: (scanId: string, opening: number, page: number) =>
+    `cvscan://localhost/page/${encodeURIComponent(scanId)}/${opening}/${page}`,
   acquired: (patientId: string, page: number, pages: number) =>
     // `pages` makes each new scan's previews new URLs (nothing is cached: no-store).
     `cvscan://localhost/acquired/${encodeURIComponent(patientId)}/${page}?of=${pages}`,

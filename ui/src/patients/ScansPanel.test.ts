@@ -68,7 +68,7 @@ describe('ScansPanel', () => {
 
     const calls = shell({
       list_scans: () => [scan()],
-      open_scan: () => ({ scan_id: 's-1', kind: 'jpeg', pages: 1, orientation: 6 }),
+      open_scan: () => ({ scan_id: 's-1', opening: 7, kind: 'jpeg', pages: 1, orientation: 6 }),
       close_scan: () => null,
     });
     renderPanel('clinician');
@@ -76,7 +76,7 @@ describe('ScansPanel', () => {
     expect(thumb.src).toBe('cvscan://localhost/thumb/s-1');
     await fireEvent.click(screen.getByRole('button', { name: 'Open' }));
     const page = (await screen.findByTestId('viewer-image')) as HTMLImageElement;
-    expect(page.src).toBe('cvscan://localhost/page/s-1/0');
+    expect(page.src).toBe('cvscan://localhost/page/s-1/7/0');
     // Orientation 6: shown turned a quarter to the right; the user turns it back.
     expect(page.style.transform).toContain('rotate(90deg)');
     await fireEvent.click(screen.getByRole('button', { name: 'Rotate left' }));
