@@ -10,7 +10,7 @@ use std::path::Path;
 use super::error::{ScanError, ScanProblem};
 use super::export::{ExportTarget, StagedExport};
 use super::files::{self, hash_name};
-use super::{format, limits, sanitize, store};
+use super::{format, limits, render, sanitize, store, ScanKind};
 use super::{ExportedScan, ScanDamage, ScanSummary, ScanThumbnail, ScanVerifyReport};
 use crate::error::{Error, Result};
 use crate::ids::ScanId;
@@ -19,6 +19,7 @@ use crate::vault::kernel::Effect;
 use crate::vault::session::{op, Op};
 use crate::vault::Session;
 use clinic_vault_proto::Action;
+use zeroize::Zeroizing;
 
 fn patient_op(action: Action, patient_id: &str) -> Op {
     let mut o = op(action, Some(patient_id));
@@ -119,6 +120,18 @@ impl Session {
         self.run(patient_op(Action::ScanImport, patient_id), |_| Ok(()))?;
         let limits = limits::load(self.connection())?;
         let checked = sanitize::sanitize(file, &limits);
+        // A PDF's thumbnail is drawn by the sandboxed renderer, outside the write lock;
+        // a failed render leaves the scan without one (the list shows an icon).
+        let rendered = match &checked {
+            Ok(clean) if clean.kind == ScanKind::Pdf && clean.thumbnail.is_none() => {
+                let stripped = Zeroizing::new(clean.to_vec(file));
+                Some(render::pdf_thumbnail(
+                    &stripped,
+                    &render::RenderLimits::default(),
+                ))
+            }
+            _ => None,
+        };
         let paths = self.p.paths.clone();
         self.run(patient_op(Action::ScanImport, patient_id), |ctx| {
             let clean = checked.map_err(ScanError::Refused)?;
@@ -151,8 +164,13 @@ impl Session {
                 imported_us: ctx.now_us,
                 imported_by: ctx.actor.to_string(),
             };
+            let (thumbnail, render_failed) = match &rendered {
+                Some(Ok(thumb)) => (Some(thumb), None),
+                Some(Err(e)) => (None, Some(format!("render_failed:{}", e.reason()))),
+                None => (clean.thumbnail.as_ref(), None),
+            };
             let inserted = crate::records::store::next_hlc(ctx.tx, ctx.now_us, ctx.device_id)
-                .and_then(|hlc| store::insert(ctx.tx, &row, &hlc, clean.thumbnail.as_ref()));
+                .and_then(|hlc| store::insert(ctx.tx, &row, &hlc, thumbnail));
             if let Err(e) = inserted {
                 // Nothing commits, so the staged file goes now rather than at the next unit.
                 let _ = std::fs::remove_file(paths.scans_staging().join(scan_id.as_str()));
@@ -162,12 +180,16 @@ impl Session {
             let event = ctx.event(Action::ScanImport);
             event.resource_id = Some(scan_id.to_string());
             event.patient_id = Some(patient_id.to_string());
-            event.detail = Some(serde_json::json!({
+            let mut detail = serde_json::json!({
                 "kind": row.kind.as_str(),
                 "pages": row.pages,
                 "bytes": row.plain_bytes,
                 "removed": row.removed,
-            }));
+            });
+            if let (Some(note), Some(fields)) = (render_failed, detail.as_object_mut()) {
+                fields.insert("thumbnail".into(), note.into());
+            }
+            event.detail = Some(detail);
             ctx.after_commit(Effect::PlaceScan {
                 scan_id: scan_id.to_string(),
                 content_hash: row.content_hash.clone(),
