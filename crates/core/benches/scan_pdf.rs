@@ -1,5 +1,5 @@
 //! PDF import benchmark: a generated 20-page A4 PDF (a page of text and an image each,
-//! ~6 MB) imported into a vault, first-page thumbnail drawn by the sandboxed renderer
+//! ~11 MB) imported into a vault, first-page thumbnail drawn by the sandboxed renderer
 //! included (target ≤ 1 s); then its parts: sanitizing alone, the thumbnail render alone
 //! (spawn, sandbox, pipe, draw, JPEG), and one page drawn 1240 px wide for the viewer,
 //! with what a PNG answer would add (encode in the child, decode in the parent).

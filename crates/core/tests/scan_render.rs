@@ -134,6 +134,32 @@ fn a_hanging_renderer_is_killed_at_the_timeout_and_the_caller_carries_on() {
 }
 
 #[test]
+fn a_pdf_that_stalls_the_real_renderer_times_out_and_the_caller_carries_on() {
+    let limits = RenderLimits {
+        timeout: Duration::from_secs(1),
+        ..RenderLimits::default()
+    };
+    let started = Instant::now();
+    assert_eq!(
+        real_renderer()
+            .render_page(&pdfs::nested_dicts(500_000), 0, 256, &limits)
+            .map(|_| ()),
+        Err(RenderError::TimedOut {
+            after: Duration::from_secs(1)
+        })
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        real_renderer().page_count(&pdfs::red_box(2), &quick()),
+        Ok(2)
+    );
+}
+
+#[test]
 fn a_crashing_renderer_is_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
     let crash = Renderer::at(fakes::script(dir.path(), "crash", fakes::CRASH));
