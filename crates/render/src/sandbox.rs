@@ -46,16 +46,17 @@ fn set_limit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> Resul
 }
 
 /// Closes every descriptor from 3 up: whatever a careless parent let through.
-fn close_stray_fds() -> Result<(), Failure> {
+fn close_stray_fds() {
     // SAFETY: close_range(3, ~0, 0) only closes descriptors of this process, and none
     // above 2 is owned by anything in this program at this point.
     let rc = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(Failure::Sandbox {
-            step: "close_range",
-        })
+    if rc != 0 {
+        // Kernels before 5.9 lack close_range: close them one by one, up to the
+        // descriptor limit the parent set (16) and well past it.
+        for fd in 3..1024 {
+            // SAFETY: as above; closing a descriptor that is not open fails harmlessly.
+            unsafe { libc::close(fd) };
+        }
     }
 }
 
@@ -135,7 +136,7 @@ pub fn enter(limits: &Limits) -> Result<(), Failure> {
         limits.max_memory_bytes,
         limits.max_memory_bytes,
     )?;
-    close_stray_fds()?;
+    close_stray_fds();
     set_limit(libc::RLIMIT_NOFILE, 3, 3)?;
     prctl(libc::PR_SET_DUMPABLE, 0, "dumpable")?;
     prctl(libc::PR_SET_NO_NEW_PRIVS, 1, "no_new_privs")?;
