@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the vault, audit-append, patient-record and scan-crypto benchmark figures recorded in docs/BENCHMARKS.md.
+# Prints the vault, audit-append, patient-record and scan-crypto and PDF-import benchmark figures recorded in docs/BENCHMARKS.md.
 # Usage: scripts/bench.sh [--quick]
 source "$(dirname "$0")/lib.sh"
 setup
@@ -8,3 +8,5 @@ cargo bench -p clinic-vault-core --features bench-support --bench audit --locked
 cargo bench -p clinic-vault-core --features bench-support,synthetic --bench records --locked -- "$@"
 cargo bench -p clinic-vault-core --bench scan_crypto --locked -- "$@"
 cargo bench -p clinic-vault-core --bench scan_vault --locked -- "$@"
+cargo build -p clinic-vault-render --release --locked
+cargo bench -p clinic-vault-core --bench scan_pdf --locked -- "$@"

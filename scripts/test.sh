@@ -30,6 +30,8 @@ echo "== cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 echo "== cargo test"
+# Core's PDF tests run the renderer from target/debug (they never build it themselves).
+cargo build -p clinic-vault-render --locked
 # With the CLI's `dev` feature, so that `dev seed` is tested too (release builds lack it:
 # check-release-hooks.sh).
 cargo test --workspace --locked --features clinic-vault-cli/dev 2>&1 | tee -a "$log"

@@ -12,6 +12,7 @@ pub(crate) mod files;
 pub mod format;
 pub mod limits;
 mod ops;
+pub mod render;
 pub mod sanitize;
 pub(crate) mod store;
 pub mod view;

@@ -10,7 +10,7 @@ use std::path::Path;
 use super::error::{ScanError, ScanProblem};
 use super::export::{ExportTarget, StagedExport};
 use super::files::{self, hash_name};
-use super::{format, limits, sanitize, store};
+use super::{format, limits, render, sanitize, store, ScanKind};
 use super::{ExportedScan, ScanDamage, ScanSummary, ScanThumbnail, ScanVerifyReport};
 use crate::error::{Error, Result};
 use crate::ids::ScanId;
@@ -19,6 +19,7 @@ use crate::vault::kernel::Effect;
 use crate::vault::session::{op, Op};
 use crate::vault::Session;
 use clinic_vault_proto::Action;
+use zeroize::Zeroizing;
 
 fn patient_op(action: Action, patient_id: &str) -> Op {
     let mut o = op(action, Some(patient_id));
@@ -76,6 +77,7 @@ impl Session {
     /// A file over the size limit is refused (and recorded) without being read; only a
     /// regular file is read.
     pub fn import_scan_file(&mut self, patient_id: &str, path: &Path) -> Result<ScanSummary> {
+        self.check_scan_import(patient_id)?;
         let limits = limits::load(self.connection())?;
         let unreadable = |e: io::Error| ScanError::Unreadable {
             path: path.to_path_buf(),
@@ -145,6 +147,18 @@ impl Session {
         checked: std::result::Result<sanitize::Sanitized, sanitize::Refusal>,
         file: &[u8],
     ) -> Result<ScanSummary> {
+        // A PDF's thumbnail is drawn by the sandboxed renderer, outside the write lock;
+        // a failed render leaves the scan without one (the list shows an icon).
+        let rendered = match &checked {
+            Ok(clean) if clean.kind == ScanKind::Pdf && clean.thumbnail.is_none() => {
+                let stripped = Zeroizing::new(clean.to_vec(file));
+                Some(render::pdf_thumbnail(
+                    &stripped,
+                    &render::RenderLimits::default(),
+                ))
+            }
+            _ => None,
+        };
         let paths = self.p.paths.clone();
         self.run(patient_op(Action::ScanImport, patient_id), |ctx| {
             let clean = checked.map_err(ScanError::Refused)?;
@@ -177,8 +191,13 @@ impl Session {
                 imported_us: ctx.now_us,
                 imported_by: ctx.actor.to_string(),
             };
+            let (thumbnail, render_failed) = match &rendered {
+                Some(Ok(thumb)) => (Some(thumb), None),
+                Some(Err(e)) => (None, Some(format!("render_failed:{}", e.reason()))),
+                None => (clean.thumbnail.as_ref(), None),
+            };
             let inserted = crate::records::store::next_hlc(ctx.tx, ctx.now_us, ctx.device_id)
-                .and_then(|hlc| store::insert(ctx.tx, &row, &hlc, clean.thumbnail.as_ref()));
+                .and_then(|hlc| store::insert(ctx.tx, &row, &hlc, thumbnail));
             if let Err(e) = inserted {
                 // Nothing commits, so the staged file goes now rather than at the next unit.
                 let _ = std::fs::remove_file(paths.scans_staging().join(scan_id.as_str()));
@@ -188,12 +207,16 @@ impl Session {
             let event = ctx.event(Action::ScanImport);
             event.resource_id = Some(scan_id.to_string());
             event.patient_id = Some(patient_id.to_string());
-            event.detail = Some(serde_json::json!({
+            let mut detail = serde_json::json!({
                 "kind": row.kind.as_str(),
                 "pages": row.pages,
                 "bytes": row.plain_bytes,
                 "removed": row.removed,
-            }));
+            });
+            if let (Some(note), Some(fields)) = (render_failed, detail.as_object_mut()) {
+                fields.insert("thumbnail".into(), note.into());
+            }
+            event.detail = Some(detail);
             ctx.after_commit(Effect::PlaceScan {
                 scan_id: scan_id.to_string(),
                 content_hash: row.content_hash.clone(),
