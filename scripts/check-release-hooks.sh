@@ -66,6 +66,8 @@ deb_is_complete() {
   [ -n "$deb" ] || { echo "no .deb under $CARGO_TARGET_DIR/release/bundle/deb" >&2; return 1; }
   dpkg-deb -c "$deb" >"$tmp/deb.list" && dpkg-deb -f "$deb" Depends >"$tmp/deb.deps" || return 1
   grep -Eq '(^| |/)usr/bin/clinic-vault$' "$tmp/deb.list" \
+    && grep -Eq '(^| |/)usr/bin/clinic-vault-render$' "$tmp/deb.list" \
+    && grep -q 'sane-utils' "$tmp/deb.deps" \
     && grep -q 'usr/share/applications/.*\.desktop$' "$tmp/deb.list" \
     && grep -q 'libwebkit2gtk-4.1-0' "$tmp/deb.deps"
 }

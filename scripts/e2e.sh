@@ -137,6 +137,8 @@ if [ -z "${E2E_APP:-}" ]; then
   # The UI is embedded at compile time: make sure a UI-only change is picked up.
   touch "$ROOT/src-tauri/src/lib.rs"
   (cd "$ROOT" && cargo build --locked -p clinic-vault --features test-hooks --quiet)
+  # The sandboxed PDF renderer, which the app finds beside itself.
+  (cd "$ROOT" && cargo build --locked -p clinic-vault-render --quiet)
   E2E_APP="$CARGO_TARGET_DIR/debug/clinic-vault"
 fi
 [ -x "$E2E_APP" ] || { echo "no app binary at $E2E_APP" >&2; exit 1; }

@@ -105,6 +105,14 @@ tauri_cli() {
   (cd "$ROOT/src-tauri" && "$ROOT/ui/node_modules/.bin/tauri" "$@")
 }
 
+# The .deb carries the sandboxed PDF renderer beside the app (tauri.conf.json maps
+# src-tauri/bundle-extra/ into /usr/bin): built in release and staged before bundling.
+stage_renderer() {
+  (cd "$ROOT" && cargo build --release --locked -p clinic-vault-render --quiet)
+  mkdir -p "$ROOT/src-tauri/bundle-extra"
+  install -m 0755 "$CARGO_TARGET_DIR/release/clinic-vault-render" "$ROOT/src-tauri/bundle-extra/"
+}
+
 require_tauri_driver() {
   export PATH="$HOME/.cargo/bin:$PATH"
   if ! command -v tauri-driver >/dev/null; then

@@ -46,6 +46,7 @@ echo "== end-to-end: the real app in WebKit under Xvfb"
 bash scripts/e2e.sh 2>&1 | tee -a "$log"
 
 echo "== release build and .deb bundle"
+stage_renderer
 tauri_cli build --bundles deb --ci 2>&1 | grep -E 'Finished|Bundling|deb' || true
 bash scripts/check-release-hooks.sh 2>&1 | tee -a "$log"
 

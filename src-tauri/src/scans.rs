@@ -182,6 +182,7 @@ fn status_of(err: &IpcError) -> StatusCode {
         "forbidden" => StatusCode::FORBIDDEN,
         "scan_damaged" => StatusCode::UNPROCESSABLE_ENTITY,
         "renderer_unavailable" => StatusCode::NOT_IMPLEMENTED,
+        "render_failed" => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::NOT_FOUND,
     }
 }

@@ -10,6 +10,7 @@
 // and set the wall clock back on its own to show that the timers measure elapsed time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   APP,
@@ -54,6 +55,32 @@ const EXIF_TERMS = ['SN-SECRET-4711', 'SecretCam', 'Dr SECRET'];
 const PHI_TERMS = ['Zebediah', 'Quintrell', 'Okafor', NOTE_MARKER, ...EXIF_TERMS];
 /** The importer's corpus: a photo with EXIF, XMP, IPTC and GPS, and a 3-page TIFF. */
 const CORPUS = join(process.env.E2E_REPO ?? '.', 'crates/core/tests/scan_corpus/good');
+
+/** A two-page PDF (text on each page), written for the scan import. */
+function twoPagePdf(path) {
+  const page = (n) => `BT /F1 36 Tf 72 700 Td (Referral letter, page ${n}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 6 0 R >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 7 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    `<< /Length ${page(1).length} >>\nstream\n${page(1)}\nendstream`,
+    `<< /Length ${page(2).length} >>\nstream\n${page(2)}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((body, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  writeFileSync(path, out, 'latin1');
+  return path;
+}
 
 /** TOTP secrets by user name, read from the enrollment screens. */
 const secrets = new Map();
@@ -376,12 +403,13 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     // The picker's input is visually hidden behind "Add files…", which opens the native
     // dialog; WebDriver fills the same input the dialog would, once it can see it.
     await b.execute((el) => el.classList.remove('visually-hidden'), input);
+    const pdf = twoPagePdf(join(process.env.E2E_ROOT, 'referral.pdf'));
     await input.setValue(
-      [join(CORPUS, 'photo-exif-xmp-iptc-gps.jpg'), join(CORPUS, 'three-pages-rgb-grey-bilevel.tif')].join('\n'),
+      [join(CORPUS, 'photo-exif-xmp-iptc-gps.jpg'), join(CORPUS, 'three-pages-rgb-grey-bilevel.tif'), pdf].join('\n'),
     );
-    await b.waitUntil(async () => (await b.$$('.results [data-status="imported"]')).length === 2, {
+    await b.waitUntil(async () => (await b.$$('.results [data-status="imported"]')).length === 3, {
       timeout: 30_000,
-      timeoutMsg: 'the two files were not both imported',
+      timeoutMsg: 'the three files were not all imported',
     });
     // The desk scanner (SANE's test backend): two pages, one scan.
     await press(b, 'Scan from scanner…');
@@ -392,12 +420,12 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await shot(b, 'scanner');
     await press(b, 'Import 2 pages as one scan', 30_000);
     await waitFor(b, '//*[normalize-space(.)="Scanned 2 pages"]', 30_000, 'the scanned import');
-    await b.waitUntil(async () => (await b.$$('[data-scan]')).length === 3, {
+    await b.waitUntil(async () => (await b.$$('[data-scan]')).length === 4, {
       timeout: WAIT,
-      timeoutMsg: 'three scans are not listed',
+      timeoutMsg: 'four scans are not listed',
     });
     // The desk sees what they are, as icons; it cannot open them.
-    assert.equal((await b.$$('[data-scan] .icon')).length, 3, 'type icons for the desk');
+    assert.equal((await b.$$('[data-scan] .icon')).length, 4, 'type icons for the desk');
     assert.equal((await b.$$('[data-scan] img')).length, 0, 'no thumbnails for the desk');
     assert.equal((await b.$$('//button[normalize-space(.)="Open"]')).length, 0, 'no Open for the desk');
     await shot(b, 'scans-receptionist');
@@ -415,7 +443,8 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     const thumbsLoaded = () =>
       b.execute(() => {
         const imgs = [...document.querySelectorAll('[data-scan] img.thumb')];
-        return imgs.length === 3 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+        // The PDF's first page is drawn by the sandboxed renderer at import.
+        return imgs.length === 4 && imgs.every((i) => i.complete && i.naturalWidth > 0);
       });
     await b.waitUntil(thumbsLoaded, { timeout: 30_000, timeoutMsg: 'the thumbnails did not load' });
     // The scan of two pages from the desk scanner (the test clock stands still, so the
@@ -439,6 +468,20 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await b.waitUntil(pageLoaded, { timeout: 30_000, timeoutMsg: 'page 2 did not load' });
     await press(b, 'Fit width');
     await shot(b, 'scan-viewer');
+    await press(b, 'Close');
+
+    // The PDF: each page drawn by the sandboxed renderer.
+    const pdfRow = await b.$('//li[@data-scan][.//strong[normalize-space(.)="PDF document"]]');
+    await (await pdfRow.$('.//button[normalize-space(.)="Open"]')).click();
+    await screen(b, 'scan-viewer');
+    await b.waitUntil(pageLoaded, { timeout: 30_000, timeoutMsg: 'the PDF page was not drawn' });
+    assert.equal(await (await b.$('[data-testid="viewer-page"]')).getText(), 'Page 1 of 2');
+    await pressLabelled('Next page');
+    assert.equal(await (await b.$('[data-testid="viewer-page"]')).getText(), 'Page 2 of 2');
+    await b.waitUntil(pageLoaded, { timeout: 30_000, timeoutMsg: 'PDF page 2 was not drawn' });
+    await pressLabelled('Rotate left');
+    await pressLabelled('Zoom in');
+    await shot(b, 'scan-viewer-pdf');
     const pageUrl = await (await b.$('[data-testid="viewer-image"]')).getAttribute('src');
 
     await press_ctrl_l();

@@ -75,6 +75,15 @@ pub enum ScanError {
         /// The scan.
         scan_id: String,
     },
+    /// The renderer could not draw a PDF page (`render_failed`): it crashed, timed out
+    /// or refused the page; the reason is its word for it.
+    #[error("a page of scan {scan_id} could not be drawn ({reason})")]
+    Unrenderable {
+        /// The scan.
+        scan_id: String,
+        /// The renderer's reason (`crashed:11`, `timed_out`, `refused:unreadable`).
+        reason: String,
+    },
     /// The desk scanner could not be used (`no_scanner`, `scanner_unavailable`,
     /// `scanner_failed`, or `scan_refused` for a page over the limits).
     #[error(transparent)]
@@ -96,6 +105,7 @@ impl ScanError {
             ScanError::Refused(_) => "scan_refused",
             ScanError::NotFound { .. } | ScanError::NoSuchPage { .. } => "not_found",
             ScanError::NeedsRenderer { .. } => "renderer_unavailable",
+            ScanError::Unrenderable { .. } => "render_failed",
             ScanError::OtherPatient { .. }
             | ScanError::Unreadable { .. }
             | ScanError::ExportInsideVault { .. }

@@ -1,6 +1,7 @@
 //! Viewing a scan (clinician): decrypted into memory only, never into a file, and
 //! audited as `scan.view`; its pages as images a window can show (JPEG and PNG as they
-//! are stored, a TIFF page decoded and encoded as PNG). The decrypted bytes are zeroized
+//! are stored, a TIFF page decoded and encoded as PNG, a PDF page drawn by the sandboxed
+//! renderer and encoded as PNG). The decrypted bytes are zeroized
 //! when the view is dropped; what a shell copies from them is its own to wipe.
 
 use std::io::{self, BufReader, Write};
@@ -10,11 +11,14 @@ use zeroize::Zeroizing;
 
 use super::error::{ScanError, ScanProblem};
 use super::files::{self, hash_name};
-use super::{format, limits, sanitize, store, ScanKind};
+use super::{format, limits, render, sanitize, store, ScanKind};
 use crate::error::{Error, Result};
 use crate::ids::ScanId;
 use crate::vault::Session;
 use clinic_vault_proto::Action;
+
+/// How wide a PDF page is drawn for the viewer, pixels (an A4 page at about 190 dpi).
+pub const PDF_PAGE_WIDTH_PX: u32 = 1600;
 
 /// A scan decrypted for the viewer.
 pub struct ScanView {
@@ -78,7 +82,8 @@ impl ScanView {
         &self.bytes
     }
 
-    /// Page `index` (from 0) as an image. A PDF's pages need the renderer.
+    /// Page `index` (from 0) as an image. A PDF's pages need the renderer: without it,
+    /// `renderer_unavailable`; a page it could not draw is `render_failed`.
     pub fn page(&self, index: u32) -> Result<PageImage> {
         if index >= self.pages {
             return Err(ScanError::NoSuchPage {
@@ -101,26 +106,48 @@ impl ScanView {
                     .map_err(|_| self.damaged())?;
                 let page = Zeroizing::new(page.into_rgba8().into_raw());
                 let (w, h) = self.page_size(index)?;
-                // Room for the samples uncompressed and the chunks: the buffer never moves.
-                let mut bytes =
-                    Zeroizing::new(Vec::with_capacity(page.len() + page.len() / 64 + 4096));
-                image::codecs::png::PngEncoder::new_with_quality(
-                    &mut *bytes,
-                    image::codecs::png::CompressionType::Fast,
-                    image::codecs::png::FilterType::Sub,
+                self.png(&page, w, h)
+            }
+            ScanKind::Pdf => {
+                // Drawn by the sandboxed renderer, never in this process.
+                let drawn = render::render_page(
+                    &self.bytes,
+                    index,
+                    PDF_PAGE_WIDTH_PX,
+                    &render::RenderLimits::default(),
                 )
-                .write_image(&page, w, h, image::ExtendedColorType::Rgba8)
-                .map_err(|_| self.damaged())?;
-                Ok(PageImage {
-                    mime: "image/png",
-                    bytes,
-                })
+                .map_err(|e| match e {
+                    render::RenderError::Missing { .. } | render::RenderError::Spawn { .. } => {
+                        Error::from(ScanError::NeedsRenderer {
+                            scan_id: self.scan_id.to_string(),
+                        })
+                    }
+                    other => ScanError::Unrenderable {
+                        scan_id: self.scan_id.to_string(),
+                        reason: other.reason(),
+                    }
+                    .into(),
+                })?;
+                self.png(&drawn.rgba, drawn.width, drawn.height)
             }
-            ScanKind::Pdf => Err(ScanError::NeedsRenderer {
-                scan_id: self.scan_id.to_string(),
-            }
-            .into()),
         }
+    }
+
+    /// RGBA samples as a PNG, into a buffer sized so that it never moves (a moved
+    /// buffer would leave a copy of the page behind, unzeroized).
+    fn png(&self, rgba: &[u8], w: u32, h: u32) -> Result<PageImage> {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(rgba.len() + rgba.len() / 64 + 4096));
+        image::codecs::png::PngEncoder::new_with_quality(
+            &mut *bytes,
+            image::codecs::png::CompressionType::Fast,
+            image::codecs::png::FilterType::Sub,
+        )
+        .write_image(rgba, w, h, image::ExtendedColorType::Rgba8)
+        .map_err(|_| self.damaged())?;
+        Ok(PageImage {
+            mime: "image/png",
+            bytes,
+        })
     }
 
     fn page_size(&self, index: u32) -> Result<(u32, u32)> {
