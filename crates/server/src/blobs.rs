@@ -32,7 +32,10 @@ impl Blobs {
     }
 
     /// Blobs in an S3-compatible bucket (path-style requests, so any endpoint works).
+    /// Installs ring as rustls' process default first when none is ([`crate::tls`]): the
+    /// HTTPS client has no provider of its own.
     pub fn s3(settings: &crate::Settings) -> Result<Blobs, object_store::Error> {
+        let _provider = crate::tls::install_crypto();
         let mut builder = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(&settings.s3_bucket)
             .with_region(&settings.s3_region)
