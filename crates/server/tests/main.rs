@@ -12,6 +12,8 @@ mod http;
 mod logs;
 mod pg;
 mod postgres;
+mod race;
 mod s3;
 mod storage;
 mod tidy;
+mod upgrade;
