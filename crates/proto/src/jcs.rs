@@ -72,24 +72,34 @@ fn write_value(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
 
 pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            c if (c as u32) < 0x20 => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    // Byte-wise: every byte of a multi-byte UTF-8 sequence is >= 0x80, so only ASCII
+    // bytes can need an escape, and the runs between escapes are copied whole (done
+    // character by character, this was the largest single cost in a profile of the
+    // sync server's ingest benchmark).
+    let bytes = s.as_bytes();
+    let mut run_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            // The other control characters: `\u00XX`, written below.
+            b if b < 0x20 => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(run_start..i).unwrap_or_default());
+        if escape.is_empty() {
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+        } else {
+            out.extend_from_slice(escape);
         }
+        run_start = i + 1;
     }
+    out.extend_from_slice(bytes.get(run_start..).unwrap_or_default());
     out.push(b'"');
 }
 
@@ -97,6 +107,30 @@ pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn strings_escape_as_serde_json_does() {
+        // serde_json escapes strings as ECMAScript's JSON.stringify does (RFC 8785 §3.2.2.2).
+        let mut cases: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        cases.extend(
+            [
+                "",
+                "plain run",
+                "a\"b\\c\u{1}d\ne",
+                "\u{1f}end",
+                "start\u{0}",
+                "é€😀\t\u{7f}\r\u{8}\u{c}",
+            ]
+            .map(String::from),
+        );
+        cases.push((0u8..0x80).map(char::from).collect());
+        for case in cases {
+            let mut out = Vec::new();
+            write_string(&case, &mut out);
+            let expected = serde_json::to_string(&case).expect("a string serialises");
+            assert_eq!(String::from_utf8(out).expect("utf8"), expected, "{case:?}");
+        }
+    }
 
     #[test]
     fn sorts_members_by_utf16_code_units() -> Result<(), CanonicalError> {

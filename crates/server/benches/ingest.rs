@@ -189,7 +189,10 @@ async fn bare_sqlite(dir: std::path::PathBuf, n_events: u64) -> Duration {
         let path = dir.join("bare.db");
         let mut conn = rusqlite::Connection::open(&path).expect("open");
         clinic_vault_server::store::sqlite::configure(&conn).expect("pragmas");
-        conn.execute_batch(include_str!("../src/store/sql/sqlite_v1.sql")).expect("schema");
+        // The store's schema at its current version: every migration, in order.
+        for sql in clinic_vault_server::store::sqlite::MIGRATIONS {
+            conn.execute_batch(sql).expect("schema");
+        }
         let mut client = Client { key: SigningKey::from_bytes(&[7; 32]), prev: genesis_hash(VAULT_ID), next_seq: 1, n_requests: 0 };
         let mut elapsed = Duration::ZERO;
         while client.next_seq <= n_events {

@@ -19,6 +19,7 @@ pub mod logging;
 pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod tls;
 pub mod tokens;
 
 use std::sync::Arc;

@@ -5,11 +5,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clinic_vault_server::cli::{run, Cli};
-use clinic_vault_server::{logging, Settings};
+use clinic_vault_server::{logging, tls, Settings};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     logging::init();
+    // Before any TLS client is built (the S3 blob store): ring, never aws-lc-rs.
+    let _provider = tls::install_crypto();
     let cli = Cli::parse();
     let config = cli
         .config

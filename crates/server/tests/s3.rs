@@ -56,6 +56,11 @@ pub async fn start() -> S3Server {
     }
 }
 
+/// Settings for the blob store on this server, with the right secret.
+pub fn settings(server: &S3Server) -> Settings {
+    s3_settings(server, SECRET_KEY)
+}
+
 fn s3_settings(server: &S3Server, secret: &str) -> Settings {
     Settings {
         s3_endpoint: server.endpoint.clone(),

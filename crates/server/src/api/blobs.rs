@@ -56,13 +56,23 @@ pub async fn put_blob(
     }
     let size = signed.body.len() as u64;
     let device_id = signed.device.device_id.clone();
-    // The hold is recorded before the object is written, so a concurrent delete by the
-    // last other holder cannot remove what this upload relies on.
-    state
+    // Under the blob's lock, a delete by the last other holder cannot remove the object
+    // between this hold and this put. The hold is recorded first and, when the put
+    // fails, taken back if it was this request's: a hold never outlives a failed upload.
+    let _lock = state.blobs.lock(&hash).await;
+    let new_hold = state
         .store
         .hold_blob(&hash, &device_id, size, state.clock.now_us())
         .await?;
-    let stored = state.blobs.put(&hash, signed.body).await?;
+    let stored = match state.blobs.put(&hash, signed.body).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            if new_hold {
+                let _release = state.store.release_blob(&hash, &device_id).await?;
+            }
+            return Err(e.into());
+        }
+    };
     tracing::info!(%device_id, stored, size, "blob held");
     Ok(Json(BlobReceipt { hash, size, stored }))
 }
@@ -86,6 +96,7 @@ pub async fn head_blob(
     signed: SignedRequest,
 ) -> Result<(StatusCode, HeaderMap), ApiError> {
     checked(&hash)?;
+    let _lock = state.blobs.lock(&hash).await;
     let held = state
         .store
         .held_blob(&hash, &signed.device.device_id)
@@ -120,6 +131,7 @@ pub async fn delete_blob(
     signed: SignedRequest,
 ) -> Result<StatusCode, ApiError> {
     checked(&hash)?;
+    let _lock = state.blobs.lock(&hash).await;
     let release = state
         .store
         .release_blob(&hash, &signed.device.device_id)

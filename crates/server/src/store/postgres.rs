@@ -282,18 +282,31 @@ impl Store for PgStore {
         expires_us: i64,
         now_us: i64,
     ) -> Result<bool, StoreError> {
-        let client = self.pool.get().await?;
-        client
-            .execute("DELETE FROM nonces WHERE expires_us < $1", &[&now_us])
+        // One transaction without its own WAL flush (`synchronous_commit` off for it
+        // alone): its WAL records become durable with the next synchronous commit of any
+        // session (PostgreSQL flushes its WAL in order), and every request that changes
+        // anything commits synchronously after its nonce. A crash can forget only the
+        // nonces of requests that changed nothing; see the README's threat notes.
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.batch_execute("SET LOCAL synchronous_commit TO OFF")
             .await?;
-        Ok(client
-            .execute(
+        let prune = tx
+            .prepare_cached("DELETE FROM nonces WHERE expires_us < $1")
+            .await?;
+        tx.execute(&prune, &[&now_us]).await?;
+        let insert = tx
+            .prepare_cached(
                 "INSERT INTO nonces (device_id, nonce, expires_us) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
-                &[&device_id, &nonce, &expires_us],
             )
+            .await?;
+        let spent = tx
+            .execute(&insert, &[&device_id, &nonce, &expires_us])
             .await?
-            == 1)
+            == 1;
+        tx.commit().await?;
+        Ok(spent)
     }
 
     async fn ingest(
