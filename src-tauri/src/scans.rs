@@ -15,7 +15,7 @@ use tauri::State;
 use zeroize::Zeroizing;
 
 use crate::error::{CmdResult, IpcError};
-use crate::state::AppState;
+use crate::state::{AppState, ScannedPage};
 
 /// The URI scheme of scan images (`cvscan://localhost/…`; the CSP allows it for images).
 pub const SCHEME: &str = "cvscan";
@@ -64,17 +64,18 @@ pub fn import_scan(state: State<'_, AppState>, request: Request<'_>) -> CmdResul
     state.with_session(|s| s.import_scan(&patient_id, bytes))
 }
 
-/// Decrypts a scan into memory for the viewer (clinician; audited as `scan.view`).
+/// Decrypts a scan into memory for the viewer (clinician; audited as `scan.view`). A
+/// lock or another unlock while it decrypts leaves the viewer closed.
 #[tauri::command(async)]
 pub fn open_scan(state: State<'_, AppState>, scan_id: String) -> CmdResult<OpenedScan> {
-    let view = state.with_session(|s| s.view_scan(&scan_id))?;
+    let (view, epoch) = state.with_session_epoch(|s| s.view_scan(&scan_id))?;
     let (scan_id, kind, pages, orientation) = (
         view.scan_id.to_string(),
         view.kind,
         view.pages,
         view.orientation,
     );
-    let opening = state.set_viewer(view)?;
+    let opening = state.set_viewer(epoch, view)?;
     Ok(OpenedScan {
         scan_id,
         opening,
@@ -104,7 +105,9 @@ pub fn scan_devices(state: State<'_, AppState>) -> CmdResult<Vec<ScanDevice>> {
 
 /// Scans one page at the desk for the patient and keeps it, in memory, with the pages
 /// scanned before it, until `import_acquired` or `discard_acquired`. The import's
-/// permission is checked (and a refusal audited) before the scanner runs.
+/// permission is checked (and a refusal audited) before the scanner runs; the page
+/// joins the others only if the same session is still unlocked when it arrives, and
+/// only if the scan stays within the import limits (size, pages, pixels a side).
 #[tauri::command(async)]
 pub fn acquire_page(
     state: State<'_, AppState>,
@@ -113,44 +116,76 @@ pub fn acquire_page(
     dpi: u32,
     mode: ColourMode,
 ) -> CmdResult<AcquiredPages> {
-    let max_pixels = state.with_session(|s| {
+    let discards = state.discards();
+    let (limits, epoch) = state.with_session_epoch(|s| {
         s.check_scan_import(&patient_id)?;
         s.scan_limits()
     })?;
-    let max_pages = max_pixels.max_pages as usize;
-    let max_pixels = u64::from(max_pixels.max_megapixels) * 1_000_000;
-    let waiting = state
-        .with_acquired(&patient_id, |a| a.pages.len())
-        .unwrap_or(0);
-    if waiting >= max_pages {
-        return Err(IpcError::invalid(format!(
-            "A scan holds at most {max_pages} pages. Import these first."
-        )));
-    }
+    let max_pixels = u64::from(limits.max_megapixels) * 1_000_000;
     let options = AcquireOptions {
         device,
         dpi,
         mode,
         ..Default::default()
     };
-    // The scanner runs without the session lock held: the app stays responsive.
+    let scan_failed = |e: acquire::AcquireError| {
+        state.core_err(clinic_vault_core::error::ScanError::from(e).into())
+    };
+    // The scanner runs without the state's lock held: the app stays responsive, and a
+    // lock meanwhile makes the page land nowhere (the epoch check below).
     let page = acquire::Scanner::system()
         .scan_page(&options, max_pixels)
-        .map_err(|e| state.core_err(clinic_vault_core::error::ScanError::from(e).into()))?;
-    let pages = state.add_acquired(&patient_id, dpi, page)?;
+        .map_err(scan_failed)?;
+    if page.width.max(page.height) > limits.max_side_px {
+        return Err(IpcError::invalid(format!(
+            "The scanned page is {} × {} pixels; the limit is {} pixels a side. Choose a lower resolution.",
+            page.width, page.height, limits.max_side_px
+        )));
+    }
+    // Its compressed size (the scan's size is the sum) and its preview, made once here,
+    // outside the state's lock.
+    let size = acquire::pages_to_tiff(std::slice::from_ref(&page), dpi)
+        .map_err(scan_failed)?
+        .len() as u64;
+    let preview = preview_jpeg(&page).unwrap_or_default();
+    let scanned = ScannedPage {
+        page,
+        preview,
+        size,
+    };
+    let pages = state.add_acquired(
+        (epoch, discards),
+        &patient_id,
+        dpi,
+        scanned,
+        limits.max_file_bytes,
+        limits.max_pages as usize,
+    )?;
     Ok(AcquiredPages { patient_id, pages })
 }
 
 /// Imports the pages scanned for the patient as one scan (a lossless multi-page TIFF).
+/// The pages are taken out of the state while they are encoded and imported, and put
+/// back if the import fails.
 #[tauri::command(async)]
 pub fn import_acquired(state: State<'_, AppState>, patient_id: String) -> CmdResult<ScanSummary> {
-    let tiff = state
-        .with_acquired(&patient_id, |a| acquire::pages_to_tiff(&a.pages, a.dpi))
-        .ok_or_else(|| IpcError::invalid("There are no scanned pages to import."))?
-        .map_err(|e| state.core_err(clinic_vault_core::error::ScanError::from(e).into()))?;
-    let scan = state.with_session(|s| s.import_scan(&patient_id, &tiff))?;
-    state.discard_acquired();
-    Ok(scan)
+    let (acquired, epoch) = state
+        .take_acquired(&patient_id)
+        .ok_or_else(|| IpcError::invalid("There are no scanned pages to import."))?;
+    let tiff = match acquire::pages_to_tiff(&acquired.pages, acquired.dpi) {
+        Ok(tiff) => tiff,
+        Err(e) => {
+            state.return_acquired(acquired, epoch);
+            return Err(state.core_err(clinic_vault_core::error::ScanError::from(e).into()));
+        }
+    };
+    match state.with_session_epoch(|s| s.import_scan(&patient_id, &tiff)) {
+        Ok((scan, _)) => Ok(scan),
+        Err(e) => {
+            state.return_acquired(acquired, epoch);
+            Err(e)
+        }
+    }
 }
 
 /// Forgets the pages scanned and not imported.
@@ -190,29 +225,36 @@ fn status_of(err: &IpcError) -> StatusCode {
 /// Longest side of a scanned page's preview, pixels.
 const PREVIEW_PX: u32 = 900;
 
-fn preview_jpeg(page: &acquire::RawPage) -> Option<Vec<u8>> {
-    let image = match page.channels {
-        3 => image::DynamicImage::ImageRgb8(image::ImageBuffer::from_raw(
-            page.width,
-            page.height,
-            page.pixels.clone(),
-        )?),
-        _ => image::DynamicImage::ImageLuma8(image::ImageBuffer::from_raw(
-            page.width,
-            page.height,
-            page.pixels.clone(),
-        )?),
+fn preview_jpeg(page: &acquire::RawPage) -> Option<Zeroizing<Vec<u8>>> {
+    let scale = (f64::from(PREVIEW_PX) / f64::from(page.width.max(page.height).max(1))).min(1.0);
+    let tw = ((f64::from(page.width) * scale).round() as u32).max(1);
+    let th = ((f64::from(page.height) * scale).round() as u32).max(1);
+    let copy = &page.pixels;
+    let small = match page.channels {
+        3 => {
+            let view: image::ImageBuffer<image::Rgb<u8>, &[u8]> =
+                image::ImageBuffer::from_raw(page.width, page.height, &copy[..])?;
+            image::DynamicImage::ImageRgb8(image::imageops::thumbnail(&view, tw, th))
+        }
+        _ => {
+            let view: image::ImageBuffer<image::Luma<u8>, &[u8]> =
+                image::ImageBuffer::from_raw(page.width, page.height, &copy[..])?;
+            image::DynamicImage::ImageLuma8(image::imageops::thumbnail(&view, tw, th))
+        }
     };
-    let small = image.thumbnail(PREVIEW_PX, PREVIEW_PX);
-    drop(image);
-    let mut out = Vec::new();
+    let mut out = Zeroizing::new(Vec::new());
     small
         .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
-            &mut out, 80,
+            &mut *out, 80,
         ))
         .ok()?;
+    zeroize::Zeroize::zeroize(&mut small.into_bytes());
     Some(out)
 }
+
+/// One page decode at a time for the whole viewer: paging quickly through a large TIFF
+/// or a PDF must not start a decode (or a renderer) per click at once.
+static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Answers `cvscan://localhost/<path>`:
 /// - `thumb/<scan>`: the scan's thumbnail (core checks the role and audits it);
@@ -238,7 +280,17 @@ pub fn respond(state: &AppState, path: &str) -> Response<Vec<u8>> {
             let Some(view) = state.viewer(scan_id, opening) else {
                 return refuse(StatusCode::NOT_FOUND);
             };
-            match view.page(n) {
+            let _one_at_a_time = DECODING.lock().unwrap_or_else(|p| p.into_inner());
+            // Closed or locked while waiting for the decoder: nothing to do.
+            if !state.still_viewing(&view) {
+                return refuse(StatusCode::UNAUTHORIZED);
+            }
+            let page = view.page(n);
+            // Locked or closed while decoding: the page is not handed out.
+            if !state.still_viewing(&view) {
+                return refuse(StatusCode::UNAUTHORIZED);
+            }
+            match page {
                 Ok(page) => {
                     let bytes: Zeroizing<Vec<u8>> = page.bytes;
                     answer(StatusCode::OK, page.mime, bytes.to_vec())
@@ -250,12 +302,11 @@ pub fn respond(state: &AppState, path: &str) -> Response<Vec<u8>> {
             let Ok(n) = n.parse::<usize>() else {
                 return refuse(StatusCode::NOT_FOUND);
             };
-            match state
-                .with_acquired(patient_id, |a| a.pages.get(n).and_then(preview_jpeg))
-                .flatten()
-            {
-                Some(jpeg) => answer(StatusCode::OK, "image/jpeg", jpeg),
-                None => refuse(StatusCode::NOT_FOUND),
+            match state.acquired_preview(patient_id, n) {
+                Some(jpeg) if !jpeg.is_empty() => {
+                    answer(StatusCode::OK, "image/jpeg", jpeg.to_vec())
+                }
+                _ => refuse(StatusCode::NOT_FOUND),
             }
         }
         _ => refuse(StatusCode::NOT_FOUND),

@@ -102,6 +102,13 @@ struct Inner {
     /// How many scans were opened in this process: each opening's page URLs are new,
     /// so a page cached by the webview is never one of a later opening.
     openings: u64,
+    /// Which session this is: bumped by every unlock and every lock, so that work begun
+    /// in one session (a page being scanned, a scan being decrypted) never lands in
+    /// another.
+    epoch: u64,
+    /// How many times scanned pages were discarded: a page still being scanned when its
+    /// pages are discarded (the user left the patient) lands nowhere.
+    discards: u64,
     /// Pages from the desk scanner waiting to be imported as one scan, for this
     /// patient (zeroized when dropped).
     acquired: Option<Acquired>,
@@ -116,6 +123,22 @@ pub struct Acquired {
     pub dpi: u32,
     /// The pages, in order.
     pub pages: Vec<clinic_vault_core::scans::acquire::RawPage>,
+    /// Each page's preview (a small JPEG, zeroized on drop), made once when scanned.
+    pub previews: Vec<zeroize::Zeroizing<Vec<u8>>>,
+    /// Each page's size once compressed, bytes: their sum is the scan's size, checked
+    /// against the import limit as pages are added.
+    pub sizes: Vec<u64>,
+}
+
+/// A scanned page ready to join the others.
+#[derive(Debug)]
+pub struct ScannedPage {
+    /// The page.
+    pub page: clinic_vault_core::scans::acquire::RawPage,
+    /// Its preview.
+    pub preview: zeroize::Zeroizing<Vec<u8>>,
+    /// Its compressed size, bytes.
+    pub size: u64,
 }
 
 impl Inner {
@@ -223,6 +246,7 @@ impl AppState {
             // What the previous user had open is theirs: gone with their session.
             inner.viewer = None;
             inner.acquired = None;
+            inner.epoch += 1;
             inner.active.replace(Active { session, timers })
         };
         if let Some(old) = previous {
@@ -323,6 +347,7 @@ impl AppState {
             let active = inner.active.take();
             inner.viewer = None;
             inner.acquired = None;
+            inner.epoch += 1;
             if let Some(active) = &active {
                 inner.known_settings = Some(active.timers.settings);
             }
@@ -411,11 +436,34 @@ impl AppState {
 }
 
 impl AppState {
-    /// Opens `view` in the viewer (closing any other), while a session is unlocked;
-    /// returns the opening's number, part of its page URLs.
-    pub fn set_viewer(&self, view: clinic_vault_core::scans::view::ScanView) -> CmdResult<u64> {
+    /// Like [`AppState::with_session`], also answering which session ran `f` (its
+    /// epoch), for work that finishes outside the lock and must land in the same one.
+    pub fn with_session_epoch<T>(
+        &self,
+        f: impl FnOnce(&mut Session) -> clinic_vault_core::Result<T>,
+    ) -> CmdResult<(T, u64)> {
         let mut inner = lock_or_recover(&self.inner);
-        if inner.active.is_none() {
+        let epoch = inner.epoch;
+        let active = inner.active.as_mut().ok_or_else(IpcError::locked)?;
+        let out = f(&mut active.session).map_err(|e| self.core_err(e))?;
+        Ok((out, epoch))
+    }
+
+    /// The current session's epoch, if one is unlocked.
+    pub fn current_epoch(&self) -> Option<u64> {
+        let inner = lock_or_recover(&self.inner);
+        inner.active.as_ref().map(|_| inner.epoch)
+    }
+
+    /// Opens `view` in the viewer (closing any other) if session `epoch` is still the
+    /// unlocked one; returns the opening's number, part of its page URLs.
+    pub fn set_viewer(
+        &self,
+        epoch: u64,
+        view: clinic_vault_core::scans::view::ScanView,
+    ) -> CmdResult<u64> {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.active.is_none() || inner.epoch != epoch {
             return Err(IpcError::locked());
         }
         inner.openings += 1;
@@ -426,7 +474,8 @@ impl AppState {
 
     /// The scan open in the viewer, if it is `scan_id` in opening `opening` and a
     /// session is unlocked. The caller decodes its pages without holding the state's
-    /// lock; a lock meanwhile drops the state's reference, and the last one zeroizes it.
+    /// lock, then asks [`AppState::still_viewing`] before handing a page out; a lock
+    /// meanwhile drops the state's reference, and the last one zeroizes it.
     pub fn viewer(
         &self,
         scan_id: &str,
@@ -441,22 +490,45 @@ impl AppState {
             .map(|(_, v)| v.clone())
     }
 
+    /// Whether `view` is still the one open in the viewer of an unlocked session.
+    pub fn still_viewing(
+        &self,
+        view: &std::sync::Arc<clinic_vault_core::scans::view::ScanView>,
+    ) -> bool {
+        let inner = lock_or_recover(&self.inner);
+        inner.active.is_some()
+            && inner
+                .viewer
+                .as_ref()
+                .is_some_and(|(_, v)| std::sync::Arc::ptr_eq(v, view))
+    }
+
     /// Closes the viewer (its plaintext is zeroized).
     pub fn close_viewer(&self) {
         lock_or_recover(&self.inner).viewer = None;
     }
 
-    /// Adds a scanned page for `patient_id`; pages for another patient are dropped
-    /// first. Returns how many pages wait now.
+    /// Adds a scanned page for `patient_id` if session `epoch` is still the unlocked
+    /// one and nothing was discarded since `discards` was read; pages for another patient or resolution are dropped first. Refused when the
+    /// pages would exceed `max_bytes` together or `max_pages` in number. Returns how many
+    /// pages wait now.
     pub fn add_acquired(
         &self,
+        (epoch, discards): (u64, u64),
         patient_id: &str,
         dpi: u32,
-        page: clinic_vault_core::scans::acquire::RawPage,
+        scanned: ScannedPage,
+        max_bytes: u64,
+        max_pages: usize,
     ) -> CmdResult<usize> {
         let mut inner = lock_or_recover(&self.inner);
-        if inner.active.is_none() {
+        if inner.active.is_none() || inner.epoch != epoch {
             return Err(IpcError::locked());
+        }
+        if inner.discards != discards {
+            return Err(IpcError::invalid(
+                "The scan was discarded while this page was scanned.",
+            ));
         }
         let keep = inner
             .acquired
@@ -467,30 +539,81 @@ impl AppState {
                 patient_id: patient_id.to_string(),
                 dpi,
                 pages: Vec::new(),
+                previews: Vec::new(),
+                sizes: Vec::new(),
             });
         }
         let acquired = inner
             .acquired
             .as_mut()
             .ok_or_else(|| IpcError::internal("The scanned pages were lost.".to_string()))?;
-        acquired.pages.push(page);
+        let total: u64 = acquired.sizes.iter().sum::<u64>() + scanned.size;
+        if acquired.pages.len() >= max_pages {
+            return Err(IpcError::invalid(format!(
+                "A scan holds at most {max_pages} pages. Import these pages first, then scan the rest as another scan."
+            )));
+        }
+        if total > max_bytes {
+            return Err(IpcError::invalid(format!(
+                "This page would make the scan larger than the {} MB limit. Import the pages scanned so far, then scan the rest as another scan (or choose a lower resolution or grey).",
+                max_bytes / 1_000_000
+            )));
+        }
+        acquired.pages.push(scanned.page);
+        acquired.previews.push(scanned.preview);
+        acquired.sizes.push(scanned.size);
         Ok(acquired.pages.len())
     }
 
-    /// Runs `f` on the scanned pages waiting for `patient_id`, while unlocked.
-    pub fn with_acquired<T>(&self, patient_id: &str, f: impl FnOnce(&Acquired) -> T) -> Option<T> {
+    /// The preview of scanned page `n` for `patient_id`, while unlocked.
+    pub fn acquired_preview(
+        &self,
+        patient_id: &str,
+        n: usize,
+    ) -> Option<zeroize::Zeroizing<Vec<u8>>> {
         let inner = lock_or_recover(&self.inner);
         inner.active.as_ref()?;
-        inner
+        let acquired = inner
             .acquired
             .as_ref()
-            .filter(|a| a.patient_id == patient_id)
-            .map(f)
+            .filter(|a| a.patient_id == patient_id)?;
+        acquired
+            .previews
+            .get(n)
+            .map(|p| zeroize::Zeroizing::new(p.to_vec()))
     }
 
-    /// Forgets the scanned pages (zeroized).
+    /// Takes the pages waiting for `patient_id` out of the state, with the session's
+    /// epoch, to import them without holding the lock.
+    pub fn take_acquired(&self, patient_id: &str) -> Option<(Acquired, u64)> {
+        let mut inner = lock_or_recover(&self.inner);
+        inner.active.as_ref()?;
+        if inner.acquired.as_ref()?.patient_id != patient_id {
+            return None;
+        }
+        let epoch = inner.epoch;
+        inner.acquired.take().map(|a| (a, epoch))
+    }
+
+    /// Puts pages taken by [`AppState::take_acquired`] back (their import failed),
+    /// unless the session changed or other pages were scanned meanwhile.
+    pub fn return_acquired(&self, acquired: Acquired, epoch: u64) {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.active.is_some() && inner.epoch == epoch && inner.acquired.is_none() {
+            inner.acquired = Some(acquired);
+        }
+    }
+
+    /// Forgets the scanned pages (zeroized), and any page still on its way.
     pub fn discard_acquired(&self) {
-        lock_or_recover(&self.inner).acquired = None;
+        let mut inner = lock_or_recover(&self.inner);
+        inner.acquired = None;
+        inner.discards += 1;
+    }
+
+    /// How many times pages were discarded so far (see [`AppState::add_acquired`]).
+    pub fn discards(&self) -> u64 {
+        lock_or_recover(&self.inner).discards
     }
 }
 

@@ -5,7 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use clinic_vault_app::autolock::LockReason;
-use clinic_vault_app::state::{AppState, Clipboard, ExpiredEnrollment, ShellEvent};
+use clinic_vault_app::state::{AppState, Clipboard, ExpiredEnrollment, ScannedPage, ShellEvent};
+use clinic_vault_core::scans::acquire::RawPage;
 use clinic_vault_core::{Clock, CoreConfig, ManualClock};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -887,7 +888,7 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
         h.err_code("open_scan", json!({"scanId": scan_id})),
         "forbidden"
     );
-    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 404);
+    assert_eq!(respond(&format!("/page/{scan_id}/1/0")).status(), 404);
 
     // A clinician gets the thumbnail, opens the scan, and gets its page from memory.
     h.unlock(
@@ -935,19 +936,77 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
         "another long passphrase for the clinician",
         &carl_uri,
     );
-    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 404);
-    h.ok("open_scan", json!({"scanId": scan_id}));
-    h.ok("close_scan", json!({}));
     assert_eq!(
-        respond(&format!("/page/{scan_id}/0")).status(),
+        respond(&page_of(n, 0)).status(),
         404,
-        "closed"
+        "not open after the unlock"
     );
+    let again = h.ok("open_scan", json!({"scanId": scan_id}))["opening"]
+        .as_u64()
+        .unwrap();
+    assert!(again > n, "a new opening, new URLs");
+    assert_eq!(respond(&page_of(again, 0)).status(), 200);
+    assert_eq!(
+        respond(&page_of(n, 0)).status(),
+        404,
+        "the old opening's URL"
+    );
+    h.ok("close_scan", json!({}));
+    assert_eq!(respond(&page_of(again, 0)).status(), 404, "closed");
 
     // Switching user drops what the previous one had open.
-    h.ok("open_scan", json!({"scanId": scan_id}));
+    let last = h.ok("open_scan", json!({"scanId": scan_id}))["opening"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(respond(&page_of(last, 0)).status(), 200);
     h.unlock("rita", "a long passphrase for the receptionist", &rita_uri);
-    assert_eq!(respond(&format!("/page/{scan_id}/0")).status(), 404);
+    assert_eq!(respond(&page_of(last, 0)).status(), 404);
+
+    // A page scanned in one session lands only in that session, and not after a discard.
+    let page = || ScannedPage {
+        page: RawPage {
+            width: 2,
+            height: 1,
+            channels: 1,
+            pixels: vec![0, 255],
+        },
+        preview: zeroize::Zeroizing::new(vec![0xff, 0xd8]),
+        size: 100,
+    };
+    let (_, rita_epoch) = state.with_session_epoch(|_| Ok(())).expect("epoch");
+    let discards = state.discards();
+    h.ok("lock", json!({}));
+    h.unlock("rita", "a long passphrase for the receptionist", &rita_uri);
+    let late = state
+        .add_acquired((rita_epoch, discards), &id, 300, page(), 1_000, 10)
+        .expect_err("a page from before the lock");
+    assert_eq!(late.code, "locked");
+    let (_, now) = state.with_session_epoch(|_| Ok(())).expect("epoch");
+    assert_eq!(
+        state.add_acquired((now, discards), &id, 300, page(), 1_000, 10),
+        Ok(1)
+    );
+    assert_eq!(respond(&format!("/acquired/{id}/0")).status(), 200);
+    let too_big = state
+        .add_acquired(
+            (now, discards),
+            &id,
+            300,
+            ScannedPage {
+                size: 950,
+                ..page()
+            },
+            1_000,
+            10,
+        )
+        .expect_err("over the size limit");
+    assert_eq!(too_big.code, "invalid_input");
+    h.ok("discard_acquired", json!({}));
+    assert_eq!(respond(&format!("/acquired/{id}/0")).status(), 404);
+    let discarded = state
+        .add_acquired((now, discards), &id, 300, page(), 1_000, 10)
+        .expect_err("a page from before the discard");
+    assert_eq!(discarded.code, "invalid_input");
 
     // Every view and thumbnail is in the audit trail.
     h.unlock("alice", PW, &admin_uri);

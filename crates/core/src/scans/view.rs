@@ -102,9 +102,12 @@ impl ScanView {
             ScanKind::Jpeg => as_stored("image/jpeg"),
             ScanKind::Png => as_stored("image/png"),
             ScanKind::Tiff => {
-                let page = sanitize::decode_tiff_page(&self.bytes, &self.limits, index)
+                let decoded = sanitize::decode_tiff_page(&self.bytes, &self.limits, index)
                     .map_err(|_| self.damaged())?;
-                let page = Zeroizing::new(page.into_rgba8().into_raw());
+                let page = Zeroizing::new(decoded.to_rgba8().into_raw());
+                // The decoded samples go too, wiped (a plain conversion would free them
+                // as they are).
+                drop(Zeroizing::new(decoded.into_bytes()));
                 let (w, h) = self.page_size(index)?;
                 self.png(&page, w, h)
             }
@@ -138,7 +141,7 @@ impl ScanView {
     fn png(&self, rgba: &[u8], w: u32, h: u32) -> Result<PageImage> {
         let mut bytes = Zeroizing::new(Vec::with_capacity(rgba.len() + rgba.len() / 64 + 4096));
         image::codecs::png::PngEncoder::new_with_quality(
-            &mut *bytes,
+            Fixed(&mut bytes),
             image::codecs::png::CompressionType::Fast,
             image::codecs::png::FilterType::Sub,
         )

@@ -51,6 +51,10 @@ fn watchdog(pid: u32, timeout: Duration) -> (mpsc::Sender<()>, std::thread::Join
     let (done, wait) = mpsc::channel::<()>();
     let handle = std::thread::spawn(move || match wait.recv_timeout(timeout) {
         Err(mpsc::RecvTimeoutError::Timeout) => {
+            // The group first (the child leads it, and is not reaped before this
+            // thread answers or the child has exited), then the child by its pidfd.
+            // SAFETY: signalling the process group of a child we spawned.
+            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
             match &pidfd {
                 // SAFETY: a valid pidfd; no siginfo; no flags.
                 Some(fd) => unsafe {
@@ -76,9 +80,27 @@ fn watchdog(pid: u32, timeout: Duration) -> (mpsc::Sender<()>, std::thread::Join
     (done, handle)
 }
 
+/// What `scanimage` gets of the environment: SANE's own settings, the search path and
+/// the locale, nothing else (the app's environment is not the scanner's business).
+fn scanner_env() -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    std::env::vars_os()
+        .filter(|(k, _)| {
+            let k = k.to_string_lossy();
+            k.starts_with("SANE_")
+                || k.starts_with("LC_")
+                || matches!(&*k, "PATH" | "HOME" | "LANG")
+        })
+        .collect()
+}
+
 fn spawn(program: &Path, args: &[String]) -> Result<Child, RunError> {
+    use std::os::unix::process::CommandExt;
     Command::new(program)
         .args(args)
+        .env_clear()
+        .envs(scanner_env())
+        // Its own process group, so that a timeout stops a backend's helpers too.
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
