@@ -202,6 +202,10 @@ pub fn run() {
                 .incognito(incognito())
                 .on_navigation(is_app_url)
                 .on_new_window(|_url, _features| tauri::webview::NewWindowResponse::Deny)
+                // Files dropped on a patient's Scans tab reach the page as HTML5 drops
+                // (read there and imported like picked files); a drop anywhere else is
+                // a navigation to a file:// URL, which `is_app_url` refuses.
+                .disable_drag_drop_handler()
                 .build()?;
 
             let handle = app.handle().clone();

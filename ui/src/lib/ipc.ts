@@ -240,6 +240,8 @@ export interface NewPrescription {
   frequency: string;
   duration: string | null;
   instructions: string | null;
+  /** The scans it was written from (the patient's own). */
+  scans: string[];
 }
 
 export interface Prescription extends NewPrescription {

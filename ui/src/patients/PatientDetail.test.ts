@@ -10,6 +10,13 @@ afterEach(() => {
   clearMocks();
 });
 
+// jsdom has no layout: the scan viewer measures its stage with a ResizeObserver.
+globalThis.ResizeObserver ??= class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+} as unknown as typeof ResizeObserver;
+
 type Call = { cmd: string; args: Record<string, unknown> };
 
 /** A fake shell with one patient; records every command. */
@@ -265,8 +272,49 @@ describe('PatientDetail', () => {
     await screen.findByText('Ibuprofen');
     expect(calls.find((c) => c.cmd === 'add_prescription')?.args).toEqual({
       patientId: 'p-1',
-      rx: { drug: 'Ibuprofen', strength: '200 mg', dose: '1 tablet', frequency: 'as needed', duration: null, instructions: null },
+      rx: { drug: 'Ibuprofen', strength: '200 mg', dose: '1 tablet', frequency: 'as needed', duration: null, instructions: null, scans: [] },
     });
+  });
+
+  it('writes a prescription from a scan, and each leads to the other', async () => {
+    const scan = {
+      id: 's-9', patient_id: 'p-1', kind: 'jpeg', pages: 1, width: 10, height: 10, orientation: 1,
+      bytes: 1000, removed: [], imported_us: 1_700_000_000_000_000, imported_by: 'rita',
+      preview: 'thumbnail', prescriptions: ['rx-1'],
+    };
+    const calls = shell({
+      list_prescriptions: () => [rx({ scans: ['s-9'] })],
+      list_scans: () => [scan],
+      add_prescription: (a) => rx({ id: 'rx-2', ...(a.rx as object), created_us: 1_800_000_000_000_000 }),
+      open_scan: () => ({ scan_id: 's-9', opening: 1, kind: 'jpeg', pages: 1, orientation: 1 }),
+      close_scan: () => null,
+    });
+    renderDetail('clinician');
+    await screen.findByRole('heading', { level: 1 });
+    await fireEvent.click(screen.getByRole('tab', { name: 'Prescriptions' }));
+    // The row names its scan; the link opens it in the viewer on the Scans tab.
+    const from = await screen.findByRole('button', { name: /^JPEG image,/ });
+    await fireEvent.click(from);
+    await screen.findByTestId('viewer-image');
+    expect(calls.find((c) => c.cmd === 'open_scan')?.args).toEqual({ scanId: 's-9' });
+    await fireEvent.click(screen.getByRole('button', { name: 'Close' }));
+    // From the scan back to its prescription.
+    await fireEvent.click(await screen.findByRole('button', { name: 'Written into a prescription' }));
+    expect(screen.getByRole('tab', { name: 'Prescriptions' }).getAttribute('aria-selected')).toBe('true');
+    // A new prescription written from the scan.
+    await fireEvent.click(await screen.findByRole('button', { name: 'New prescription' }));
+    await fireEvent.click(await screen.findByRole('checkbox', { name: /JPEG image/ }));
+    for (const [label, value] of [
+      ['Drug', 'Ibuprofen'],
+      ['Strength', '200 mg'],
+      ['Dose', '1 tablet'],
+      ['Frequency', 'as needed'],
+    ]) {
+      await fireEvent.input(screen.getByLabelText(label), { target: { value } });
+    }
+    await fireEvent.click(screen.getByRole('button', { name: 'Save prescription' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'add_prescription')).toBe(true));
+    expect((calls.find((c) => c.cmd === 'add_prescription')?.args.rx as { scans: string[] }).scans).toEqual(['s-9']);
   });
 
   it('explains a forbidden answer calmly', async () => {

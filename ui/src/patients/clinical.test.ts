@@ -37,7 +37,11 @@ describe('prescriptions', () => {
   it('sends trimmed values and null optionals', () => {
     expect(
       toNewPrescription({ drug: ' A ', strength: 'B', dose: 'C', frequency: 'D', duration: ' ', instructions: 'with food' }),
-    ).toEqual({ drug: 'A', strength: 'B', dose: 'C', frequency: 'D', duration: null, instructions: 'with food' });
+    ).toEqual({ drug: 'A', strength: 'B', dose: 'C', frequency: 'D', duration: null, instructions: 'with food', scans: [] });
+    expect(
+      toNewPrescription({ drug: 'A', strength: 'B', dose: 'C', frequency: 'D', duration: '', instructions: '' }, ['s-1'])
+        .scans,
+    ).toEqual(['s-1']);
   });
 });
 

@@ -77,9 +77,10 @@ export function validateRx(v: RxFormValues): Partial<Record<RxField, string>> {
   return errors;
 }
 
-export function toNewPrescription(v: RxFormValues): NewPrescription {
+export function toNewPrescription(v: RxFormValues, scans: string[] = []): NewPrescription {
   const opt = (s: string) => (s.trim() === '' ? null : s.trim());
   return {
+    scans,
     drug: v.drug.trim(),
     strength: v.strength.trim(),
     dose: v.dose.trim(),

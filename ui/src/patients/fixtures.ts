@@ -53,6 +53,7 @@ export function rx(over: Partial<Prescription> = {}): Prescription {
     frequency: 'three times a day',
     duration: '7 days',
     instructions: null,
+    scans: [],
     void: null,
     ...over,
   };
