@@ -179,8 +179,9 @@ pub fn import_acquired(state: State<'_, AppState>, patient_id: String) -> CmdRes
             return Err(state.core_err(clinic_vault_core::error::ScanError::from(e).into()));
         }
     };
-    match state.with_session_epoch(|s| s.import_scan(&patient_id, &tiff)) {
-        Ok((scan, _)) => Ok(scan),
+    // Imported by the session that scanned them, or not at all.
+    match state.with_session_at(epoch, |s| s.import_scan(&patient_id, &tiff)) {
+        Ok(scan) => Ok(scan),
         Err(e) => {
             state.return_acquired(acquired, epoch);
             Err(e)

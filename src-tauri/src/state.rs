@@ -449,10 +449,19 @@ impl AppState {
         Ok((out, epoch))
     }
 
-    /// The current session's epoch, if one is unlocked.
-    pub fn current_epoch(&self) -> Option<u64> {
-        let inner = lock_or_recover(&self.inner);
-        inner.active.as_ref().map(|_| inner.epoch)
+    /// Runs `f` on the unlocked session if it is still session `epoch`; `locked`
+    /// otherwise (the vault locked, or another user unlocked, meanwhile).
+    pub fn with_session_at<T>(
+        &self,
+        epoch: u64,
+        f: impl FnOnce(&mut Session) -> clinic_vault_core::Result<T>,
+    ) -> CmdResult<T> {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.epoch != epoch {
+            return Err(IpcError::locked());
+        }
+        let active = inner.active.as_mut().ok_or_else(IpcError::locked)?;
+        f(&mut active.session).map_err(|e| self.core_err(e))
     }
 
     /// Opens `view` in the viewer (closing any other) if session `epoch` is still the

@@ -981,6 +981,14 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
         .add_acquired((rita_epoch, discards), &id, 300, page(), 1_000, 10)
         .expect_err("a page from before the lock");
     assert_eq!(late.code, "locked");
+    // Pages taken for import in one session are not imported by the next one.
+    assert_eq!(
+        state
+            .with_session_at(rita_epoch, |_| Ok(()))
+            .expect_err("an old session")
+            .code,
+        "locked"
+    );
     let (_, now) = state.with_session_epoch(|_| Ok(())).expect("epoch");
     assert_eq!(
         state.add_acquired((now, discards), &id, 300, page(), 1_000, 10),
