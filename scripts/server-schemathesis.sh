@@ -30,12 +30,13 @@ RUST_LOG=info "$server" serve 2>"$work/server.log" &
 pid=$!
 for _ in $(seq 1 100); do grep -q '"listening"' "$work/server.log" 2>/dev/null && break; sleep 0.1; done
 grep -q '"listening"' "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
-PYTHONPATH="$ROOT/crates/server/tests/schemathesis" SCHEMATHESIS_HOOKS=cv_hooks \
+# From the work directory, so schemathesis's own cache stays out of the repository.
+(cd "$work" && PYTHONPATH="$ROOT/crates/server/tests/schemathesis" SCHEMATHESIS_HOOKS=cv_hooks \
   "$venv/bin/st" run "$CV_BASE_URL/openapi.json" \
     --checks not_a_server_error,response_schema_conformance,content_type_conformance \
     --header "Authorization: Bearer $admin" \
     --exclude-path-regex '/revoke$' \
-    --max-examples "$max_examples" --seed 1 --no-color
+    --max-examples "$max_examples" --seed 1 --no-color)
 if grep -q '"level":"ERROR"' "$work/server.log"; then
   echo "the server logged errors:" >&2; grep '"level":"ERROR"' "$work/server.log" | head >&2; exit 1
 fi
