@@ -53,4 +53,5 @@ pub const ALL: &[&str] = &[
     "acquire_page",
     "import_acquired",
     "discard_acquired",
+    "export_scan",
 ];

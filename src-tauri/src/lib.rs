@@ -83,6 +83,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             scans::acquire_page,
             scans::import_acquired,
             scans::discard_acquired,
+            scans::export_scan,
         ])
         .register_asynchronous_uri_scheme_protocol(scans::SCHEME, |ctx, request, responder| {
             // Decoding a page takes a moment: off the main thread.
@@ -181,6 +182,9 @@ pub fn run() {
             let dir = vault_dir(app)?;
             let cfg = clinic_vault_core::CoreConfig::new(clinic_vault_core::clock::process_clock());
             let state = AppState::new(dir, cfg, Box::new(clipboard::SystemClipboard::default()));
+            if let Some(exports) = std::env::var_os("CLINICVAULT_EXPORT_DIR") {
+                state.set_export_dir(PathBuf::from(exports));
+            }
             let handle = app.handle().clone();
             state.set_notifier(Box::new(move |event: &ShellEvent| {
                 let _ = match event {

@@ -4,14 +4,15 @@
 //! while a session is unlocked, and only with what that session may see: thumbnails
 //! (core checks the role and audits each), the pages of the one scan open in the
 //! viewer (decrypted in memory by `open_scan`, audited there), and previews of the
-//! pages just scanned. Nothing is written to a file.
+//! pages just scanned. Nothing is written to a file, except the one copy a clinician
+//! exports on purpose (`export_scan`, into the Downloads folder, audited in core).
 
 use clinic_vault_core::scans::acquire::{self, AcquireOptions, ColourMode, ScanDevice};
 use clinic_vault_core::scans::{ScanKind, ScanSummary};
 use serde::Serialize;
 use tauri::http::{Response, StatusCode};
 use tauri::ipc::{InvokeBody, Request};
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 use zeroize::Zeroizing;
 
 use crate::error::{CmdResult, IpcError};
@@ -169,13 +170,14 @@ pub fn acquire_page(
 /// back if the import fails.
 #[tauri::command(async)]
 pub fn import_acquired(state: State<'_, AppState>, patient_id: String) -> CmdResult<ScanSummary> {
+    let discards = state.discards();
     let (acquired, epoch) = state
         .take_acquired(&patient_id)
         .ok_or_else(|| IpcError::invalid("There are no scanned pages to import."))?;
     let tiff = match acquire::pages_to_tiff(&acquired.pages, acquired.dpi) {
         Ok(tiff) => tiff,
         Err(e) => {
-            state.return_acquired(acquired, epoch);
+            state.return_acquired(acquired, epoch, discards);
             return Err(state.core_err(clinic_vault_core::error::ScanError::from(e).into()));
         }
     };
@@ -183,10 +185,115 @@ pub fn import_acquired(state: State<'_, AppState>, patient_id: String) -> CmdRes
     match state.with_session_at(epoch, |s| s.import_scan(&patient_id, &tiff)) {
         Ok(scan) => Ok(scan),
         Err(e) => {
-            state.return_acquired(acquired, epoch);
+            state.return_acquired(acquired, epoch, discards);
             Err(e)
         }
     }
+}
+
+/// Where an export went.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedCopy {
+    /// The file written (absolute).
+    path: String,
+    /// Its folder, as the user knows it.
+    folder: String,
+    /// Bytes written.
+    bytes: u64,
+}
+
+/// The file name extension of a scan's kind.
+fn extension(kind: ScanKind) -> &'static str {
+    match kind {
+        ScanKind::Jpeg => "jpg",
+        ScanKind::Png => "png",
+        ScanKind::Tiff => "tif",
+        ScanKind::Pdf => "pdf",
+    }
+}
+
+/// The folder exports go to: `CLINICVAULT_EXPORT_DIR` when the IT admin set one (it
+/// must exist), else the user's Downloads folder (XDG), else `~/Downloads`, made (0700)
+/// when it does not exist yet.
+fn export_folder<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+) -> CmdResult<std::path::PathBuf> {
+    if let Some(dir) = state.export_dir() {
+        return Ok(dir.clone());
+    }
+    if let Ok(dir) = app.path().download_dir() {
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+    }
+    let home = app
+        .path()
+        .home_dir()
+        .map_err(|_| IpcError::invalid("There is no home folder to save the copy in."))?;
+    let dir = home.join("Downloads");
+    if !dir.is_dir() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| {
+                IpcError::invalid(format!(
+                    "The folder {} could not be made: {e}.",
+                    dir.display()
+                ))
+            })?;
+    }
+    Ok(dir)
+}
+
+/// Saves a decrypted copy of the scan open in the viewer into the Downloads folder
+/// (clinician; core checks the role, audits it as `scan.export`, never replaces a
+/// file and names the file only once the export is recorded). The name says what it
+/// is without naming the patient: `scan-YYYY-MM-DD-<id>.<ext>`, with `-2`, `-3`… when
+/// the name is taken.
+#[tauri::command(async)]
+pub fn export_scan<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    scan_id: String,
+    opening: u64,
+) -> CmdResult<ExportedCopy> {
+    let view = state
+        .viewer(&scan_id, opening)
+        .ok_or_else(|| IpcError::invalid("Open the scan before exporting it."))?;
+    let folder = export_folder(&app, &state)?;
+    let day = crate::error::iso_utc(state.now_us());
+    let day = day.get(..10).unwrap_or("export");
+    let short: String = {
+        let id = view.scan_id.as_str();
+        let tail: Vec<char> = id.chars().filter(char::is_ascii_alphanumeric).collect();
+        tail[tail.len().saturating_sub(8)..].iter().collect()
+    };
+    let ext = extension(view.kind);
+    drop(view);
+    for n in 1..=99u32 {
+        let name = if n == 1 {
+            format!("scan-{day}-{short}.{ext}")
+        } else {
+            format!("scan-{day}-{short}-{n}.{ext}")
+        };
+        match state.with_session(|s| s.export_scan(&scan_id, &folder.join(&name))) {
+            Ok(done) => {
+                return Ok(ExportedCopy {
+                    path: done.path.display().to_string(),
+                    folder: folder.display().to_string(),
+                    bytes: done.bytes,
+                })
+            }
+            Err(e) if e.code == "would_overwrite" => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(IpcError::invalid(format!(
+        "{} already holds 99 copies of this scan: delete some first.",
+        folder.display()
+    )))
 }
 
 /// Forgets the pages scanned and not imported.

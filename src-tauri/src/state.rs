@@ -170,6 +170,7 @@ pub struct AppState {
     inner: Mutex<Inner>,
     notifier: Mutex<Option<Notifier>>,
     clipboard: Box<dyn Clipboard>,
+    export_dir: std::sync::OnceLock<PathBuf>,
 }
 
 impl AppState {
@@ -181,7 +182,19 @@ impl AppState {
             inner: Mutex::new(Inner::default()),
             notifier: Mutex::new(None),
             clipboard,
+            export_dir: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sends exported scans to `dir` instead of the user's Downloads folder (set once,
+    /// from `CLINICVAULT_EXPORT_DIR`; later calls change nothing).
+    pub fn set_export_dir(&self, dir: PathBuf) {
+        let _ = self.export_dir.set(dir);
+    }
+
+    /// The folder set by [`AppState::set_export_dir`], if any.
+    pub fn export_dir(&self) -> Option<&PathBuf> {
+        self.export_dir.get()
     }
 
     /// Where the shell's events go.
@@ -604,12 +617,24 @@ impl AppState {
         inner.acquired.take().map(|a| (a, epoch))
     }
 
-    /// Puts pages taken by [`AppState::take_acquired`] back (their import failed),
-    /// unless the session changed or other pages were scanned meanwhile.
-    pub fn return_acquired(&self, acquired: Acquired, epoch: u64) {
+    /// Puts pages taken by [`AppState::take_acquired`] back (their import failed), in
+    /// front of any page of the same patient scanned meanwhile, unless the session
+    /// changed, the pages were discarded, or the desk moved on to another patient or
+    /// resolution (then they are dropped, zeroized: the user was told the import failed).
+    pub fn return_acquired(&self, mut acquired: Acquired, epoch: u64, discards: u64) {
         let mut inner = lock_or_recover(&self.inner);
-        if inner.active.is_some() && inner.epoch == epoch && inner.acquired.is_none() {
-            inner.acquired = Some(acquired);
+        if inner.active.is_none() || inner.epoch != epoch || inner.discards != discards {
+            return;
+        }
+        match inner.acquired.take() {
+            None => inner.acquired = Some(acquired),
+            Some(newer) if newer.patient_id == acquired.patient_id && newer.dpi == acquired.dpi => {
+                acquired.pages.extend(newer.pages);
+                acquired.previews.extend(newer.previews);
+                acquired.sizes.extend(newer.sizes);
+                inner.acquired = Some(acquired);
+            }
+            Some(other) => inner.acquired = Some(other),
         }
     }
 

@@ -925,6 +925,35 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
     assert_eq!(respond(&format!("/page/other/{n}/0")).status(), 404);
     assert_eq!(respond("/nothing").status(), 404);
 
+    // A clinician saves a copy of the open scan: the stripped file as stored, in the
+    // export folder, never over another file (the second copy gets its own name).
+    let exports = h.tmp.path().join("exports");
+    std::fs::create_dir(&exports).expect("exports folder");
+    state.set_export_dir(exports.clone());
+    let first = h.ok("export_scan", json!({"scanId": scan_id, "opening": n}));
+    let second = h.ok("export_scan", json!({"scanId": scan_id, "opening": n}));
+    let (p1, p2) = (
+        first["path"].as_str().unwrap().to_string(),
+        second["path"].as_str().unwrap().to_string(),
+    );
+    assert!(
+        p1.starts_with(exports.to_str().unwrap()) && p1.ends_with(".png"),
+        "{p1}"
+    );
+    assert!(p2.ends_with("-2.png"), "{p2}");
+    assert_eq!(std::fs::read(&p1).expect("the copy"), page.body().to_vec());
+    assert_eq!(
+        std::fs::read(&p2).expect("the second copy"),
+        page.body().to_vec()
+    );
+    assert_eq!(first["bytes"], page.body().len());
+    assert_eq!(
+        h.err_code("export_scan", json!({"scanId": scan_id, "opening": n + 1})),
+        "invalid_input",
+        "only the scan open in the viewer"
+    );
+    assert_eq!(std::fs::read_dir(&exports).unwrap().count(), 2);
+
     // Locking closes the viewer: nothing is served, and after the next unlock the scan
     // is not open either.
     h.ok("lock", json!({}));
@@ -1037,4 +1066,203 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
         .unwrap()
         .iter()
         .any(|e| e["event"]["outcome"] == "denied"));
+}
+
+/// `import_acquired` as the page sends it, from any thread.
+fn import_acquired_in(window: &WebviewWindow<MockRuntime>, patient: &str) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: "import_acquired".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({ "patientId": patient })),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("json"))
+}
+
+/// A grey page of the desk scanner, `n` its shade.
+fn scanned_page(n: u8) -> ScannedPage {
+    ScannedPage {
+        page: RawPage {
+            width: 64,
+            height: 48,
+            channels: 1,
+            pixels: vec![n; 64 * 48],
+        },
+        preview: zeroize::Zeroizing::new(vec![0xff, 0xd8]),
+        size: 100,
+    }
+}
+
+/// How many scanned pages wait for `patient` (their previews are numbered from 0).
+fn waiting_pages(state: &AppState, patient: &str) -> usize {
+    (0..)
+        .take_while(|n| state.acquired_preview(patient, *n).is_some())
+        .count()
+}
+
+#[test]
+fn racing_imports_of_the_scanned_pages_import_them_once_and_lose_no_page() {
+    let h = Harness::new();
+    let admin_uri = h.create();
+    h.unlock("alice", PW, &admin_uri);
+    // The first login leaves rita's session open: she is at the desk.
+    h.add_user(
+        "rita",
+        "receptionist",
+        "a long passphrase for the receptionist",
+    );
+    let patient = json!({"given": "Ada", "family": "Desk", "dob": "1990-01-02",
+        "sex": null, "phone": null, "email": null, "address": null});
+    let id = h.ok("add_patient", json!({"patient": patient, "force": false}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = h.state();
+    let window = &h.window;
+
+    // Four clicks on "Import" at once: one scan of the three pages, three clear refusals.
+    const ROUNDS: usize = 12;
+    for round in 0..ROUNDS {
+        let (_, epoch) = state.with_session_epoch(|_| Ok(())).expect("epoch");
+        let discards = state.discards();
+        for n in 0..3 {
+            state
+                .add_acquired((epoch, discards), &id, 300, scanned_page(n), 1 << 30, 100)
+                .expect("a page");
+        }
+        let barrier = std::sync::Barrier::new(4);
+        let results: Vec<Result<Value, Value>> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        import_acquired_in(window, &id)
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().expect("thread"))
+                .collect()
+        });
+        let imported: Vec<&Value> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(imported.len(), 1, "round {round}: {results:?}");
+        assert_eq!(imported[0]["pages"], 3, "round {round}");
+        for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert_eq!(refused["code"], "invalid_input", "round {round}: {refused}");
+        }
+        assert_eq!(waiting_pages(&state, &id), 0, "round {round}");
+    }
+    let listed = h.ok("list_scans", json!({"patientId": id}));
+    assert_eq!(listed.as_array().unwrap().len(), ROUNDS);
+
+    // A page scanned while the import runs is neither imported twice nor lost: it is
+    // in the scan, or it waits for the next one.
+    let mut imported_pages = 0;
+    let mut scans = ROUNDS;
+    for round in 0..ROUNDS {
+        let (_, epoch) = state.with_session_epoch(|_| Ok(())).expect("epoch");
+        let discards = state.discards();
+        for n in 0..2 {
+            state
+                .add_acquired((epoch, discards), &id, 300, scanned_page(n), 1 << 30, 100)
+                .expect("a page");
+        }
+        let barrier = std::sync::Barrier::new(2);
+        let (import, added) = std::thread::scope(|s| {
+            let import = s.spawn(|| {
+                barrier.wait();
+                import_acquired_in(window, &id)
+            });
+            let add = s.spawn(|| {
+                barrier.wait();
+                state.add_acquired((epoch, discards), &id, 300, scanned_page(9), 1 << 30, 100)
+            });
+            (import.join().expect("import"), add.join().expect("add"))
+        });
+        added.expect("the page lands");
+        let pages = import.expect("the import")["pages"].as_u64().unwrap() as usize;
+        assert!(pages == 2 || pages == 3, "round {round}: {pages} pages");
+        imported_pages += pages;
+        scans += 1;
+        let waiting = waiting_pages(&state, &id);
+        assert_eq!(pages + waiting, 3, "round {round}: every page once");
+        state.discard_acquired();
+    }
+    assert!(imported_pages >= 2 * ROUNDS);
+    let listed = h.ok("list_scans", json!({"patientId": id}));
+    assert_eq!(listed.as_array().unwrap().len(), scans);
+
+    // Pages taken for an import that then fails come back in front of a page scanned
+    // meanwhile (step by step, then raced below).
+    {
+        let (_, epoch) = state.with_session_epoch(|_| Ok(())).expect("epoch");
+        let discards = state.discards();
+        for n in [1, 2] {
+            state
+                .add_acquired((epoch, discards), &id, 300, scanned_page(n), 1 << 30, 100)
+                .expect("a page");
+        }
+        let (taken, at) = state.take_acquired(&id).expect("taken");
+        state
+            .add_acquired((epoch, discards), &id, 300, scanned_page(3), 1 << 30, 100)
+            .expect("a page scanned meanwhile");
+        state.return_acquired(taken, at, discards);
+        let (back, _) = state.take_acquired(&id).expect("all three");
+        let shades: Vec<u8> = back.pages.iter().map(|p| p.pixels[0]).collect();
+        assert_eq!(shades, [1, 2, 3], "in scanning order");
+        // After a discard, pages taken before it do not come back.
+        state.discard_acquired();
+        state.return_acquired(back, at, discards);
+        assert_eq!(waiting_pages(&state, &id), 0);
+    }
+
+    // An import that fails (here: a colour page among grey ones) gives its pages back,
+    // in front of a page scanned meanwhile: none is lost.
+    for round in 0..ROUNDS {
+        let (_, epoch) = state.with_session_epoch(|_| Ok(())).expect("epoch");
+        let discards = state.discards();
+        let colour = ScannedPage {
+            page: RawPage {
+                width: 64,
+                height: 48,
+                channels: 3,
+                pixels: vec![7; 64 * 48 * 3],
+            },
+            ..scanned_page(0)
+        };
+        for page in [colour, scanned_page(1)] {
+            state
+                .add_acquired((epoch, discards), &id, 300, page, 1 << 30, 100)
+                .expect("a page");
+        }
+        let barrier = std::sync::Barrier::new(2);
+        let (import, added) = std::thread::scope(|s| {
+            let import = s.spawn(|| {
+                barrier.wait();
+                import_acquired_in(window, &id)
+            });
+            let add = s.spawn(|| {
+                barrier.wait();
+                state.add_acquired((epoch, discards), &id, 300, scanned_page(9), 1 << 30, 100)
+            });
+            (import.join().expect("import"), add.join().expect("add"))
+        });
+        added.expect("the page lands");
+        import.expect_err("mixed pages are not one scan");
+        assert_eq!(
+            waiting_pages(&state, &id),
+            3,
+            "round {round}: every page kept"
+        );
+        state.discard_acquired();
+    }
+    let listed = h.ok("list_scans", json!({"patientId": id}));
+    assert_eq!(listed.as_array().unwrap().len(), scans, "nothing imported");
 }

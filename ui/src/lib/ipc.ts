@@ -472,6 +472,19 @@ export const importAcquired = (patientId: string) =>
   invoke<ScanSummary>('import_acquired', { patientId });
 export const discardAcquired = () => invoke<void>('discard_acquired');
 
+/** A decrypted copy saved outside the vault. */
+export interface ExportedCopy {
+  /** The file written (absolute). */
+  path: string;
+  /** Its folder (the user's Downloads folder). */
+  folder: string;
+  bytes: number;
+}
+
+/** Saves a copy of the scan open in the viewer into the Downloads folder (audited). */
+export const exportScan = (scanId: string, opening: number) =>
+  invoke<ExportedCopy>('export_scan', { scanId, opening });
+
 /** Image URLs of the app's `cvscan:` scheme (answered only while unlocked). */
 export const scanImage = {
   thumbnail: (scanId: string) => `cvscan://localhost/thumb/${encodeURIComponent(scanId)}`,

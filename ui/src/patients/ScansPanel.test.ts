@@ -88,6 +88,34 @@ describe('ScansPanel', () => {
     await waitFor(() => expect(calls.map((c) => c.cmd)).toContain('close_scan'));
   });
 
+  it('saves a copy from the viewer, says where and that it is not encrypted, and shows a refusal', async () => {
+    let answer: () => unknown = () => ({
+      path: '/home/cora/Downloads/scan-2026-12-01-ab12cd34.jpg',
+      folder: '/home/cora/Downloads',
+      bytes: 4_200_000,
+    });
+    const calls = shell({
+      list_scans: () => [scan()],
+      open_scan: () => ({ scan_id: 's-1', opening: 7, kind: 'jpeg', pages: 1, orientation: 1 }),
+      export_scan: () => answer(),
+      close_scan: () => null,
+    });
+    renderPanel('clinician');
+    await fireEvent.click(await screen.findByRole('button', { name: 'Open' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Save a copy' }));
+    const done = await screen.findByTestId('export-done');
+    expect(done.textContent).toContain('/home/cora/Downloads/scan-2026-12-01-ab12cd34.jpg');
+    expect(done.textContent).toContain('not encrypted');
+    expect(calls.find((c) => c.cmd === 'export_scan')?.args).toEqual({ scanId: 's-1', opening: 7 });
+
+    answer = () => {
+      throw { code: 'forbidden', message: 'not allowed' };
+    };
+    await fireEvent.click(screen.getByRole('button', { name: 'Save a copy' }));
+    expect((await screen.findByTestId('export-error')).textContent).toBe('Your role cannot export scans.');
+    expect(screen.queryByTestId('export-done')).toBeNull();
+  });
+
   it('imports several files one by one, saying why one was refused', async () => {
     let stored: ScanSummary[] = [];
     const sent: number[] = [];
