@@ -210,6 +210,9 @@ fn acquire_command(
     };
     let interactive = std::io::stdin().is_terminal();
     let mut scanned = Vec::new();
+    // The scan's size as pages come in (each page compressed as the import will), so
+    // that paper past the size limit is not scanned for nothing.
+    let mut bytes_so_far = 0u64;
     for n in 1..=n_pages {
         if n > 1 && interactive {
             eprint!("Place page {n} of {n_pages} on the scanner and press Enter: ");
@@ -225,6 +228,19 @@ fn acquire_command(
         let page = scanner
             .scan_page(&options, max_pixels)
             .map_err(|e| clinic_vault_core::Error::from(ScanError::from(e)))?;
+        if n_pages > 1 {
+            bytes_so_far += acquire::pages_to_tiff(std::slice::from_ref(&page), dpi)
+                .map_err(|e| clinic_vault_core::Error::from(ScanError::from(e)))?
+                .len() as u64;
+            if bytes_so_far > limits.max_file_bytes {
+                return Err(Error::Usage(format!(
+                    "page {n} makes the scan {:.1} MB, over the {:.0} MB limit: nothing was imported; scan at most {} pages at a time, or use a lower --dpi or --mode gray",
+                    bytes_so_far as f64 / 1e6,
+                    limits.max_file_bytes as f64 / 1e6,
+                    (n - 1).max(1)
+                )));
+            }
+        }
         scanned.push(page);
     }
     let tiff = acquire::pages_to_tiff(&scanned, dpi)

@@ -227,3 +227,48 @@ fn no_scanner_no_sane_and_a_role_that_may_not_import_each_get_a_clear_code() {
     assert_eq!(failed_after_progress(&run), "scanner_failed", "{run:?}");
     assert!(mark.exists());
 }
+
+#[test]
+fn paper_past_the_size_limit_stops_the_scan_before_the_next_page() {
+    let mut v = TestVault::new();
+    let rita = v.staff("rita", "receptionist");
+    let id = patient(&mut v, &rita);
+    v.admin(&["scan", "limits", "--max-file-mb", "5"]).ok();
+    // A stand-in scanner whose pages are noise (3 MB each, as large compressed), each
+    // run leaving a line in `runs`.
+    let runs = v.tmp.path().join("runs");
+    let fake = v.tmp.path().join("noisy-scanimage");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nprintf 'P6\\n1000 1000\\n255\\n'\nexec head -c 3000000 /dev/urandom\n",
+            runs.display()
+        ),
+    )
+    .expect("fake");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let env = [("CLINICVAULT_SCANIMAGE", fake.as_path())];
+    let (run, _) = by_with(
+        &mut v,
+        &rita,
+        &[
+            "scan", "acquire", &id, "--device", "fake:0", "--dpi", "100", "--pages", "3",
+        ],
+        &env,
+    );
+    assert_eq!(failed_after_progress(&run), "invalid_input", "{run:?}");
+    assert!(run.stderr.contains("over the 5 MB limit"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nothing was imported"),
+        "{}",
+        run.stderr
+    );
+    let scanned = std::fs::read_to_string(&runs)
+        .expect("runs")
+        .lines()
+        .count();
+    assert_eq!(scanned, 2, "the third page was not scanned");
+    let scans = v.by(&rita, &["scan", "list", &id]).ok().json();
+    assert_eq!(scans["scans"], serde_json::json!([]));
+}
