@@ -10,8 +10,9 @@
 // and set the wall clock back on its own to show that the timers measure elapsed time.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import {
   APP,
   button,
@@ -80,6 +81,45 @@ function twoPagePdf(path) {
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   writeFileSync(path, out, 'latin1');
   return path;
+}
+
+/**
+ * A PDF that passes the importer (nothing active, nothing hidden) but crashes the
+ * renderer: one page of 100,000 overlapping filled rectangles, for which hayro asks for
+ * a gigabyte and aborts (hayro 0.9; a memory limit would kill it the same way). The app
+ * must carry on and show an icon.
+ */
+function rendererCrashPdf() {
+  const ops = [];
+  for (let i = 0; i < 100_000; i++) ops.push(`${i % 50} ${i % 70} 500 700 re f`);
+  const content = deflateSync(Buffer.from(ops.join('\n'), 'latin1'), { level: 9 });
+  const parts = [];
+  let length = 0;
+  const offsets = [];
+  const push = (b) => {
+    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
+    parts.push(buf);
+    length += buf.length;
+  };
+  push('%PDF-1.7\n');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R >>',
+  ];
+  objects.forEach((body, i) => {
+    offsets.push(length);
+    push(`${i + 1} 0 obj\n${body}\nendobj\n`);
+  });
+  offsets.push(length);
+  push(`4 0 obj\n<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`);
+  push(content);
+  push('\nendstream\nendobj\n');
+  const xref = length;
+  push(`xref\n0 5\n0000000000 65535 f \n`);
+  for (const o of offsets) push(`${String(o).padStart(10, '0')} 00000 n \n`);
+  push(`trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.concat(parts);
 }
 
 /** TOTP secrets by user name, read from the enrollment screens. */
@@ -411,6 +451,33 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
       timeout: 30_000,
       timeoutMsg: 'the three files were not all imported',
     });
+    // Two files dropped on the patient's scans at once: a PDF that crashes the renderer
+    // (imported: the importer accepts it; its thumbnail cannot be drawn) and a text
+    // file, refused with the reason. WebKit's own drop event, built in the page.
+    const dropped = await b.execute((pdfB64) => {
+      const bin = atob(pdfB64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'letter-from-the-hospital.pdf', { type: 'application/pdf' }));
+      dt.items.add(new File(['Dear colleague, ...'], 'notes.txt', { type: 'text/plain' }));
+      const panel = document.querySelector('[data-panel="scans"]');
+      const over = new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true });
+      panel.dispatchEvent(over);
+      const drop = new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true });
+      panel.dispatchEvent(drop);
+      return { accepted: over.defaultPrevented, handled: drop.defaultPrevented, files: dt.files.length };
+    }, rendererCrashPdf().toString('base64'));
+    assert.deepEqual(dropped, { accepted: true, handled: true, files: 2 }, 'the panel takes the drop');
+    await b.waitUntil(
+      async () =>
+        (await b.$$('.results [data-status="imported"]')).length === 1 &&
+        (await b.$$('.results [data-status="refused"]')).length === 1,
+      { timeout: 60_000, timeoutMsg: 'the dropped files were not both answered' },
+    );
+    const refusal = await (await b.$('.results [data-status="refused"]')).getText();
+    assert.match(refusal, /notes\.txt/);
+    await shot(b, 'scans-dropped');
     // The desk scanner (SANE's test backend): two pages, one scan.
     await press(b, 'Scan from scanner…');
     await waitFor(b, '#scan-device', WAIT, 'the scanner list');
@@ -420,12 +487,12 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await shot(b, 'scanner');
     await press(b, 'Import 2 pages as one scan', 30_000);
     await waitFor(b, '//*[normalize-space(.)="Scanned 2 pages"]', 30_000, 'the scanned import');
-    await b.waitUntil(async () => (await b.$$('[data-scan]')).length === 4, {
+    await b.waitUntil(async () => (await b.$$('[data-scan]')).length === 5, {
       timeout: WAIT,
-      timeoutMsg: 'four scans are not listed',
+      timeoutMsg: 'five scans are not listed',
     });
     // The desk sees what they are, as icons; it cannot open them.
-    assert.equal((await b.$$('[data-scan] .icon')).length, 4, 'type icons for the desk');
+    assert.equal((await b.$$('[data-scan] .icon')).length, 5, 'type icons for the desk');
     assert.equal((await b.$$('[data-scan] img')).length, 0, 'no thumbnails for the desk');
     assert.equal((await b.$$('//button[normalize-space(.)="Open"]')).length, 0, 'no Open for the desk');
     await shot(b, 'scans-receptionist');
@@ -435,7 +502,7 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     done.add('d2');
   });
 
-  test('d3. the clinician opens, zooms, rotates and pages a scan; a lock removes the image', async () => {
+  test('d3. the clinician opens, zooms, rotates, pages and saves a scan; a PDF that crashes the renderer leaves the app running; a lock removes the image', async () => {
     needs('d2');
     await unlockAs(CLINICIAN);
     await openPatient();
@@ -443,7 +510,8 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     const thumbsLoaded = () =>
       b.execute(() => {
         const imgs = [...document.querySelectorAll('[data-scan] img.thumb')];
-        // The PDF's first page is drawn by the sandboxed renderer at import.
+        // The PDF's first page is drawn by the sandboxed renderer at import (not the
+        // one that crashes it: that one has an icon).
         return imgs.length === 4 && imgs.every((i) => i.complete && i.naturalWidth > 0);
       });
     await b.waitUntil(thumbsLoaded, { timeout: 30_000, timeoutMsg: 'the thumbnails did not load' });
@@ -470,8 +538,20 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await shot(b, 'scan-viewer');
     await press(b, 'Close');
 
+    // The PDF that crashes the renderer: an icon in the list (no thumbnail could be
+    // drawn at import), and in the viewer a message; the app carries on.
+    const crashRow = await b.$('//li[@data-scan][.//strong[normalize-space(.)="PDF document"]][.//span[contains(., "1 page ")]]');
+    assert.ok(await crashRow.isExisting(), 'the dropped PDF is listed');
+    assert.equal(await (await crashRow.$('.icon')).isExisting(), true, 'an icon, not a thumbnail');
+    await (await crashRow.$('.//button[normalize-space(.)="Open"]')).click();
+    await screen(b, 'scan-viewer');
+    await waitFor(b, '//*[@role="alert" and starts-with(normalize-space(.), "This PDF page could not be drawn.")]', 60_000, 'the message for a page that cannot be drawn');
+    await shot(b, 'scan-viewer-unrenderable');
+    await press(b, 'Close');
+    await b.waitUntil(thumbsLoaded, { timeout: 30_000, timeoutMsg: 'the app stopped answering after the renderer crashed' });
+
     // The PDF: each page drawn by the sandboxed renderer.
-    const pdfRow = await b.$('//li[@data-scan][.//strong[normalize-space(.)="PDF document"]]');
+    const pdfRow = await b.$('//li[@data-scan][.//strong[normalize-space(.)="PDF document"]][.//span[contains(., "2 pages")]]');
     await (await pdfRow.$('.//button[normalize-space(.)="Open"]')).click();
     await screen(b, 'scan-viewer');
     await b.waitUntil(pageLoaded, { timeout: 30_000, timeoutMsg: 'the PDF page was not drawn' });
@@ -483,6 +563,23 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await pressLabelled('Zoom in');
     await shot(b, 'scan-viewer-pdf');
     const pageUrl = await (await b.$('[data-testid="viewer-image"]')).getAttribute('src');
+
+    // Save a copy: into the Downloads folder (made on first use), owner-only, the
+    // stripped PDF; the clinician is told where and that it is not encrypted.
+    await press(b, 'Save a copy');
+    const saved = await waitFor(b, '[data-testid="export-done"]', 30_000, 'the saved copy');
+    const savedText = await saved.getText();
+    const savedPath = /as (\/\S+\.pdf)/.exec(savedText)?.[1];
+    assert.ok(savedPath, `the message names the file (${savedText})`);
+    assert.match(savedText, /not encrypted/);
+    assert.ok(savedPath.startsWith(join(process.env.E2E_ROOT, 'home', 'Downloads')), savedPath);
+    const copy = readFileSync(savedPath);
+    assert.equal(copy.subarray(0, 5).toString('latin1'), '%PDF-');
+    assert.equal(statSync(savedPath).mode & 0o777, 0o600, 'only its owner may read the copy');
+    await shot(b, 'scan-viewer-saved');
+    // The copy is the one file outside the vault that may hold the scan; it goes now,
+    // so that the disk scan at the end can check that nothing else does.
+    rmSync(savedPath);
 
     await press_ctrl_l();
     await screen(b, 'unlock');
