@@ -137,9 +137,13 @@ if [ -z "${E2E_APP:-}" ]; then
   # The UI is embedded at compile time: make sure a UI-only change is picked up.
   touch "$ROOT/src-tauri/src/lib.rs"
   (cd "$ROOT" && cargo build --locked -p clinic-vault --features test-hooks --quiet)
-  # The sandboxed PDF renderer, which the app finds beside itself.
-  (cd "$ROOT" && cargo build --locked -p clinic-vault-render --quiet)
   E2E_APP="$CARGO_TARGET_DIR/debug/clinic-vault"
+fi
+# The sandboxed PDF renderer, built once in release (the build the .deb ships; the
+# tests use the same one): the app finds it through CLINICVAULT_RENDERER.
+if [ -z "${CLINICVAULT_RENDERER:-}" ]; then
+  (cd "$ROOT" && cargo build --release --locked -p clinic-vault-render --quiet)
+  export CLINICVAULT_RENDERER="$CARGO_TARGET_DIR/release/clinic-vault-render"
 fi
 [ -x "$E2E_APP" ] || { echo "no app binary at $E2E_APP" >&2; exit 1; }
 npm_deps "$ROOT/tests/e2e"

@@ -105,12 +105,26 @@ tauri_cli() {
   (cd "$ROOT/src-tauri" && "$ROOT/ui/node_modules/.bin/tauri" "$@")
 }
 
-# The .deb carries the sandboxed PDF renderer beside the app (tauri.conf.json maps
-# src-tauri/bundle-extra/ into /usr/bin): built in release and staged before bundling.
-stage_renderer() {
+# The sandboxed PDF renderer is built in one profile only, release: the .deb ships it,
+# and the tests and the end-to-end run use the same build (CLINICVAULT_RENDERER).
+build_renderer() {
   (cd "$ROOT" && cargo build --release --locked -p clinic-vault-render --quiet)
+  export CLINICVAULT_RENDERER="$CARGO_TARGET_DIR/release/clinic-vault-render"
+}
+
+# The .deb carries the renderer beside the app (tauri.conf.json maps
+# src-tauri/bundle-extra/ into /usr/bin): staged before bundling.
+stage_renderer() {
+  build_renderer
   mkdir -p "$ROOT/src-tauri/bundle-extra"
-  install -m 0755 "$CARGO_TARGET_DIR/release/clinic-vault-render" "$ROOT/src-tauri/bundle-extra/"
+  install -m 0755 "$CLINICVAULT_RENDERER" "$ROOT/src-tauri/bundle-extra/"
+}
+
+# `== [elapsed] what`: each stage of a run with the time since the run started, so
+# that a slow run shows where its time went.
+stage() {
+  local t=$(( $(date +%s) - ${STAGES_T0:=$(date +%s)} ))
+  printf '== [%d:%02d] %s\n' $((t / 60)) $((t % 60)) "$*"
 }
 
 require_tauri_driver() {

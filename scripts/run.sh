@@ -11,7 +11,7 @@ build_ui
 echo "building the desktop app (release; the first build takes several minutes)"
 tauri_cli build --no-bundle --ci >/dev/null
 # The PDF renderer runs beside the app (target/release/clinic-vault-render).
-(cd "$ROOT" && cargo build --release --locked -p clinic-vault-render --quiet)
+build_renderer
 bin="$CARGO_TARGET_DIR/release/clinic-vault"
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then

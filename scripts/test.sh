@@ -13,44 +13,48 @@ require_python_cryptography
 require_postgres
 require_tauri_driver
 start=$(date +%s)
+STAGES_T0=$start
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 
-echo "== UI: build, type check, unit tests"
+stage "UI: build, type check, unit tests"
 build_ui
 (cd ui && npm run --silent check)
 (cd ui && NO_COLOR=1 npx vitest run 2>&1) | tee -a "$log"
 
-echo "== cargo fmt --check"
+stage "cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy (warnings denied)"
+stage "cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-echo "== cargo doc (warnings denied)"
+stage "cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
-echo "== cargo test"
-# Core's PDF tests run the renderer from target/debug (they never build it themselves).
-cargo build -p clinic-vault-render --locked
+stage "cargo test"
+# The PDF renderer, in release only (build_renderer): its own tests run on that build,
+# and every other test finds it through CLINICVAULT_RENDERER. Building hayro in one
+# profile instead of two saves minutes of a cold run.
+build_renderer
+cargo test --release -p clinic-vault-render --locked 2>&1 | tee -a "$log"
 # With the CLI's `dev` feature, so that `dev seed` is tested too (release builds lack it:
 # check-release-hooks.sh).
-cargo test --workspace --locked --features clinic-vault-cli/dev 2>&1 | tee -a "$log"
+cargo test --workspace --exclude clinic-vault-render --locked --features clinic-vault-cli/dev 2>&1 | tee -a "$log"
 
-echo "== sync server: schemathesis against /openapi.json (authenticated)"
+stage "sync server: schemathesis against /openapi.json (authenticated)"
 bash scripts/server-schemathesis.sh 2>&1 | tail -12
 
-echo "== scan importer: a short fuzz run (when the nightly toolchain is present)"
-CARGO_TARGET_DIR="$HOME/.cache/clinic-vault/fuzz-target" bash scripts/fuzz.sh 30 2>&1 | tail -4
+stage "scan importer: a short fuzz run (when the nightly toolchain is present)"
+FUZZ_QUICK_BUILD=1 CARGO_TARGET_DIR="$HOME/.cache/clinic-vault/fuzz-target" bash scripts/fuzz.sh 30 2>&1 | tail -4
 
-echo "== end-to-end: the real app in WebKit under Xvfb"
+stage "end-to-end: the real app in WebKit under Xvfb"
 bash scripts/e2e.sh 2>&1 | tee -a "$log"
 
-echo "== release build and .deb bundle"
+stage "release build and .deb bundle"
 stage_renderer
 tauri_cli build --bundles deb --ci 2>&1 | grep -E 'Finished|Bundling|deb' || true
 bash scripts/check-release-hooks.sh 2>&1 | tee -a "$log"
 
-echo "== all checks passed in $(( $(date +%s) - start )) s"
+stage "all checks passed in $(( $(date +%s) - start )) s"
 # One closing line for the whole run: Vitest, every cargo test binary, the end-to-end
 # suite and the release checks.
 awk '/^ *Tests +[0-9]/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -4,13 +4,15 @@
 //! and the caller carries on; the child holds no descriptor beyond 0–2, sees no
 //! environment and runs in `/`; a memory limit kills the child, not the caller.
 //!
-//! The real renderer is `target/<profile>/clinic-vault-render`, beside this test's
-//! `deps/` directory: `cargo build -p clinic-vault-render` first (scripts/test.sh does).
+//! The real renderer is `CLINICVAULT_RENDERER` (scripts/test.sh builds it in release and
+//! points there), else `target/<profile>/clinic-vault-render` or the release build.
 
 #[path = "scan_render/fakes.rs"]
 mod fakes;
 #[path = "scan_render/pdfs.rs"]
 mod pdfs;
+#[path = "scan_render/real.rs"]
+mod real;
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
@@ -19,20 +21,9 @@ use std::time::{Duration, Instant};
 
 use clinic_vault_core::scans::render::{RenderError, RenderLimits, Renderer};
 
-/// The renderer cargo built beside this test binary (`target/<profile>/`).
+/// The real renderer (`scan_render/real.rs`).
 fn real_renderer() -> Renderer {
-    let exe = std::env::current_exe().expect("test binary path");
-    let path: PathBuf = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| profile.join("clinic-vault-render"))
-        .expect("target/<profile>/");
-    assert!(
-        path.is_file(),
-        "{} is missing: run `cargo build -p clinic-vault-render` first",
-        path.display()
-    );
-    Renderer::at(path)
+    Renderer::at(real::renderer_path())
 }
 
 fn quick() -> RenderLimits {

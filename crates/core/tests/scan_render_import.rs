@@ -7,6 +7,8 @@
 mod desk;
 #[path = "scan_render/pdfs.rs"]
 mod pdfs;
+#[path = "scan_render/real.rs"]
+mod real;
 
 use std::path::PathBuf;
 
@@ -15,18 +17,7 @@ use clinic_vault_core::scans::render::RENDERER_ENV;
 use clinic_vault_core::scans::{Preview, ScanKind};
 
 fn real_renderer() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| profile.join("clinic-vault-render"))
-        .expect("target/<profile>/");
-    assert!(
-        path.is_file(),
-        "{} is missing: run `cargo build -p clinic-vault-render` first",
-        path.display()
-    );
-    path
+    real::renderer_path()
 }
 
 #[test]

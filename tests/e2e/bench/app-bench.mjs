@@ -196,8 +196,9 @@ const jpegB64 = await b.executeAsync((done) => {
 const jpegPath = join(process.env.E2E_ROOT, 'scan-12mp.jpg');
 writeFileSync(jpegPath, Buffer.from(jpegB64, 'base64'));
 const scanPatient = cli(['--user', CLIN.name, '--totp', await code(CLIN.name), 'patient', 'search', mrns[0]], [CLIN.password])
-  .flat()
-  .find((r) => r && r.id);
+  .flatMap((line) => line.results ?? [])
+  .map((hit) => hit.patient ?? hit)
+  .find((p) => p && p.id);
 if (!scanPatient) throw new Error(`no patient found for ${mrns[0]}`);
 const scanBytes = readFileSync(jpegPath).length;
 cli(['--user', CLIN.name, '--totp', await code(CLIN.name), 'scan', 'import', scanPatient.id, jpegPath], [CLIN.password]);
