@@ -259,6 +259,8 @@ pub fn export_scan<R: Runtime>(
     scan_id: String,
     opening: u64,
 ) -> CmdResult<ExportedCopy> {
+    // The session the viewer belongs to: the export runs in it or not at all.
+    let ((), epoch) = state.with_session_epoch(|_| Ok(()))?;
     let view = state
         .viewer(&scan_id, opening)
         .ok_or_else(|| IpcError::invalid("Open the scan before exporting it."))?;
@@ -278,7 +280,13 @@ pub fn export_scan<R: Runtime>(
         } else {
             format!("scan-{day}-{short}-{n}.{ext}")
         };
-        match state.with_session(|s| s.export_scan(&scan_id, &folder.join(&name))) {
+        let target = folder.join(&name);
+        // A name seen taken is skipped without an attempt (core still refuses, and
+        // audits, one taken between this look and its own check).
+        if target.symlink_metadata().is_ok() {
+            continue;
+        }
+        match state.with_session_at(epoch, |s| s.export_scan(&scan_id, &target)) {
             Ok(done) => {
                 return Ok(ExportedCopy {
                     path: done.path.display().to_string(),
