@@ -170,7 +170,7 @@ else
   # Start the test clock at the real time (microseconds); the tests move it forward.
   echo "$(( $(date +%s) * 1000000 ))" > "$CLINICVAULT_TEST_CLOCK_FILE"
 fi
-unset CLINICVAULT_VAULT_DIR XDG_SESSION_ID DBUS_SESSION_BUS_ADDRESS DBUS_SYSTEM_BUS_ADDRESS
+unset CLINICVAULT_VAULT_DIR CLINICVAULT_EXPORT_DIR XDG_SESSION_ID DBUS_SESSION_BUS_ADDRESS DBUS_SYSTEM_BUS_ADDRESS
 log="$E2E_ROOT/logs/run.log"
 set +e
 env HOME="$E2E_ROOT/home" XDG_DATA_HOME="$E2E_ROOT/data" XDG_CACHE_HOME="$E2E_ROOT/cache" \

@@ -22,10 +22,10 @@ cd "$root/crates/core/fuzz"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp corpus/import/* "$work/"
-# FUZZ_QUICK_BUILD=1 (CI's short smoke run): the fuzz workspace's dev profile (opt-level 1,
-# no debug assertions, so that a dependency's debug-only overflow check is not reported
-# as the importer's crash) and no AddressSanitizer: a cold build in about half the time
-# of the optimised ASan build, which longer runs keep using.
+# FUZZ_QUICK_BUILD=1 (CI's short smoke run): the fuzz workspace's dev profile (opt-level 1)
+# without AddressSanitizer, a quicker cold build than the optimised ASan build that
+# longer runs keep using. cargo-fuzz turns debug assertions on for any build without -O;
+# as before, they stay on (RUSTFLAGS would rebuild everything for no gain here).
 build=()
 if [ "${FUZZ_QUICK_BUILD:-0}" = 1 ]; then build=(--dev --sanitizer none); fi
 cargo +nightly fuzz run "${build[@]}" import "$work" -- -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=3072 -timeout=20

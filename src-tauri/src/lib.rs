@@ -182,8 +182,18 @@ pub fn run() {
             let dir = vault_dir(app)?;
             let cfg = clinic_vault_core::CoreConfig::new(clinic_vault_core::clock::process_clock());
             let state = AppState::new(dir, cfg, Box::new(clipboard::SystemClipboard::default()));
+            // An IT admin's export folder: absolute, or ignored (an empty or relative
+            // value would mean wherever the app was started from).
             if let Some(exports) = std::env::var_os("CLINICVAULT_EXPORT_DIR") {
-                state.set_export_dir(PathBuf::from(exports));
+                let exports = PathBuf::from(exports);
+                if exports.is_absolute() {
+                    state.set_export_dir(exports);
+                } else if !exports.as_os_str().is_empty() {
+                    eprintln!(
+                        "clinic-vault: CLINICVAULT_EXPORT_DIR={} is not an absolute path; exports go to the Downloads folder",
+                        exports.display()
+                    );
+                }
             }
             let handle = app.handle().clone();
             state.set_notifier(Box::new(move |event: &ShellEvent| {

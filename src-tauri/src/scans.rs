@@ -16,7 +16,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use zeroize::Zeroizing;
 
 use crate::error::{CmdResult, IpcError};
-use crate::state::{AppState, ScannedPage};
+use crate::state::{AppState, ScannedPage, EXPORTS_PER_SESSION};
 
 /// The URI scheme of scan images (`cvscan://localhost/…`; the CSP allows it for images).
 pub const SCHEME: &str = "cvscan";
@@ -170,8 +170,7 @@ pub fn acquire_page(
 /// back if the import fails.
 #[tauri::command(async)]
 pub fn import_acquired(state: State<'_, AppState>, patient_id: String) -> CmdResult<ScanSummary> {
-    let discards = state.discards();
-    let (acquired, epoch) = state
+    let (acquired, epoch, discards) = state
         .take_acquired(&patient_id)
         .ok_or_else(|| IpcError::invalid("There are no scanned pages to import."))?;
     let tiff = match acquire::pages_to_tiff(&acquired.pages, acquired.dpi) {
@@ -213,8 +212,8 @@ fn extension(kind: ScanKind) -> &'static str {
 }
 
 /// The folder exports go to: `CLINICVAULT_EXPORT_DIR` when the IT admin set one (it
-/// must exist), else the user's Downloads folder (XDG), else `~/Downloads`, made (0700)
-/// when it does not exist yet.
+/// must exist), else the user's Downloads folder (XDG's, else `~/Downloads`), made
+/// (0700) when it does not exist yet.
 fn export_folder<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
@@ -222,16 +221,14 @@ fn export_folder<R: Runtime>(
     if let Some(dir) = state.export_dir() {
         return Ok(dir.clone());
     }
-    if let Ok(dir) = app.path().download_dir() {
-        if dir.is_dir() {
-            return Ok(dir);
-        }
-    }
-    let home = app
-        .path()
-        .home_dir()
-        .map_err(|_| IpcError::invalid("There is no home folder to save the copy in."))?;
-    let dir = home.join("Downloads");
+    let dir = match app.path().download_dir() {
+        Ok(dir) => dir,
+        Err(_) => app
+            .path()
+            .home_dir()
+            .map_err(|_| IpcError::invalid("There is no home folder to save the copy in."))?
+            .join("Downloads"),
+    };
     if !dir.is_dir() {
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new()
@@ -259,12 +256,42 @@ pub fn export_scan<R: Runtime>(
     scan_id: String,
     opening: u64,
 ) -> CmdResult<ExportedCopy> {
-    // The session the viewer belongs to: the export runs in it or not at all.
+    // The session the viewer belongs to: the export runs in it or not at all, and
+    // within its cap.
     let ((), epoch) = state.with_session_epoch(|_| Ok(()))?;
+    // A place under the cap is taken now (two exports at once cannot both take the
+    // last one) and given back unless a copy was saved.
+    state.with_session_at_active(epoch, |active| {
+        if active.exports >= EXPORTS_PER_SESSION {
+            return Err(IpcError::invalid(format!(
+                "This session has saved {EXPORTS_PER_SESSION} copies already: lock and unlock again to save more."
+            )));
+        }
+        active.exports += 1;
+        Ok(())
+    })?;
+    let saved = save_copy(&app, &state, epoch, &scan_id, opening);
+    if saved.is_err() {
+        let _ = state.with_session_at_active(epoch, |active| {
+            active.exports = active.exports.saturating_sub(1);
+            Ok(())
+        });
+    }
+    saved
+}
+
+/// [`export_scan`] once its place under the cap is taken.
+fn save_copy<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    epoch: u64,
+    scan_id: &str,
+    opening: u64,
+) -> CmdResult<ExportedCopy> {
     let view = state
-        .viewer(&scan_id, opening)
+        .viewer(scan_id, opening)
         .ok_or_else(|| IpcError::invalid("Open the scan before exporting it."))?;
-    let folder = export_folder(&app, &state)?;
+    let folder = export_folder(app, state)?;
     let day = crate::error::iso_utc(state.now_us());
     let day = day.get(..10).unwrap_or("export");
     let short: String = {
@@ -286,7 +313,7 @@ pub fn export_scan<R: Runtime>(
         if target.symlink_metadata().is_ok() {
             continue;
         }
-        match state.with_session_at(epoch, |s| s.export_scan(&scan_id, &target)) {
+        match state.with_session_at(epoch, |s| s.export_scan(scan_id, &target)) {
             Ok(done) => {
                 return Ok(ExportedCopy {
                     path: done.path.display().to_string(),

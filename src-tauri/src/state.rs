@@ -44,7 +44,14 @@ pub struct Active {
     pub session: Session,
     /// Idle and session-limit timers.
     pub timers: Timers,
+    /// Scans saved outside the vault in this session (capped: [`EXPORTS_PER_SESSION`]).
+    pub exports: u32,
 }
+
+/// The most scan copies one session may save outside the vault: a page gone wrong (or
+/// made to go wrong) cannot empty the vault into the Downloads folder; a clinician who
+/// needs more locks and unlocks again.
+pub const EXPORTS_PER_SESSION: u32 = 20;
 
 /// Which screen an enrollment belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -260,7 +267,11 @@ impl AppState {
             inner.viewer = None;
             inner.acquired = None;
             inner.epoch += 1;
-            inner.active.replace(Active { session, timers })
+            inner.active.replace(Active {
+                session,
+                timers,
+                exports: 0,
+            })
         };
         if let Some(old) = previous {
             let _ = old.session.lock_because(Some("switch_user"));
@@ -462,6 +473,19 @@ impl AppState {
         Ok((out, epoch))
     }
 
+    /// Like [`AppState::with_session_at`], with access to the timers and counters too.
+    pub fn with_session_at_active<T>(
+        &self,
+        epoch: u64,
+        f: impl FnOnce(&mut Active) -> CmdResult<T>,
+    ) -> CmdResult<T> {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.epoch != epoch {
+            return Err(IpcError::locked());
+        }
+        f(inner.active.as_mut().ok_or_else(IpcError::locked)?)
+    }
+
     /// Runs `f` on the unlocked session if it is still session `epoch`; `locked`
     /// otherwise (the vault locked, or another user unlocked, meanwhile).
     pub fn with_session_at<T>(
@@ -606,15 +630,16 @@ impl AppState {
     }
 
     /// Takes the pages waiting for `patient_id` out of the state, with the session's
-    /// epoch, to import them without holding the lock.
-    pub fn take_acquired(&self, patient_id: &str) -> Option<(Acquired, u64)> {
+    /// epoch and the discard count (read together), to import them without holding the
+    /// lock.
+    pub fn take_acquired(&self, patient_id: &str) -> Option<(Acquired, u64, u64)> {
         let mut inner = lock_or_recover(&self.inner);
         inner.active.as_ref()?;
         if inner.acquired.as_ref()?.patient_id != patient_id {
             return None;
         }
-        let epoch = inner.epoch;
-        inner.acquired.take().map(|a| (a, epoch))
+        let (epoch, discards) = (inner.epoch, inner.discards);
+        inner.acquired.take().map(|a| (a, epoch, discards))
     }
 
     /// Puts pages taken by [`AppState::take_acquired`] back (their import failed), in

@@ -953,6 +953,36 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
         "only the scan open in the viewer"
     );
     assert_eq!(std::fs::read_dir(&exports).unwrap().count(), 2);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&p1).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "owner-only");
+    }
+    let name = std::path::Path::new(&p1)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        name.starts_with("scan-2026-01-01-") && !name.contains("Zoe") && !name.contains("Scanner"),
+        "{name}: the date, part of the id, never the patient"
+    );
+    // At most EXPORTS_PER_SESSION copies per session; the next unlock may save more.
+    for _ in 2..clinic_vault_app::state::EXPORTS_PER_SESSION {
+        h.ok("export_scan", json!({"scanId": scan_id, "opening": n}));
+    }
+    let capped = h
+        .call("export_scan", json!({"scanId": scan_id, "opening": n}))
+        .expect_err("over the cap");
+    assert_eq!(capped["code"], "invalid_input");
+    assert!(capped["message"]
+        .as_str()
+        .unwrap()
+        .contains("lock and unlock again"));
+    assert_eq!(
+        std::fs::read_dir(&exports).unwrap().count(),
+        clinic_vault_app::state::EXPORTS_PER_SESSION as usize
+    );
 
     // Locking closes the viewer: nothing is served, and after the next unlock the scan
     // is not open either.
@@ -1045,8 +1075,20 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
         .expect_err("a page from before the discard");
     assert_eq!(discarded.code, "invalid_input");
 
-    // Every view and thumbnail is in the audit trail.
+    // Every view and thumbnail is in the audit trail; every copy saved is one export,
+    // and a name already taken cost no failed attempt.
     h.unlock("alice", PW, &admin_uri);
+    let exported = h.ok("audit_list", json!({"query": {"action": "scan.export"}}));
+    let exported: Vec<&str> = exported
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        exported,
+        vec!["success"; clinic_vault_app::state::EXPORTS_PER_SESSION as usize]
+    );
     let views = h.ok("audit_list", json!({"query": {"action": "scan.view"}}));
     let outcomes: Vec<&str> = views
         .as_array()
@@ -1209,12 +1251,12 @@ fn racing_imports_of_the_scanned_pages_import_them_once_and_lose_no_page() {
                 .add_acquired((epoch, discards), &id, 300, scanned_page(n), 1 << 30, 100)
                 .expect("a page");
         }
-        let (taken, at) = state.take_acquired(&id).expect("taken");
+        let (taken, at, discards) = state.take_acquired(&id).expect("taken");
         state
             .add_acquired((epoch, discards), &id, 300, scanned_page(3), 1 << 30, 100)
             .expect("a page scanned meanwhile");
         state.return_acquired(taken, at, discards);
-        let (back, _) = state.take_acquired(&id).expect("all three");
+        let (back, _, _) = state.take_acquired(&id).expect("all three");
         let shades: Vec<u8> = back.pages.iter().map(|p| p.pixels[0]).collect();
         assert_eq!(shades, [1, 2, 3], "in scanning order");
         // After a discard, pages taken before it do not come back.

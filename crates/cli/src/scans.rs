@@ -233,12 +233,19 @@ fn acquire_command(
                 .map_err(|e| clinic_vault_core::Error::from(ScanError::from(e)))?
                 .len() as u64;
             if bytes_so_far > limits.max_file_bytes {
-                return Err(Error::Usage(format!(
-                    "page {n} makes the scan {:.1} MB, over the {:.0} MB limit: nothing was imported; scan at most {} pages at a time, or use a lower --dpi or --mode gray",
-                    bytes_so_far as f64 / 1e6,
-                    limits.max_file_bytes as f64 / 1e6,
-                    (n - 1).max(1)
-                )));
+                let max_mb = limits.max_file_bytes as f64 / 1e6;
+                return Err(Error::Usage(if n == 1 {
+                    format!(
+                        "page 1 alone is {:.1} MB, over the {max_mb:.0} MB limit: nothing was imported; use a lower --dpi or --mode gray",
+                        bytes_so_far as f64 / 1e6
+                    )
+                } else {
+                    format!(
+                        "page {n} makes the scan {:.1} MB, over the {max_mb:.0} MB limit: nothing was imported; scan at most {} pages at a time, or use a lower --dpi or --mode gray",
+                        bytes_so_far as f64 / 1e6,
+                        n - 1
+                    )
+                }));
             }
         }
         scanned.push(page);

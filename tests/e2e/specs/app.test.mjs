@@ -453,7 +453,8 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     });
     // Two files dropped on the patient's scans at once: a PDF that crashes the renderer
     // (imported: the importer accepts it; its thumbnail cannot be drawn) and a text
-    // file, refused with the reason. WebKit's own drop event, built in the page.
+    // file, refused with the reason: a DOM drop event built in the page (the page's
+    // handler in real WebKit; the OS drag from a file manager is not simulated).
     const dropped = await b.execute((pdfB64) => {
       const bin = atob(pdfB64);
       const bytes = new Uint8Array(bin.length);

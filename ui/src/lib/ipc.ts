@@ -476,7 +476,7 @@ export const discardAcquired = () => invoke<void>('discard_acquired');
 export interface ExportedCopy {
   /** The file written (absolute). */
   path: string;
-  /** Its folder (the user's Downloads folder). */
+  /** Its folder (the user's Downloads folder, or the one the IT admin set). */
   folder: string;
   bytes: number;
 }
