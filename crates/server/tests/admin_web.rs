@@ -365,6 +365,15 @@ async fn sessions_end_when_idle_or_too_old() {
     );
 }
 
+/// What is sent (name, cookie, form, sender) and the status expected.
+type RefusalCase<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a [(&'a str, &'a str)],
+    Sender,
+    StatusCode,
+);
+
 #[tokio::test]
 async fn posts_need_this_sessions_csrf_token_and_this_origin() {
     let fx = web_fixture("").await;
@@ -380,7 +389,7 @@ async fn posts_need_this_sessions_csrf_token_and_this_origin() {
     assert_ne!(csrf, other_csrf);
     let uri = format!("/admin/devices/{}/revoke", device.device_id);
 
-    let refusals: [(&str, Option<&str>, &[(&str, &str)], Sender, StatusCode); 8] = [
+    let refusals: [RefusalCase; 8] = [
         (
             "no token",
             Some(&cookie),
