@@ -72,6 +72,9 @@ impl Page {
 pub enum Sender {
     /// This server's own page, as a browser marks it.
     ThisPage,
+    /// This server's own page under `Referrer-Policy: no-referrer`: Chromium sends
+    /// `Origin: null` and fetch metadata.
+    ThisPageNoReferrer,
     /// A page of another origin.
     Origin(&'static str),
     /// Fetch metadata of another site, no Origin.
@@ -128,6 +131,9 @@ pub async fn post(
     req = match sender {
         Sender::ThisPage => req
             .header(header::ORIGIN, ORIGIN)
+            .header("sec-fetch-site", "same-origin"),
+        Sender::ThisPageNoReferrer => req
+            .header(header::ORIGIN, "null")
             .header("sec-fetch-site", "same-origin"),
         Sender::Origin(origin) => req.header(header::ORIGIN, origin),
         Sender::FetchSite(site) => req.header("sec-fetch-site", site),
@@ -464,7 +470,7 @@ async fn posts_need_this_sessions_csrf_token_and_this_origin() {
         &uri,
         Some(&cookie),
         &[("csrf", &csrf)],
-        Sender::ThisPage,
+        Sender::ThisPageNoReferrer,
     )
     .await;
     assert_eq!(

@@ -93,7 +93,7 @@ test('the login page refuses a wrong token and sets a strict cookie for the righ
   assert.equal(await page.textContent('h1'), 'Audit trail');
   // Chromium keeps a Secure cookie from plain http://127.0.0.1: loopback counts as a
   // secure context.
-  const cookies = await context.cookies(base);
+  const cookies = await context.cookies();
   const session = cookies.find((c) => c.name === 'cv_admin');
   assert.ok(session, `a session cookie among ${JSON.stringify(cookies.map((c) => c.name))}`);
   assert.equal(session.httpOnly, true);
@@ -193,10 +193,10 @@ test('the device is revoked after a confirmation', async () => {
 });
 
 test('logging out ends the session, also for a copy of its cookie', async () => {
-  const before = (await context.cookies(base)).find((c) => c.name === 'cv_admin');
+  const before = (await context.cookies()).find((c) => c.name === 'cv_admin');
   await page.click('form.logout button');
   assert.equal(new URL(page.url()).pathname, '/admin/login');
-  assert.equal((await context.cookies(base)).find((c) => c.name === 'cv_admin'), undefined);
+  assert.equal((await context.cookies()).find((c) => c.name === 'cv_admin'), undefined);
   await page.goto(`${base}/admin/audit`);
   assert.equal(new URL(page.url()).pathname, '/admin/login');
   const replay = await context.request.get(`${base}/admin/audit`, {

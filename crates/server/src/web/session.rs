@@ -407,13 +407,18 @@ fn origin_of(url: &str) -> Option<&str> {
 /// The browser's word that this page sent the request: `Sec-Fetch-Site: same-origin`
 /// when the browser sends fetch metadata, and an `Origin` that is this server's (the
 /// `Host` it was asked for, or the `public_url`) when it sends one; at least one of
-/// the two must be there.
+/// the two must be there. `Origin: null` (what Chromium sends for a same-origin form
+/// under `Referrer-Policy: no-referrer`) passes only with `Sec-Fetch-Site: same-origin`.
 pub fn check_same_origin(headers: &HeaderMap, public_url: &str) -> Result<(), PostRefusal> {
     let fetch_site = headers.get("sec-fetch-site");
     if fetch_site.is_some_and(|site| site.as_bytes() != b"same-origin") {
         return Err(PostRefusal::CrossOrigin);
     }
+    let same_origin_fetch = fetch_site.is_some();
     match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` with a
+        // same-origin form POST; its fetch metadata then says where the form was.
+        Some(Ok("null")) if same_origin_fetch => Ok(()),
         Some(Ok(origin)) => {
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
             let is_host = host.is_some_and(|host| {
@@ -430,7 +435,7 @@ pub fn check_same_origin(headers: &HeaderMap, public_url: &str) -> Result<(), Po
             }
         }
         Some(Err(_)) => Err(PostRefusal::CrossOrigin),
-        None if fetch_site.is_some() => Ok(()),
+        None if same_origin_fetch => Ok(()),
         None => Err(PostRefusal::CrossOrigin),
     }
 }
@@ -548,6 +553,7 @@ mod tests {
             ]),
             headers(&[host, ("origin", "http://127.0.0.1:8787")]),
             headers(&[host, ("sec-fetch-site", "same-origin")]),
+            headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]),
             headers(&[
                 ("host", "internal:8787"),
                 ("origin", "https://vault.example"),
@@ -564,6 +570,7 @@ mod tests {
             headers(&[host]),
             headers(&[host, ("origin", "http://127.0.0.1:9999")]),
             headers(&[host, ("origin", "null")]),
+            headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-site")]),
             headers(&[
                 host,
                 ("origin", "http://127.0.0.1:8787"),
