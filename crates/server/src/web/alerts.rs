@@ -1,6 +1,6 @@
 //! The alerts page: what the store's `alerts()` holds, newest first, read-only.
 //! Acknowledging an alert belongs to the alert rules' work (the store's and the admin
-//! API's); its form goes into [`acknowledgement_cell`], and nothing here stores one.
+//! API's); its form goes into `acknowledgement_cell`, and nothing here stores one.
 
 use std::collections::HashMap;
 
