@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use clinic_vault_server::web::html::percent;
-use clinic_vault_server::web::session::{LOGIN_WINDOW_US, MAX_FAILED_LOGINS};
+use clinic_vault_server::web::limit::{LOGIN_WINDOW_US, MAX_FAILED_LOGINS};
 use clinic_vault_server::web::CSP;
 use clinic_vault_server::ManualClock;
 use http_body_util::BodyExt;

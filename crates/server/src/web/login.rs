@@ -10,8 +10,9 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::html::{page, Html, Section};
+use super::limit::ClientIp;
 use super::session::{
-    check_post, check_same_origin, clear_cookie, set_cookie, AdminSession, ClientIp, CookieValue,
+    check_post, check_same_origin, clear_cookie, set_cookie, AdminSession, CookieValue,
 };
 use super::WebError;
 use crate::tokens::token_hash;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod devices;
 pub mod enroll;
 pub mod html;
+pub mod limit;
 pub mod login;
 pub mod session;
 pub mod time;
@@ -26,7 +27,8 @@ use clinic_vault_proto::ed25519_dalek::SigningKey;
 use crate::store::StoreError;
 use crate::{AppState, Settings};
 use html::{page, Html, Section};
-use session::{EndedSessions, LoginLimiter, PostRefusal, SessionKeys};
+use limit::LoginLimiter;
+use session::{EndedSessions, PostRefusal, SessionKeys};
 
 /// The Content-Security-Policy of every admin response: nothing but this server's
 /// stylesheet (and images), forms only to this server, never framed.
