@@ -3,13 +3,15 @@
 //! canonical encoding, the chain-hash rule and the salted digest of a v2 event's local
 //! detail, frozen by the golden files under `tests/golden`; the list of events an
 //! `audit.redact` event names; and the catalogue of audit actions that the server raises
-//! alerts from; and the sync protocol: its wire bodies (`wire`) and the request and
+//! alerts from; the enrollment code an admin copies into a workstation (`enroll_code`);
+//! and the sync protocol: its wire bodies (`wire`) and the request and
 //! head-receipt signatures (`signing`), frozen by `tests/golden/wire`.
 #![deny(missing_docs)]
 
 pub mod actions;
 pub mod audit;
 pub mod detail;
+pub mod enroll_code;
 pub mod jcs;
 pub mod redaction;
 pub mod signing;
@@ -25,6 +27,7 @@ pub use detail::{
 };
 /// The Ed25519 implementation the signatures use, for callers that make or load keys.
 pub use ed25519_dalek;
+pub use enroll_code::{EnrollCode, EnrollCodeError, ENROLL_CODE_PREFIX};
 pub use jcs::{canonical_json, CanonicalError};
 pub use redaction::SeqList;
 pub use signing::{

@@ -21,6 +21,7 @@ pub mod settings;
 pub mod store;
 pub mod tls;
 pub mod tokens;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -70,6 +71,8 @@ pub struct AppState {
     pub signing_key: Arc<SigningKey>,
     /// The limits.
     pub limits: Limits,
+    /// The admin page's settings, keys, logouts and login limit.
+    pub admin_web: web::AdminWeb,
 }
 
 impl std::fmt::Debug for AppState {
@@ -84,6 +87,7 @@ impl std::fmt::Debug for AppState {
                 &hex::hex(self.signing_key.verifying_key().as_bytes()),
             )
             .field("limits", &self.limits)
+            .field("admin_web", &self.admin_web)
             .finish()
     }
 }

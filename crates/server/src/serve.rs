@@ -95,6 +95,7 @@ pub async fn state(settings: &Settings, clock: Arc<dyn Clock>) -> Result<AppStat
         store,
         blobs,
         clock,
+        admin_web: crate::web::AdminWeb::new(settings, &signing_key),
         signing_key: Arc::new(signing_key),
         limits: Limits::from_settings(settings),
     })

@@ -86,6 +86,13 @@ pub struct Settings {
     /// How far a request's timestamp may be from the server's clock, in seconds; nonces
     /// are kept this long past their timestamp.
     pub timestamp_window_secs: u32,
+    /// The URL workstations reach this server at (`https://vault.clinic.example`), put
+    /// into the enrollment codes the admin page makes; empty: the page makes none.
+    pub public_url: String,
+    /// An admin page session ends after this many seconds without a request.
+    pub admin_session_idle_secs: u32,
+    /// An admin page session ends this many seconds after its login, however busy.
+    pub admin_session_max_secs: u32,
 }
 
 impl Default for Settings {
@@ -107,6 +114,9 @@ impl Default for Settings {
             max_body_bytes: 8 << 20,
             max_batch_events: 1_000,
             timestamp_window_secs: 300,
+            public_url: String::new(),
+            admin_session_idle_secs: 900,
+            admin_session_max_secs: 28_800,
         }
     }
 }
@@ -137,6 +147,9 @@ impl std::fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_batch_events", &self.max_batch_events)
             .field("timestamp_window_secs", &self.timestamp_window_secs)
+            .field("public_url", &self.public_url)
+            .field("admin_session_idle_secs", &self.admin_session_idle_secs)
+            .field("admin_session_max_secs", &self.admin_session_max_secs)
             .finish()
     }
 }
@@ -224,6 +237,9 @@ impl Settings {
             "MAX_BODY_BYTES" => self.max_body_bytes = parse(name, &value)?,
             "MAX_BATCH_EVENTS" => self.max_batch_events = parse(name, &value)?,
             "TIMESTAMP_WINDOW_SECS" => self.timestamp_window_secs = parse(name, &value)?,
+            "PUBLIC_URL" => self.public_url = value,
+            "ADMIN_SESSION_IDLE_SECS" => self.admin_session_idle_secs = parse(name, &value)?,
+            "ADMIN_SESSION_MAX_SECS" => self.admin_session_max_secs = parse(name, &value)?,
             _ => {
                 return Err(SettingsError::UnknownEnv {
                     name: name.to_owned(),

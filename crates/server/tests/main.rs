@@ -3,10 +3,14 @@
 //! in-process with `oneshot` (`api`, `blobs`; blobs also on S3 in `s3`), over 127.0.0.1 and through the binary
 //! (`http`), the log without PHI (`logs`), the tidy checks of the manifest (`tidy`), the
 //! SQLite upgrade from schema v1 (`upgrade`), blob PUT/DELETE races (`race`) and TLS to
-//! S3 with ring as rustls' provider (`tls`).
+//! S3 with ring as rustls' provider (`tls`); the admin page's security (`admin_web`)
+//! and what it shows (`admin_pages`).
 
 mod common;
 
+mod admin_pages;
+mod admin_store;
+mod admin_web;
 mod api;
 mod blobs;
 mod crash;

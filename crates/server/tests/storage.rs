@@ -50,6 +50,7 @@ pub async fn suite(store: Arc<dyn Store>) {
     ingest(store).await;
     search(store).await;
     blob_holds(store).await;
+    crate::admin_store::last_received(store).await;
 }
 
 async fn tokens_and_enrollment(store: &dyn Store) {

@@ -100,6 +100,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
+        .merge(crate::web::router(&state))
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)

@@ -283,6 +283,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn alerts(&self) -> Result<Vec<Alert>, StoreError>;
     /// Audit search.
     async fn search(&self, query: &AuditQuery) -> Result<Vec<StoredEvent>, StoreError>;
+    /// When the server stored the device's newest held event (its last sync that
+    /// brought something new); `None` when it holds none.
+    async fn last_received_us(&self, device_id: &str) -> Result<Option<i64>, StoreError>;
     /// Every held chain hash of a device, ascending by seq (for verification).
     async fn chain_hashes(&self, device_id: &str) -> Result<Vec<(u64, Hash32)>, StoreError>;
     /// Records that a device holds a blob; `false` when it held it already.

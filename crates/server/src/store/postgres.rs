@@ -411,6 +411,18 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn last_received_us(&self, device_id: &str) -> Result<Option<i64>, StoreError> {
+        let client = self.pool.get().await?;
+        // The (device_id, seq) key: the newest seq is the last one stored.
+        let row = client
+            .query_opt(
+                "SELECT received_us FROM audit_events WHERE device_id = $1 \
+                 ORDER BY seq DESC LIMIT 1",
+                &[&device_id],
+            )
+            .await?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?)
+    }
     async fn chain_hashes(&self, device_id: &str) -> Result<Vec<(u64, Hash32)>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client

@@ -417,6 +417,21 @@ impl Store for SqliteStore {
         self.run(move |conn| search_in(conn, &query)).await
     }
 
+    async fn last_received_us(&self, device_id: &str) -> Result<Option<i64>, StoreError> {
+        let device_id = device_id.to_owned();
+        self.run(move |conn| {
+            // The (device_id, seq) index: the newest seq is the last one stored.
+            Ok(conn
+                .query_row(
+                    "SELECT received_us FROM audit_events WHERE device_id = ?1 \
+                     ORDER BY seq DESC LIMIT 1",
+                    [device_id],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
     async fn chain_hashes(&self, device_id: &str) -> Result<Vec<(u64, Hash32)>, StoreError> {
         let device_id = device_id.to_owned();
         self.run(move |conn| {
