@@ -19,7 +19,7 @@ cargo build --locked -p clinic-vault-server --bin clinic-vault-server --example 
 server="$CARGO_TARGET_DIR/debug/clinic-vault-server"
 demo="$CARGO_TARGET_DIR/debug/examples/push_demo"
 tests="$ROOT/crates/server/web-tests"
-(cd "$tests" && npm ci --no-audit --no-fund --loglevel=error)
+npm_deps "$tests"
 
 work=$(mktemp -d)
 pid=""
@@ -48,7 +48,8 @@ echo "== browser: Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{pri
 browser_start=$(date +%s)
 (cd "$tests" && CV_BASE_URL="$base" CV_ADMIN_TOKEN="$admin" CV_DEVICE_ID="$device" \
   CV_PUBLIC_URL="$public_url" CV_OUT_DIR="$work" \
-  node --test --test-reporter=spec admin.test.mjs)
+  node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$work/results.tap" admin.test.mjs)
 echo "== browser: the test took $(( $(date +%s) - browser_start )) s; screenshots in $work/*.png"
 
 # The code the browser was shown enrolls a workstation (the public URL is a stand-in,
@@ -58,4 +59,6 @@ echo "== browser: the enrollment code's token enrolled $second"
 if grep -q '"level":"ERROR"' "$work/server.log"; then
   echo "the server logged errors:" >&2; grep '"level":"ERROR"' "$work/server.log" | head >&2; exit 1
 fi
+# One line for scripts/test.sh's closing count.
+echo "browser: $(awk '/^# pass /{print $3}' "$work/results.tap") passed, $(awk '/^# fail /{print $3}' "$work/results.tap") failed"
 echo "== browser checks passed in $(( $(date +%s) - start )) s"

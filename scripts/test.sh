@@ -2,7 +2,8 @@
 # Installs what is missing, then runs every check CI runs: the UI's type check and unit
 # tests, formatting, clippy with warnings denied, docs with warnings denied, all Rust
 # tests (core, CLI, the sync server on SQLite and a private PostgreSQL, the app's commands
-# on Tauri's mock runtime), schemathesis against the server, a short fuzz run of the scan
+# on Tauri's mock runtime), schemathesis against the server, the server's admin page in
+# Debian's Chromium, a short fuzz run of the scan
 # importer when nightly Rust is there, the end-to-end tests of
 # the real app in a WebKit window under Xvfb, the release build with its .deb, and the
 # check that release builds carry no test hooks.
@@ -43,6 +44,9 @@ cargo test --workspace --exclude clinic-vault-render --locked --features clinic-
 stage "sync server: schemathesis against /openapi.json (authenticated)"
 bash scripts/server-schemathesis.sh 2>&1 | tail -12
 
+stage "sync server: the admin review page in Chromium"
+bash scripts/server-browser.sh 2>&1 | tee -a "$log"
+
 stage "scan importer: a short fuzz run (when the nightly toolchain is present)"
 FUZZ_QUICK_BUILD=1 CARGO_TARGET_DIR="$HOME/.cache/clinic-vault/fuzz-target" bash scripts/fuzz.sh 30 2>&1 | tail -4
 
@@ -60,5 +64,6 @@ stage "all checks passed in $(( $(date +%s) - start )) s"
 awk '/^ *Tests +[0-9]/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      /^test result:/ { p += $4; f += $6 }
      /^e2e:/ { p += $2; f += $4 }
+     /^browser:/ { p += $2; f += $4 }
      /^release-hooks:/ { p += $2; f += $4 }
      END { printf "all tests: %d passed, %d failed\n", p, f }' "$log"
