@@ -546,7 +546,7 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     assert.equal(await (await crashRow.$('.icon')).isExisting(), true, 'an icon, not a thumbnail');
     await (await crashRow.$('.//button[normalize-space(.)="Open"]')).click();
     await screen(b, 'scan-viewer');
-    await waitFor(b, '//*[@role="alert" and starts-with(normalize-space(.), "This PDF page could not be drawn.")]', 60_000, 'the message for a page that cannot be drawn');
+    await waitFor(b, '//*[@role="alert" and starts-with(normalize-space(.), "This PDF page could not be drawn")]', 60_000, 'the message for a page that cannot be drawn');
     await shot(b, 'scan-viewer-unrenderable');
     await press(b, 'Close');
     await b.waitUntil(thumbsLoaded, { timeout: 30_000, timeoutMsg: 'the app stopped answering after the renderer crashed' });
