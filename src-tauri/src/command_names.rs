@@ -46,7 +46,7 @@ pub const ALL: &[&str] = &[
     "get_settings",
     "set_settings",
     "list_scans",
-    "import_scan",
+    "scan_upload_key",
     "open_scan",
     "close_scan",
     "scan_devices",

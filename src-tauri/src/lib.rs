@@ -76,7 +76,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::get_settings,
             commands::set_settings,
             scans::list_scans,
-            scans::import_scan,
+            scans::scan_upload_key,
             scans::open_scan,
             scans::close_scan,
             scans::scan_devices,
@@ -93,6 +93,16 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 responder.respond(scans::respond(&app.state::<AppState>(), &path));
             });
         })
+        .register_asynchronous_uri_scheme_protocol(
+            scans::UPLOAD_SCHEME,
+            |ctx, request, responder| {
+                // Importing takes a moment: off the main thread.
+                let app = ctx.app_handle().clone();
+                std::thread::spawn(move || {
+                    responder.respond(scans::upload(&app.state::<AppState>(), request));
+                });
+            },
+        )
 }
 
 /// Only the app's own pages may load in the window: no remote content, no navigation

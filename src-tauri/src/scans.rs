@@ -11,7 +11,6 @@ use clinic_vault_core::scans::acquire::{self, AcquireOptions, ColourMode, ScanDe
 use clinic_vault_core::scans::{ScanKind, ScanSummary};
 use serde::Serialize;
 use tauri::http::{Response, StatusCode};
-use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Manager, Runtime, State};
 use zeroize::Zeroizing;
 
@@ -32,6 +31,19 @@ pub struct OpenedScan {
     pages: u32,
     /// EXIF orientation of the original (1–8), for the viewer to turn the page upright.
     orientation: u8,
+    /// The first page's width and height in pixels (0 for a PDF).
+    width: u32,
+    height: u32,
+    /// A large photo's screen rendition (`screen/<scan>/<opening>`): its size, for the
+    /// viewer to show it first and the page itself only when zoomed past it.
+    screen: Option<ScreenSize>,
+}
+
+/// The pixel size of a screen rendition.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ScreenSize {
+    width: u32,
+    height: u32,
 }
 
 /// The pages waiting after a scan at the desk.
@@ -41,28 +53,106 @@ pub struct AcquiredPages {
     pages: usize,
 }
 
-fn header<'a>(request: &'a Request<'_>, name: &str) -> CmdResult<&'a str> {
-    request
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| IpcError::invalid(format!("The request lacks its {name}.")))
-}
-
 #[tauri::command(async)]
 pub fn list_scans(state: State<'_, AppState>, patient_id: String) -> CmdResult<Vec<ScanSummary>> {
     state.with_session(|s| s.list_scans(&patient_id))
 }
 
-/// Imports the bytes of one file (the raw request body; the patient in the
-/// `patient-id` header). The page read them from a file picker or a drop.
-#[tauri::command(async)]
-pub fn import_scan(state: State<'_, AppState>, request: Request<'_>) -> CmdResult<ScanSummary> {
-    let patient_id = header(&request, "patient-id")?.to_string();
-    let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(IpcError::invalid("The file must be sent as raw bytes."));
+/// The key the page sends with each upload to `cvupload://localhost/scan` (one per run
+/// of the app, like Tauri's own invoke key): only the app's page, which may call this
+/// command, can hand the app a file to import.
+#[tauri::command]
+pub fn scan_upload_key(state: State<'_, AppState>) -> String {
+    state.upload_key_hex()
+}
+
+/// The URI scheme the page uploads files to import through
+/// (`cvupload://localhost/scan`): its own scheme, so that `cvscan:` stays one for images
+/// only (the CSP lets scripts connect to this one, never read a scan's pages as data).
+pub const UPLOAD_SCHEME: &str = "cvupload";
+
+/// The path of the upload on the `cvupload:` scheme.
+const UPLOAD_PATH: &str = "/scan";
+
+/// Imports the bytes of one file, POSTed by the page to `cvupload://localhost/scan`
+/// (the patient in the `patient-id` header, the run's key in `upload-key`). The page
+/// read them from a file picker or a drop. The body arrives here owned, so core frees a
+/// PDF's bytes once parsed (`import_scan_owned`): an IPC command only borrows its body,
+/// and a 50 MB PDF imported from a borrow needs a copy more than the memory budget.
+/// The answer is the scan's summary as JSON, or the error's `{code, message}` with a
+/// status (401 locked, 403 a wrong key or a role that may not, 400 a bad request, 422
+/// a refused file).
+pub fn upload(state: &AppState, request: tauri::http::Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let method = request.method().clone();
+    if method == tauri::http::Method::OPTIONS {
+        // The page's origin (tauri://localhost) differs from the scheme's: the preflight.
+        return cors(answer(StatusCode::NO_CONTENT, "text/plain", Vec::new()));
+    }
+    if method != tauri::http::Method::POST || request.uri().path() != UPLOAD_PATH {
+        return cors(refuse(StatusCode::NOT_FOUND));
+    }
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     };
-    state.with_session(|s| s.import_scan(&patient_id, bytes))
+    let err = |status: StatusCode, e: IpcError| {
+        let body = serde_json::to_vec(&e).unwrap_or_default();
+        cors(answer(status, "application/json", body))
+    };
+    if !header("upload-key").is_some_and(|k| state.is_upload_key(&k)) {
+        return err(
+            StatusCode::FORBIDDEN,
+            IpcError::invalid("The upload did not come from this app's window."),
+        );
+    }
+    let Some(patient_id) = header("patient-id") else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            IpcError::invalid("The request lacks its patient-id."),
+        );
+    };
+    let bytes = request.into_body();
+    match state.with_session(|s| s.import_scan_owned(&patient_id, bytes)) {
+        Ok(summary) => cors(answer(
+            StatusCode::OK,
+            "application/json",
+            serde_json::to_vec(&summary).unwrap_or_default(),
+        )),
+        Err(e) => {
+            let status = match e.code {
+                "locked" => StatusCode::UNAUTHORIZED,
+                "forbidden" => StatusCode::FORBIDDEN,
+                "scan_refused" => StatusCode::UNPROCESSABLE_ENTITY,
+                "not_found" => StatusCode::NOT_FOUND,
+                "invalid_input" => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            err(status, e)
+        }
+    }
+}
+
+/// The headers that let the page's fetch read an upload's answer: any origin may
+/// read it (Tauri's own IPC answers the same way), because what guards the upload is
+/// the run's key, not the origin.
+fn cors(mut response: Response<Vec<u8>>) -> Response<Vec<u8>> {
+    let headers = response.headers_mut();
+    headers.insert(
+        "Access-Control-Allow-Origin",
+        tauri::http::HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        "Access-Control-Allow-Headers",
+        tauri::http::HeaderValue::from_static("patient-id, upload-key, content-type"),
+    );
+    headers.insert(
+        "Access-Control-Allow-Methods",
+        tauri::http::HeaderValue::from_static("POST, OPTIONS"),
+    );
+    response
 }
 
 /// Decrypts a scan into memory for the viewer (clinician; audited as `scan.view`). A
@@ -70,20 +160,20 @@ pub fn import_scan(state: State<'_, AppState>, request: Request<'_>) -> CmdResul
 #[tauri::command(async)]
 pub fn open_scan(state: State<'_, AppState>, scan_id: String) -> CmdResult<OpenedScan> {
     let (view, epoch) = state.with_session_epoch(|s| s.view_scan(&scan_id))?;
-    let (scan_id, kind, pages, orientation) = (
-        view.scan_id.to_string(),
-        view.kind,
-        view.pages,
-        view.orientation,
-    );
+    let opened = OpenedScan {
+        scan_id: view.scan_id.to_string(),
+        opening: 0,
+        kind: view.kind,
+        pages: view.pages,
+        orientation: view.orientation,
+        width: view.width,
+        height: view.height,
+        screen: view
+            .screen_size()
+            .map(|(width, height)| ScreenSize { width, height }),
+    };
     let opening = state.set_viewer(epoch, view)?;
-    Ok(OpenedScan {
-        scan_id,
-        opening,
-        kind,
-        pages,
-        orientation,
-    })
+    Ok(OpenedScan { opening, ..opened })
 }
 
 /// Closes the viewer: its plaintext is wiped.
@@ -402,6 +492,7 @@ static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Answers `cvscan://localhost/<path>`:
 /// - `thumb/<scan>`: the scan's thumbnail (core checks the role and audits it);
 /// - `page/<scan>/<opening>/<n>`: page `n` (from 0) of the scan open in the viewer;
+/// - `screen/<scan>/<opening>`: its screen rendition (a large photo's first image);
 /// - `acquired/<patient>/<n>`: a preview of page `n` just scanned for the patient.
 ///
 /// 401 while locked, 403 for a role that may not, 404 for anything else.
@@ -439,6 +530,18 @@ pub fn respond(state: &AppState, path: &str) -> Response<Vec<u8>> {
                     answer(StatusCode::OK, page.mime, bytes.to_vec())
                 }
                 Err(e) => refuse(status_of(&state.core_err(e))),
+            }
+        }
+        ["screen", scan_id, opening] => {
+            let Ok(opening) = opening.parse::<u64>() else {
+                return refuse(StatusCode::NOT_FOUND);
+            };
+            match state
+                .viewer(scan_id, opening)
+                .and_then(|view| view.screen())
+            {
+                Some(jpeg) => answer(StatusCode::OK, jpeg.mime, jpeg.bytes.to_vec()),
+                None => refuse(StatusCode::NOT_FOUND),
             }
         }
         ["acquired", patient_id, n] => {

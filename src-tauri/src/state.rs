@@ -178,6 +178,8 @@ pub struct AppState {
     notifier: Mutex<Option<Notifier>>,
     clipboard: Box<dyn Clipboard>,
     export_dir: std::sync::OnceLock<PathBuf>,
+    /// The per-run key the page sends with a `cvscan:` upload (`scans::upload`).
+    upload_key: [u8; 32],
 }
 
 impl AppState {
@@ -190,7 +192,19 @@ impl AppState {
             notifier: Mutex::new(None),
             clipboard,
             export_dir: std::sync::OnceLock::new(),
+            upload_key: rand::random(),
         }
+    }
+
+    /// The per-run key of the `cvscan:` upload, as the page sends it (hex).
+    pub fn upload_key_hex(&self) -> String {
+        self.upload_key.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether `sent` is the per-run upload key (constant time).
+    pub fn is_upload_key(&self, sent: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        sent.len() == 64 && bool::from(sent.as_bytes().ct_eq(self.upload_key_hex().as_bytes()))
     }
 
     /// Sends exported scans to `dir` instead of the user's Downloads folder (set once,

@@ -111,35 +111,6 @@ impl Harness {
         .map(|body| body.deserialize::<Value>().expect("json"))
     }
 
-    /// A command whose body is raw bytes (a file the page read), with headers.
-    fn call_raw(
-        &self,
-        cmd: &str,
-        bytes: Vec<u8>,
-        headers: &[(&str, &str)],
-    ) -> Result<Value, Value> {
-        let mut map = tauri::http::HeaderMap::new();
-        for (k, v) in headers {
-            map.insert(
-                tauri::http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
-                tauri::http::HeaderValue::from_str(v).expect("value"),
-            );
-        }
-        get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Raw(bytes),
-                headers: map,
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().expect("json"))
-    }
-
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         self.call_in(&self.window, cmd, args)
     }
@@ -853,35 +824,76 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
         .unwrap()
         .to_string();
 
-    // The desk imports raw bytes; a JSON body or a missing patient header is refused.
-    let imported = h
-        .call_raw("import_scan", corpus_png(), &[("patient-id", &id)])
-        .expect("import");
+    // The desk uploads a file's bytes to the upload scheme with the run's key; a wrong
+    // or missing key, a missing patient, or a method other than POST is refused.
+    let state = h.state();
+    let key: String = serde_json::from_value(h.ok("scan_upload_key", json!({}))).unwrap();
+    assert_eq!(key.len(), 64);
+    let upload = |key: Option<&str>, patient: Option<&str>, body: Vec<u8>| {
+        let mut request = tauri::http::Request::builder()
+            .method("POST")
+            .uri("cvupload://localhost/scan");
+        if let Some(key) = key {
+            request = request.header("upload-key", key);
+        }
+        if let Some(patient) = patient {
+            request = request.header("patient-id", patient);
+        }
+        let answer = clinic_vault_app::scans::upload(&state, request.body(body).unwrap());
+        assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+        let json: Value = serde_json::from_slice(answer.body()).unwrap_or(Value::Null);
+        (answer.status().as_u16(), json)
+    };
+    let (status, imported) = upload(Some(&key), Some(&id), corpus_png());
+    assert_eq!(status, 200, "{imported}");
     let scan_id = imported["id"].as_str().unwrap().to_string();
     assert_eq!(imported["preview"], "icon");
-    let err = h
-        .call_raw("import_scan", corpus_png(), &[])
-        .expect_err("no header");
-    assert_eq!(err["code"], "invalid_input");
-    assert_eq!(
-        h.err_code("import_scan", json!({"patientId": id})),
-        "invalid_input"
-    );
-    let refused = h
-        .call_raw(
-            "import_scan",
-            b"plain text".to_vec(),
-            &[("patient-id", &id)],
-        )
-        .expect_err("text");
+    let wrong_key = "0".repeat(64);
+    for (key, patient) in [
+        (None, Some(id.as_str())),
+        (Some(wrong_key.as_str()), Some(&id)),
+    ] {
+        let (status, err) = upload(key, patient, corpus_png());
+        assert_eq!(status, 403);
+        assert_eq!(err["code"], "invalid_input");
+    }
+    let (status, err) = upload(Some(&key), None, corpus_png());
+    assert_eq!((status, err["code"].as_str()), (400, Some("invalid_input")));
+    let (status, refused) = upload(Some(&key), Some(&id), b"plain text".to_vec());
+    assert_eq!(status, 422);
     assert_eq!(refused["code"], "scan_refused");
     assert!(refused["message"]
         .as_str()
         .unwrap()
         .starts_with("The file was refused"));
+    let (status, err) = upload(Some(&key), Some("no-such-patient"), corpus_png());
+    assert_eq!((status, err["code"].as_str()), (404, Some("not_found")));
+    // The page's preflight is answered; nothing but a POST to /scan is served.
+    let other = |method: &str, uri: &str| {
+        let request = tauri::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("upload-key", &key)
+            .header("patient-id", &id)
+            .body(corpus_png())
+            .unwrap();
+        clinic_vault_app::scans::upload(&state, request)
+            .status()
+            .as_u16()
+    };
+    assert_eq!(other("OPTIONS", "cvupload://localhost/scan"), 204);
+    assert_eq!(other("GET", "cvupload://localhost/scan"), 404);
+    assert_eq!(other("POST", "cvupload://localhost/thumb"), 404);
+    assert_eq!(
+        h.ok("list_scans", json!({"patientId": id}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "only the one accepted upload is stored"
+    );
 
     // A receptionist sees that it exists, not what it shows.
-    let state = h.state();
     let respond = |path: &str| clinic_vault_app::scans::respond(&state, path);
     assert_eq!(respond(&format!("/thumb/{scan_id}")).status(), 403);
     assert_eq!(
@@ -990,6 +1002,8 @@ fn scans_through_ipc_and_the_scheme_answer_only_the_unlocked_session_and_its_rol
     assert_eq!(respond(&page_of(n, 0)).status(), 401);
     assert_eq!(respond(&format!("/thumb/{scan_id}")).status(), 401);
     assert_eq!(h.err_code("list_scans", json!({"patientId": id})), "locked");
+    let (status, err) = upload(Some(&key), Some(&id), corpus_png());
+    assert_eq!((status, err["code"].as_str()), (401, Some("locked")));
     h.unlock(
         "carl",
         "another long passphrase for the clinician",

@@ -112,8 +112,10 @@ fn the_csp_forbids_inline_and_remote_scripts() {
             );
         }
     }
-    // Scan images come through the app's own scheme, for images only.
+    // Scan images come through the app's own scheme, for images only; files to import
+    // go the other way through another scheme, which scripts may connect to.
     assert_eq!(csp["img-src"], "'self' cvscan:");
+    assert_eq!(csp["connect-src"], "ipc: http://ipc.localhost cvupload:");
     for directive in [
         "default-src",
         "script-src",

@@ -23,6 +23,8 @@ enum Fixture {
     Schema2,
     /// Schema 3, every event v2 (commit a5e69a6), before scans.
     Schema3,
+    /// Schema 4, with two scans (commit 4c6e526), before screen renditions.
+    Schema4,
 }
 
 impl Fixture {
@@ -30,12 +32,14 @@ impl Fixture {
         manifest_dir().join(match self {
             Fixture::Schema2 => "tests/fixtures/schema2",
             Fixture::Schema3 => "tests/fixtures/schema3",
+            Fixture::Schema4 => "tests/fixtures/schema4",
         })
     }
     fn schema(self) -> i64 {
         match self {
             Fixture::Schema2 => 2,
             Fixture::Schema3 => 3,
+            Fixture::Schema4 => 4,
         }
     }
 }
@@ -67,6 +71,26 @@ fn copy_of(fixture: Fixture) -> (TestVault, Value) {
         let to = v.dir.join(name);
         std::fs::copy(fixture.dir().join("vault").join(name), &to).expect("copy fixture");
         std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).expect("0600");
+    }
+    // Schema 4 and later: the encrypted scan files.
+    let scans = fixture.dir().join("vault").join("scans");
+    if scans.is_dir() {
+        let to = v.dir.join("scans");
+        std::fs::create_dir(&to).expect("scans dir");
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o700)).expect("0700");
+        // Git keeps no empty directory: the staging one is made as the vault had it.
+        std::fs::create_dir(to.join(".staging")).expect("staging dir");
+        std::fs::set_permissions(to.join(".staging"), std::fs::Permissions::from_mode(0o700))
+            .expect("0700");
+        for entry in std::fs::read_dir(&scans).expect("fixture scans") {
+            let entry = entry.expect("entry");
+            if !entry.file_type().expect("type").is_file() {
+                continue;
+            }
+            let file = to.join(entry.file_name());
+            std::fs::copy(entry.path(), &file).expect("copy scan");
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("0600");
+        }
     }
     v.admin_uri = secrets["admin"]["totp_uri"].as_str().expect("uri").into();
     v.recovery_key = secrets["recovery_key"].as_str().expect("key").into();
@@ -365,6 +389,97 @@ fn a_schema_3_vault_upgrades_to_scans_and_keeps_its_v2_chain_byte_for_byte() {
 }
 
 #[test]
+fn a_schema_4_vault_upgrades_to_screen_renditions_and_keeps_its_scans_and_chain() {
+    let (mut v, secrets) = copy_of(Fixture::Schema4);
+    assert_eq!(schema_version(&v), 4, "the fixture is the previous schema");
+    let old_head = secrets["head"]["head"].as_str().expect("head").to_string();
+    let out = v
+        .admin_batch(&[
+            &format!("audit verify --expect-head {old_head}"),
+            "audit list",
+            "verify",
+            "scan verify",
+        ])
+        .ok();
+    assert_eq!(
+        schema_version(&v),
+        CURRENT_SCHEMA,
+        "the first unlock migrated"
+    );
+    let lines = out.json_lines();
+    let events = lines[1]["events"].as_array().expect("events").clone();
+    let old = read_fixture_json(Fixture::Schema4, "audit-list.json");
+    let old = old.as_array().expect("old listing");
+    assert_eq!(old.len() as u64, secrets["n_events"].as_u64().expect("n"));
+    for (before, now) in old.iter().zip(&events) {
+        assert_eq!(
+            *before, *now,
+            "event {} changed in the upgrade",
+            before["seq"]
+        );
+    }
+    assert_eq!(lines[3]["report"]["n_checked"], 2, "both scans verify");
+
+    // The scans imported before read back byte for byte; they have no rendition.
+    let carl = staff(&secrets, "carl");
+    for name in ["large", "small"] {
+        let scan = &secrets["scans"][name];
+        let out = v.tmp.path().join(format!("{name}.png"));
+        v.by(
+            &carl,
+            &[
+                "scan",
+                "export",
+                scan["id"].as_str().expect("id"),
+                out.to_str().expect("utf-8"),
+            ],
+        )
+        .ok();
+        let bytes = std::fs::read(&out).expect("exported");
+        assert_eq!(
+            hex(&Sha256::digest(&bytes)),
+            scan["sha256"],
+            "{name} changed"
+        );
+    }
+    let renditions = |v: &TestVault| {
+        key_holder(v)
+            .query_i64("SELECT count(*) FROM scan_screens")
+            .expect("count")
+    };
+    assert_eq!(renditions(&v), 0, "the migration makes none");
+
+    // A large photo imported now gets its rendition, halved to fit a screen.
+    let jan = secrets["patients"]["jan"]
+        .as_str()
+        .expect("jan")
+        .to_string();
+    let png = v.tmp.path().join("photo.png");
+    std::fs::write(
+        &png,
+        crate::common::images::png_with_metadata(2600, 1800, 5),
+    )
+    .expect("png");
+    v.by(
+        &carl,
+        &["scan", "import", &jan, png.to_str().expect("utf-8")],
+    )
+    .ok();
+    assert_eq!(renditions(&v), 1);
+    assert_eq!(
+        key_holder(&v)
+            .query_i64("SELECT width * 10000 + height FROM scan_screens")
+            .expect("size"),
+        1300 * 10000 + 900
+    );
+}
+
+#[test]
+fn a_sigkill_inside_the_screen_migration_leaves_schema_4_and_the_next_unlock_completes_it() {
+    sigkill_inside_the_migrations(Fixture::Schema4);
+}
+
+#[test]
 fn a_sigkill_inside_the_migration_leaves_the_old_schema_and_the_next_unlock_completes_it() {
     sigkill_inside_the_migrations(Fixture::Schema2);
 }
@@ -461,7 +576,7 @@ fn sigkill_inside_the_migrations(fixture: Fixture) {
         // fixture's are v2 already, so they count too.
         let expected_folded = 2 + match fixture {
             Fixture::Schema2 => 0,
-            Fixture::Schema3 => read_fixture_json(fixture, "audit-list.json")
+            Fixture::Schema3 | Fixture::Schema4 => read_fixture_json(fixture, "audit-list.json")
                 .as_array()
                 .expect("old listing")
                 .iter()

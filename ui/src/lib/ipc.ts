@@ -440,6 +440,12 @@ export interface OpenedScan {
   kind: ScanKind;
   pages: number;
   orientation: number;
+  /** The first page's size in pixels, as stored (0 for a PDF). */
+  width: number;
+  height: number;
+  /** A large photo's screen rendition (the page halved until it fits 2048 pixels): shown
+   *  first, the page itself only when zoomed past it. Null when there is none. */
+  screen: { width: number; height: number } | null;
 }
 
 /** A scanner SANE can reach. */
@@ -460,9 +466,34 @@ export interface AcquiredPages {
 
 export const listScans = (patientId: string) =>
   invoke<ScanSummary[]>('list_scans', { patientId });
-/** One file's bytes (read by the page from a file picker or a drop), sent raw. */
-export const importScan = (patientId: string, bytes: Uint8Array) =>
-  invoke<ScanSummary>('import_scan', bytes, { headers: { 'patient-id': patientId } });
+/** Where the page uploads a file to import (the app's `cvupload:` scheme). */
+export const SCAN_UPLOAD_URL = 'cvupload://localhost/scan';
+
+let uploadKey: Promise<string> | null = null;
+
+/** One file's bytes (read by the page from a file picker or a drop), POSTed to the app's
+ *  upload scheme with the run's key: the app gets them owned, not as a borrowed IPC body,
+ *  so a large PDF needs one copy less. Rejects with an IpcError like a command. */
+export async function importScan(patientId: string, bytes: Uint8Array<ArrayBuffer>): Promise<ScanSummary> {
+  uploadKey ??= invoke<string>('scan_upload_key').catch((e) => {
+    uploadKey = null;
+    throw e;
+  });
+  const key = await uploadKey;
+  let res: Response;
+  try {
+    res = await fetch(SCAN_UPLOAD_URL, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'patient-id': patientId, 'upload-key': key, 'content-type': 'application/octet-stream' },
+    });
+  } catch {
+    throw { code: 'internal', message: 'The file could not be handed to the app.' } satisfies IpcError;
+  }
+  const answer: unknown = await res.json().catch(() => null);
+  if (!res.ok) throw asIpcError(answer ?? `The app answered ${res.status}.`);
+  return answer as ScanSummary;
+}
 export const openScan = (scanId: string) => invoke<OpenedScan>('open_scan', { scanId });
 export const closeScan = () => invoke<void>('close_scan');
 export const scanDevices = () => invoke<ScanDevice[]>('scan_devices');
@@ -490,6 +521,8 @@ export const scanImage = {
   thumbnail: (scanId: string) => `cvscan://localhost/thumb/${encodeURIComponent(scanId)}`,
   page: (scanId: string, opening: number, page: number) =>
     `cvscan://localhost/page/${encodeURIComponent(scanId)}/${opening}/${page}`,
+  screen: (scanId: string, opening: number) =>
+    `cvscan://localhost/screen/${encodeURIComponent(scanId)}/${opening}`,
   acquired: (patientId: string, page: number, pages: number) =>
     // `pages` makes each new scan's previews new URLs (nothing is cached: no-store).
     `cvscan://localhost/acquired/${encodeURIComponent(patientId)}/${page}?of=${pages}`,

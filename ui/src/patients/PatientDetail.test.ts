@@ -286,7 +286,7 @@ describe('PatientDetail', () => {
       list_prescriptions: () => [rx({ scans: ['s-9'] })],
       list_scans: () => [scan],
       add_prescription: (a) => rx({ id: 'rx-2', ...(a.rx as object), created_us: 1_800_000_000_000_000 }),
-      open_scan: () => ({ scan_id: 's-9', opening: 1, kind: 'jpeg', pages: 1, orientation: 1 }),
+      open_scan: () => ({ scan_id: 's-9', opening: 1, kind: 'jpeg', pages: 1, orientation: 1, width: 800, height: 600, screen: null }),
       close_scan: () => null,
     });
     renderDetail('clinician');

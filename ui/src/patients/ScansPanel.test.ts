@@ -3,6 +3,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Role, ScanSummary } from '../lib/ipc';
 import ScansPanel from './ScansPanel.svelte';
+import { installUpload } from '../testing/ipcMock';
 
 afterEach(() => {
   cleanup();
@@ -41,10 +42,12 @@ function shell(handlers: Record<string, (args: unknown) => unknown>) {
   const calls: Call[] = [];
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
+    if (cmd === 'scan_upload_key') return 'test-upload-key';
     const h = handlers[cmd];
     if (!h) throw { code: 'internal', message: `unexpected ${cmd}` };
     return h(args);
   });
+  installUpload(handlers, calls);
   return calls;
 }
 
@@ -68,7 +71,7 @@ describe('ScansPanel', () => {
 
     const calls = shell({
       list_scans: () => [scan()],
-      open_scan: () => ({ scan_id: 's-1', opening: 7, kind: 'jpeg', pages: 1, orientation: 6 }),
+      open_scan: () => ({ scan_id: 's-1', opening: 7, kind: 'jpeg', pages: 1, orientation: 6, width: 800, height: 600, screen: null }),
       close_scan: () => null,
     });
     renderPanel('clinician');
@@ -88,6 +91,29 @@ describe('ScansPanel', () => {
     await waitFor(() => expect(calls.map((c) => c.cmd)).toContain('close_scan'));
   });
 
+  it('shows a large photo by its screen rendition first, and the page itself once zoomed past it', async () => {
+    shell({
+      list_scans: () => [scan()],
+      open_scan: () => ({
+        scan_id: 's-1', opening: 3, kind: 'jpeg', pages: 1, orientation: 1,
+        width: 4000, height: 3000, screen: { width: 2000, height: 1500 },
+      }),
+      close_scan: () => null,
+    });
+    renderPanel('clinician');
+    await fireEvent.click(await screen.findByRole('button', { name: 'Open' }));
+    const img = (await screen.findByTestId('viewer-image')) as HTMLImageElement;
+    expect(img.src).toBe('cvscan://localhost/screen/s-1/3');
+    expect(img.dataset.rendition).toBe('screen');
+    // 125 % of 4000 pixels needs more than the rendition's 2000: the page itself.
+    await fireEvent.click(screen.getByRole('button', { name: 'Zoom in' }));
+    await waitFor(() => expect(img.src).toBe('cvscan://localhost/page/s-1/3/0'));
+    // Back to fit width, it stays (already loaded, and sharper).
+    await fireEvent.click(screen.getByRole('button', { name: 'Fit width' }));
+    expect(screen.getByTestId('viewer-zoom').textContent).toBe('Fit width');
+    expect(img.src).toBe('cvscan://localhost/page/s-1/3/0');
+  });
+
   it('saves a copy from the viewer, says where and that it is not encrypted, and shows a refusal', async () => {
     let answer: () => unknown = () => ({
       path: '/home/cora/Downloads/scan-2026-12-01-ab12cd34.jpg',
@@ -96,7 +122,7 @@ describe('ScansPanel', () => {
     });
     const calls = shell({
       list_scans: () => [scan()],
-      open_scan: () => ({ scan_id: 's-1', opening: 7, kind: 'jpeg', pages: 1, orientation: 1 }),
+      open_scan: () => ({ scan_id: 's-1', opening: 7, kind: 'jpeg', pages: 1, orientation: 1, width: 800, height: 600, screen: null }),
       export_scan: () => answer(),
       close_scan: () => null,
     });
@@ -142,6 +168,10 @@ describe('ScansPanel', () => {
     expect(screen.getByText(/not a JPEG, PNG, TIFF or PDF/)).toBeTruthy();
     expect(screen.getByText('Imported')).toBeTruthy();
     expect(sent).toEqual([3, 2]);
+    // Each file went to the app's upload scheme for this patient, with the run's key.
+    const uploads = calls.filter((c) => c.cmd === 'import_scan');
+    expect(uploads.map((c) => (c.args as { patientId: string }).patientId)).toEqual(['p-1', 'p-1']);
+    expect(uploads.map((c) => (c.args as { key: string }).key)).toEqual(['test-upload-key', 'test-upload-key']);
     await screen.findByText('JPEG image');
     expect(calls.filter((c) => c.cmd === 'list_scans').length).toBe(2);
   });

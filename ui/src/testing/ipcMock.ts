@@ -3,7 +3,7 @@
 
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { ExpiredEnrollment, SessionInfo } from '../lib/ipc';
+import { SCAN_UPLOAD_URL, type ExpiredEnrollment, type SessionInfo } from '../lib/ipc';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 export type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
@@ -15,12 +15,35 @@ export function installIpc(handlers: Handlers): Call[] {
     (cmd, raw) => {
       const args = (raw ?? {}) as Record<string, unknown>;
       calls.push({ cmd, args });
+      if (cmd === 'scan_upload_key' && !handlers[cmd]) return 'test-upload-key';
       const h = handlers[cmd];
       return h ? h(args) : undefined;
     },
     { shouldMockEvents: true },
   );
+  installUpload(handlers, calls);
   return calls;
+}
+
+/** The app's upload scheme (`cvupload:`, see ipc.ts's importScan) as a fetch stub: a
+ *  POST is recorded as the call `import_scan` with the body's bytes as its args, and
+ *  answered by that handler (a thrown IpcError becomes a 4xx answer, as the app's). */
+export function installUpload(handlers: Record<string, (args: never) => unknown>, calls: { cmd: string; args: unknown }[]) {
+  globalThis.fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+    if (String(url) !== SCAN_UPLOAD_URL || init?.method !== 'POST') {
+      return new Response(null, { status: 404 });
+    }
+    const headers = new Headers(init.headers);
+    const bytes = new Uint8Array(await new Response(init.body).arrayBuffer());
+    calls.push({ cmd: 'import_scan', args: { patientId: headers.get('patient-id'), key: headers.get('upload-key'), bytes } });
+    const h = handlers.import_scan;
+    try {
+      const value = await (h ? h(bytes as never) : undefined);
+      return Response.json(value ?? null);
+    } catch (e) {
+      return Response.json(e, { status: 422 });
+    }
+  }) as typeof fetch;
 }
 
 /** Emits the shell's lock event as the Rust side would. */

@@ -109,8 +109,26 @@ impl Session {
         file.take(limits.max_file_bytes + 1)
             .read_to_end(&mut bytes)
             .map_err(unreadable)?;
-        // Handed over, so a PDF's bytes are freed once parsed (the memory budget).
-        let (checked, kept) = match sanitize::sanitize_owned(bytes, &limits) {
+        self.import_owned_checked(patient_id, bytes, &limits)
+    }
+
+    /// Imports one file the caller hands over ([`Session::import_scan`] without the
+    /// copy): a PDF's bytes are freed once parsed, so a 50 MB file stays within the
+    /// memory budget. The shells use it for what arrives whole in memory (the app's
+    /// upload of a picked or dropped file).
+    pub fn import_scan_owned(&mut self, patient_id: &str, file: Vec<u8>) -> Result<ScanSummary> {
+        self.check_scan_import(patient_id)?;
+        let limits = limits::load(self.connection())?;
+        self.import_owned_checked(patient_id, file, &limits)
+    }
+
+    fn import_owned_checked(
+        &mut self,
+        patient_id: &str,
+        file: Vec<u8>,
+        limits: &sanitize::ScanLimits,
+    ) -> Result<ScanSummary> {
+        let (checked, kept) = match sanitize::sanitize_owned(file, limits) {
             Ok(clean) => {
                 let (scan, kept) = clean.into_parts();
                 (Ok(scan), kept)
@@ -197,7 +215,9 @@ impl Session {
                 None => (clean.thumbnail.as_ref(), None),
             };
             let inserted = crate::records::store::next_hlc(ctx.tx, ctx.now_us, ctx.device_id)
-                .and_then(|hlc| store::insert(ctx.tx, &row, &hlc, thumbnail));
+                .and_then(|hlc| {
+                    store::insert(ctx.tx, &row, &hlc, thumbnail, clean.screen.as_ref())
+                });
             if let Err(e) = inserted {
                 // Nothing commits, so the staged file goes now rather than at the next unit.
                 let _ = std::fs::remove_file(paths.scans_staging().join(scan_id.as_str()));

@@ -116,12 +116,13 @@ fn finish_row((mut row, kind, removed): (ScanRow, String, String)) -> Result<Sca
     Ok(row)
 }
 
-/// Inserts a scan's row (and its thumbnail).
+/// Inserts a scan's row (and its thumbnail and screen rendition).
 pub(crate) fn insert(
     tx: &Connection,
     row: &ScanRow,
     hlc: &str,
     thumbnail: Option<&super::sanitize::Thumbnail>,
+    screen: Option<&super::sanitize::Thumbnail>,
 ) -> Result<()> {
     let removed = serde_json::to_string(&row.removed)
         .map_err(|e| Error::Internal(format!("encoding a scan's metadata: {e}")))?;
@@ -153,7 +154,26 @@ pub(crate) fn insert(
             params![row.id, thumb.kind.as_str(), thumb.width, thumb.height, thumb.bytes],
         )?;
     }
+    if let Some(screen) = screen {
+        tx.execute(
+            "INSERT INTO scan_screens (scan_id, kind, width, height, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![row.id, screen.kind.as_str(), screen.width, screen.height, screen.bytes],
+        )?;
+    }
     Ok(())
+}
+
+/// A screen rendition as stored: its width, height and JPEG.
+pub(crate) type Screen = (u32, u32, zeroize::Zeroizing<Vec<u8>>);
+
+/// A scan's screen rendition, if it has one.
+pub(crate) fn screen(conn: &Connection, scan_id: &str) -> Result<Option<Screen>> {
+    Ok(conn
+        .prepare_cached("SELECT width, height, bytes FROM scan_screens WHERE scan_id = ?1")?
+        .query_row([scan_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, zeroize::Zeroizing::new(r.get(2)?)))
+        })
+        .optional()?)
 }
 
 /// A scan's row; `not_found` when there is none (or it was erased).

@@ -30,8 +30,13 @@ pub struct ScanView {
     pub pages: u32,
     /// The EXIF orientation of the original (1–8): the viewer turns the page by it.
     pub orientation: u8,
+    /// The first page's width and height in pixels, as stored (0 for PDF).
+    pub width: u32,
+    /// See `width`.
+    pub height: u32,
     limits: sanitize::ScanLimits,
     bytes: Zeroizing<Vec<u8>>,
+    screen: Option<store::Screen>,
 }
 
 impl std::fmt::Debug for ScanView {
@@ -80,6 +85,25 @@ impl ScanView {
     /// The stripped file as stored (what an export writes).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The width and height of the screen rendition of a large JPEG or PNG (the page
+    /// halved until its longest side fits 2048 pixels, not turned), if it has one.
+    pub fn screen_size(&self) -> Option<(u32, u32)> {
+        self.screen.as_ref().map(|(w, h, _)| (*w, *h))
+    }
+
+    /// The screen rendition as a JPEG (a copy, zeroized on drop), if it has one: the
+    /// viewer's first image, before the page itself.
+    pub fn screen(&self) -> Option<PageImage> {
+        self.screen.as_ref().map(|(_, _, jpeg)| {
+            let mut bytes = Zeroizing::new(Vec::with_capacity(jpeg.len()));
+            bytes.extend_from_slice(jpeg);
+            PageImage {
+                mime: "image/jpeg",
+                bytes,
+            }
+        })
     }
 
     /// Page `index` (from 0) as an image. A PDF's pages need the renderer: without it,
@@ -193,7 +217,7 @@ impl Session {
         let opened = self.decrypt_to_memory(scan_id);
         let o = self.scan_op(Action::ScanView, scan_id);
         self.run(o, |ctx| {
-            let (row, bytes) = opened?;
+            let (row, bytes, screen) = opened?;
             let event = ctx.event(Action::ScanView);
             event.resource_id = Some(row.id.to_string());
             event.patient_id = Some(row.patient_id.to_string());
@@ -202,13 +226,19 @@ impl Session {
                 kind: row.kind,
                 pages: row.pages,
                 orientation: row.orientation,
+                width: row.width,
+                height: row.height,
                 limits: viewing_limits(limits::load(ctx.tx)?),
                 bytes,
+                screen,
             })
         })
     }
 
-    fn decrypt_to_memory(&self, scan_id: &str) -> Result<(store::ScanRow, Zeroizing<Vec<u8>>)> {
+    fn decrypt_to_memory(
+        &self,
+        scan_id: &str,
+    ) -> Result<(store::ScanRow, Zeroizing<Vec<u8>>, Option<store::Screen>)> {
         let conn = self.connection();
         let row = store::get(conn, scan_id)?;
         let damaged = |problem| -> Error {
@@ -236,6 +266,7 @@ impl Session {
         if hash_name(&opened.content_hash) != row.content_hash {
             return Err(damaged(ScanProblem::HashMismatch));
         }
-        Ok((row, bytes))
+        let screen = store::screen(conn, &row.id)?;
+        Ok((row, bytes, screen))
     }
 }

@@ -260,6 +260,50 @@ fn every_cell_of_the_role_matrix_holds_and_denials_are_audited() {
 }
 
 #[test]
+fn a_photo_larger_than_a_screen_is_viewed_first_by_its_rendition_and_a_small_one_has_none() {
+    let staff = Staff::new();
+    let mut carl = staff.as_role(Role::Clinician);
+    let p = carl
+        .add_patient(&patient("Large", "Photo", "1970-01-01"), true)
+        .expect("patient");
+    let encode = |w: u32, h: u32| {
+        let img =
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x / 9) as u8, (y / 7) as u8, 90]));
+        let mut jpeg = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpeg),
+                image::ImageFormat::Jpeg,
+            )
+            .expect("jpeg");
+        jpeg
+    };
+    let large = carl
+        .import_scan_owned(&p.id, encode(4000, 3000))
+        .expect("import");
+    let view = carl.view_scan(&large.id).expect("view");
+    assert_eq!((view.width, view.height), (4000, 3000));
+    assert_eq!(view.screen_size(), Some((2000, 1500)));
+    let screen = view.screen().expect("a rendition");
+    assert_eq!(screen.mime, "image/jpeg");
+    let shown = image::load_from_memory(&screen.bytes).expect("jpeg");
+    assert_eq!((shown.width(), shown.height()), (2000, 1500));
+    // The page itself is still the stored file, byte for byte.
+    assert_eq!(&view.page(0).expect("page").bytes[..], view.bytes());
+    drop(view);
+    let small = carl
+        .import_scan(&p.id, &encode(2048, 1000))
+        .expect("import");
+    let view = carl.view_scan(&small.id).expect("view");
+    assert_eq!(
+        view.screen_size(),
+        None,
+        "a page that fits a screen is its own"
+    );
+    assert!(view.screen().is_none());
+}
+
+#[test]
 fn a_multi_page_tiff_is_viewed_page_by_page_and_the_view_is_audited() {
     use crate::scans::acquire::{pages_to_tiff, RawPage};
     let staff = Staff::new();

@@ -176,6 +176,10 @@ pub struct Sanitized {
     pub removed: Vec<&'static str>,
     /// A small upright preview (`None` for PDF).
     pub thumbnail: Option<Thumbnail>,
+    /// The viewer's first image of a JPEG or PNG larger than [`SCREEN_MAX_SIDE`]: the
+    /// page halved until it fits, as it is stored (not turned upright), so that opening
+    /// a 12-megapixel photo shows a screen's worth of it at once (`None` otherwise).
+    pub screen: Option<Thumbnail>,
     body: Body,
 }
 
@@ -213,6 +217,7 @@ impl fmt::Debug for Sanitized {
             .field("orientation", &self.orientation)
             .field("removed", &self.removed)
             .field("thumbnail", &self.thumbnail)
+            .field("screen", &self.screen)
             .field("len", &self.len())
             .finish()
     }
@@ -237,6 +242,13 @@ pub const THUMBNAIL_MAX_SIDE: u32 = 256;
 
 /// JPEG quality of a thumbnail.
 pub const THUMBNAIL_JPEG_QUALITY: u8 = 80;
+
+/// Longest side of a screen rendition, in pixels (fit to width on a 2048-pixel-wide
+/// screen; zooming in past it loads the page itself).
+pub const SCREEN_MAX_SIDE: u32 = 2048;
+
+/// JPEG quality of a screen rendition.
+pub const SCREEN_JPEG_QUALITY: u8 = 85;
 
 impl fmt::Debug for Thumbnail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

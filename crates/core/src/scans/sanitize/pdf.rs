@@ -141,6 +141,7 @@ fn finish(parsed: Parsed, limits: &ScanLimits) -> Result<Sanitized, Refusal> {
         orientation: 1,
         removed: removed.0,
         thumbnail: None,
+        screen: None,
         body: Body::Owned(out),
     })
 }

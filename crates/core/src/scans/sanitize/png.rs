@@ -40,7 +40,8 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
     if decoded_bytes(&walk.header) > limits.max_decoded_page_bytes() {
         return Err(Refusal::DecodeLimit { kind: KIND });
     }
-    let thumbnail = thumb::from_encoded(KIND, input, width, height, walk.orientation, limits)?;
+    let (thumbnail, screen) =
+        thumb::from_encoded(KIND, input, width, height, walk.orientation, limits)?;
     let mut removed = walk.removed;
     if !trailing.is_empty() {
         removed.add("trailing_data");
@@ -53,6 +54,7 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
         orientation: walk.orientation,
         removed: removed.0,
         thumbnail: Some(thumbnail),
+        screen,
         body: Body::Ranges(body::merge(walk.kept)),
     })
 }

@@ -89,6 +89,7 @@ pub(super) fn sanitize(input: &[u8], limits: &ScanLimits) -> Result<Sanitized, R
         orientation,
         removed: removed.0,
         thumbnail,
+        screen: None,
         body: Body::Owned(out.0.into_inner()),
     })
 }
