@@ -339,6 +339,7 @@ async fn sqlite_store_upgrades_from_the_version_2_fixture_through_sigkills() {
             other => panic!("version {other} after {delay_ms} ms"),
         }
     }
+    eprintln!("upgrade: {n_kills} kills, {n_left_at_2} left the store at version 2");
     assert!(
         n_kills > 0 && n_left_at_2 > 0,
         "no kill landed before the commit"
