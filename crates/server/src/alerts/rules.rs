@@ -75,18 +75,24 @@ pub struct RuleState {
 /// (`journal.attempt`; a refused attempt, `denied`, is not counted, as the workstation's
 /// own lockout does not count it).
 pub fn is_failed_unlock(event: &AuditEvent) -> bool {
+    failed_unlock(Action::from_wire(&event.action), event)
+}
+
+fn failed_unlock(action: Option<Action>, event: &AuditEvent) -> bool {
+    matches!(action, Some(Action::UserUnlock | Action::JournalAttempt))
+        && event.outcome == Outcome::Failure.wire_name()
+}
+
+fn prelock_report(action: Option<Action>) -> bool {
     matches!(
-        Action::from_wire(&event.action),
-        Some(Action::UserUnlock | Action::JournalAttempt)
-    ) && event.outcome == Outcome::Failure.wire_name()
+        action,
+        Some(Action::JournalAttempt | Action::JournalLockout)
+    )
 }
 
 /// Whether an event is an unauthenticated report of the pre-unlock journal.
 pub fn is_prelock_report(event: &AuditEvent) -> bool {
-    matches!(
-        Action::from_wire(&event.action),
-        Some(Action::JournalAttempt | Action::JournalLockout)
-    )
+    prelock_report(Action::from_wire(&event.action))
 }
 
 /// The users whose failed unlocks the batch holds, and the earliest such event time:
@@ -131,7 +137,9 @@ pub fn raise(events: &[&AuditEvent], state: &RuleState) -> Vec<Raise> {
     let mut first_report: Option<&AuditEvent> = None;
     let mut n_reports = 0u64;
     for &event in events {
-        if is_failed_unlock(event) {
+        // The catalogue is searched once per event.
+        let action = Action::from_wire(&event.action);
+        if failed_unlock(action, event) {
             let held = failures.entry(event.actor.as_str()).or_default();
             held.push((event.time_us, event.seq));
             let from = event.time_us.saturating_sub(FAILED_UNLOCK_WINDOW_US);
@@ -154,7 +162,7 @@ pub fn raise(events: &[&AuditEvent], state: &RuleState) -> Vec<Raise> {
                 });
             }
         }
-        if Action::from_wire(&event.action).is_some_and(|a| a.level() == AlertLevel::Alert) {
+        if action.is_some_and(|a| a.level() == AlertLevel::Alert) {
             out.push(Raise {
                 code: code::ALERT_ACTION,
                 seq: Some(event.seq),
@@ -164,7 +172,7 @@ pub fn raise(events: &[&AuditEvent], state: &RuleState) -> Vec<Raise> {
                 n_events: None,
             });
         }
-        if is_prelock_report(event) {
+        if prelock_report(action) {
             first_report.get_or_insert(event);
             n_reports += 1;
         }
