@@ -101,6 +101,54 @@ pub async fn suite(store: Arc<dyn Store>) {
     raised_with_their_events(store.as_ref()).await;
     acknowledged_once_when_racing(Arc::clone(&store)).await;
     silence(store.as_ref()).await;
+    webhook_queue(store.as_ref()).await;
+}
+
+/// Every alert the suite raised is queued for the webhook; claims lease them.
+async fn webhook_queue(store: &dyn Store) {
+    let far = T0 + 10_000 * MIN;
+    let claimed = store
+        .claim_deliveries(far, far + MIN, 1_000)
+        .await
+        .expect("claim");
+    assert!(claimed.len() >= 10, "the suite's alerts: {}", claimed.len());
+    assert!(claimed
+        .windows(2)
+        .all(|w| w[0].alert.alert_id < w[1].alert.alert_id));
+    assert!(claimed.iter().all(|d| d.n_attempts == 0));
+    assert!(
+        store
+            .claim_deliveries(far, far + MIN, 1_000)
+            .await
+            .expect("again")
+            .is_empty(),
+        "leased"
+    );
+    let (first, second) = (claimed[0].alert.alert_id, claimed[1].alert.alert_id);
+    store.delivered(first).await.expect("delivered");
+    store
+        .delivery_failed(second, far + 2 * MIN)
+        .await
+        .expect("failed");
+    let due = store
+        .claim_deliveries(far + 2 * MIN, far + 3 * MIN, 1_000)
+        .await
+        .expect("claim");
+    let ids: Vec<i64> = due.iter().map(|d| d.alert.alert_id).collect();
+    assert!(!ids.contains(&first), "delivered: out of the queue");
+    assert!(ids.contains(&second));
+    assert_eq!(
+        due.iter()
+            .find(|d| d.alert.alert_id == second)
+            .map(|d| d.n_attempts),
+        Some(1)
+    );
+    assert_eq!(due.len(), claimed.len() - 1, "the others' leases ended");
+    let limited = store
+        .claim_deliveries(far + 5 * MIN, far + 6 * MIN, 2)
+        .await
+        .expect("limit");
+    assert_eq!(limited.len(), 2);
 }
 
 async fn raised_with_their_events(store: &dyn Store) {
