@@ -4,7 +4,8 @@
 # workstation (examples/push_demo.rs), starts the server on 127.0.0.1 with a temporary
 # data directory, makes an admin token, enrolls the workstation, which pushes signed
 # batches and one forked (refused) batch, then runs the browser test: log in, search and
-# page, the device and its chain status, an enrollment code shown once, CSRF-less and
+# page, the device and its chain status, an alert acknowledged (and the chain status
+# following), an enrollment code shown once, CSRF-less and
 # cross-origin POSTs refused, revoke, log out. Last, the enrollment code's token
 # enrolls a second workstation. Stops everything it started.
 # Usage: bash scripts/server-browser.sh   (CV_BROWSER_KEEP=1 keeps the work directory

@@ -120,6 +120,9 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    /// The alert webhook's settings.
+    #[error(transparent)]
+    Webhook(#[from] crate::alerts::webhook::WebhookError),
 }
 
 async fn current_store(settings: &Settings) -> Result<Arc<dyn Store>, CliError> {
@@ -150,7 +153,30 @@ pub async fn run(
 ) -> Result<(), CliError> {
     let clock = SystemClock;
     match command {
-        Command::Serve => serve(settings, Arc::new(clock)).await?,
+        Command::Serve => {
+            let clock: Arc<dyn Clock> = Arc::new(clock);
+            let webhook = crate::alerts::webhook::Webhook::from_settings(&settings.alerts)?;
+            // The background tasks hold their own store handle (a second SQLite
+            // connection, or another pool); they run until the process ends.
+            let mut tasks = Vec::new();
+            if settings.alerts.silent_after_secs > 0 || webhook.is_some() {
+                let store = open_store(settings).await?;
+                tasks.extend(crate::alerts::silence::spawn(
+                    Arc::clone(&store),
+                    Arc::clone(&clock),
+                    settings.alerts.clone(),
+                ));
+                if let Some(webhook) = webhook {
+                    tasks.push(crate::alerts::webhook::spawn(
+                        store,
+                        Arc::clone(&clock),
+                        webhook,
+                        settings.alerts.webhook_poll_secs,
+                    ));
+                }
+            }
+            serve(settings, clock).await?
+        }
         Command::Migrate => {
             let (from, to) = open_store(settings).await?.migrate().await?;
             writeln!(out, "schema version {from} -> {to}")?;

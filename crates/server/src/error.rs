@@ -113,6 +113,11 @@ impl IntoResponse for ApiError {
             ApiError::Batch(refusal) => refusal.seq(),
             _ => None,
         };
+        match &self {
+            ApiError::Store(_) => crate::metrics::storage_error("store"),
+            ApiError::Blobs(_) => crate::metrics::storage_error("blobs"),
+            _ => {}
+        }
         let message = if status.is_server_error() {
             // The detail (a database message) is for the operator only.
             tracing::error!(code, detail = %self, "request failed");

@@ -6,6 +6,7 @@
 //! `clinic-vault-proto` (a tidy test checks the manifest).
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod blobs;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod hex;
 pub mod keys;
 pub mod logging;
+pub mod metrics;
 pub mod serve;
 pub mod settings;
 pub mod store;

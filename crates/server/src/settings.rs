@@ -93,6 +93,8 @@ pub struct Settings {
     pub admin_session_idle_secs: u32,
     /// An admin page session ends this many seconds after its login, however busy.
     pub admin_session_max_secs: u32,
+    /// The `[alerts]` section (`CLINIC_VAULT_SERVER_ALERTS_…`).
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 impl Default for Settings {
@@ -117,6 +119,7 @@ impl Default for Settings {
             public_url: String::new(),
             admin_session_idle_secs: 900,
             admin_session_max_secs: 28_800,
+            alerts: crate::alerts::AlertSettings::default(),
         }
     }
 }
@@ -150,6 +153,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("admin_session_idle_secs", &self.admin_session_idle_secs)
             .field("admin_session_max_secs", &self.admin_session_max_secs)
+            .field("alerts", &self.alerts)
             .finish()
     }
 }
@@ -240,6 +244,18 @@ impl Settings {
             "PUBLIC_URL" => self.public_url = value,
             "ADMIN_SESSION_IDLE_SECS" => self.admin_session_idle_secs = parse(name, &value)?,
             "ADMIN_SESSION_MAX_SECS" => self.admin_session_max_secs = parse(name, &value)?,
+            _ if key.starts_with("ALERTS_") => self
+                .alerts
+                .set_from_env(&key["ALERTS_".len()..], &value)
+                .map_err(|e| match e {
+                    crate::alerts::AlertSettingsError::NotSeconds => SettingsError::Env {
+                        name: name.to_owned(),
+                        value: value.clone(),
+                    },
+                    crate::alerts::AlertSettingsError::Unknown => SettingsError::UnknownEnv {
+                        name: name.to_owned(),
+                    },
+                })?,
             _ => {
                 return Err(SettingsError::UnknownEnv {
                     name: name.to_owned(),

@@ -320,12 +320,13 @@ async fn gapped_reordered_tampered_and_forked_batches_are_refused_and_alerted() 
     let admin = fx.admin_token().await;
     let (status, alerts) = send(&app, admin_get("/v1/admin/alerts", &admin)).await;
     assert_eq!(status, StatusCode::OK);
-    let kinds: Vec<&str> = alerts
+    let mut kinds: Vec<&str> = alerts["alerts"]
         .as_array()
         .expect("array")
         .iter()
-        .filter_map(|a| a["kind"].as_str())
+        .filter_map(|a| a["code"].as_str())
         .collect();
+    kinds.reverse();
     assert_eq!(
         kinds,
         [

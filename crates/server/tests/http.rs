@@ -85,11 +85,11 @@ fn the_commands() {
     assert!(!check.status.success());
     assert_eq!(
         stdout(&binary(dir.path(), &["migrate"])).trim(),
-        "schema version 0 -> 2"
+        "schema version 0 -> 3"
     );
     assert_eq!(
         stdout(&binary(dir.path(), &["migrate"])).trim(),
-        "schema version 2 -> 2"
+        "schema version 3 -> 3"
     );
     assert!(stdout(&binary(dir.path(), &["check"])).starts_with("ok: storage reachable"));
     let admin = stdout(&binary(

@@ -111,3 +111,140 @@ async fn two_instances_share_replay_protection_and_chains() {
     assert_eq!(hashes.len(), 20);
     assert_eq!(crate::common::hex(&hashes[19].1), events[19].hash);
 }
+
+/// PostgreSQL's schema v1 → v2 (the alerts' columns, each device's last accepted batch,
+/// the webhook queue): a store populated at v1 (the rows v1's code wrote) upgrades with
+/// its events, heads and refusals intact, in one transaction, and ingest raises alerts
+/// afterwards.
+#[tokio::test]
+async fn postgres_store_upgrades_from_version_1() {
+    use clinic_vault_server::store::postgres::MIGRATIONS;
+    use clinic_vault_server::store::{AlertQuery, Store};
+
+    let cluster = PgCluster::start();
+    let (client, connection) = tokio_postgres::connect(&cluster.url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    client
+        .batch_execute(MIGRATIONS[0])
+        .await
+        .expect("version 1");
+    client
+        .batch_execute(
+            "CREATE TABLE clinic_vault_schema (version INTEGER NOT NULL); \
+             INSERT INTO clinic_vault_schema (version) VALUES (1)",
+        )
+        .await
+        .expect("schema row");
+    let mut device = TestDevice::new(0x91);
+    let genesis = clinic_vault_proto::genesis_hash(&device.vault_id);
+    client
+        .execute(
+            "INSERT INTO devices (device_id, vault_id, workstation, public_key, enrolled_us, \
+             head_seq, head_hash) VALUES ($1, $2, 'Room', 'k', $3, 0, $4)",
+            &[
+                &device.device_id,
+                &device.vault_id,
+                &T0,
+                &genesis.as_slice(),
+            ],
+        )
+        .await
+        .expect("device");
+    let events = device.next_events(12);
+    for chained in &events {
+        let e = &chained.event;
+        let canonical = String::from_utf8(e.canonical_bytes().expect("canonical")).expect("utf-8");
+        let hash = chained.claimed_hash().expect("hash");
+        client
+            .execute(
+                "INSERT INTO audit_events (device_id, seq, event_id, time_us, actor, action, \
+                 patient_id, outcome, canonical, hash, received_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[
+                    &e.device_id,
+                    &(e.seq as i64),
+                    &e.id,
+                    &e.time_us,
+                    &e.actor,
+                    &e.action,
+                    &e.patient_id,
+                    &e.outcome,
+                    &canonical,
+                    &hash.as_slice(),
+                    &(T0 + 5),
+                ],
+            )
+            .await
+            .expect("event");
+    }
+    let head = events.last().expect("events").claimed_hash().expect("hash");
+    client
+        .execute(
+            "UPDATE devices SET head_seq = 12, head_hash = $1 WHERE device_id = $2",
+            &[&head.as_slice(), &device.device_id],
+        )
+        .await
+        .expect("head");
+    client
+        .execute(
+            "INSERT INTO alerts (time_us, device_id, kind, seq) VALUES ($1, $2, 'chain_gap', 14)",
+            &[&T0, &device.device_id],
+        )
+        .await
+        .expect("alert");
+
+    let store = PgStore::connect(&cluster.url, 2).expect("pool");
+    let status = store.schema_status().await.expect("status");
+    assert_eq!((status.current, status.latest), (1, 2));
+    let hashes_before = store.chain_hashes(&device.device_id).await.expect("hashes");
+    assert_eq!(store.migrate().await.expect("migrate"), (1, 2));
+    assert_eq!(store.migrate().await.expect("again"), (2, 2));
+    assert_eq!(
+        store.chain_hashes(&device.device_id).await.expect("hashes"),
+        hashes_before
+    );
+    let held = store
+        .device(&device.device_id)
+        .await
+        .expect("device")
+        .expect("known");
+    assert_eq!(held.head_seq, 12);
+    let alerts = store
+        .alerts(&AlertQuery {
+            limit: 10,
+            ..AlertQuery::default()
+        })
+        .await
+        .expect("alerts");
+    let kept: Vec<_> = alerts
+        .iter()
+        .map(|a| (a.code.as_str(), a.seq, a.acknowledged_us))
+        .collect();
+    assert_eq!(kept, [("chain_gap", Some(14), None)]);
+    let activity = store.activity().await.expect("activity");
+    assert_eq!(
+        activity[0].last_seen_us,
+        T0 + 5,
+        "the newest event's arrival"
+    );
+    // Ingest continues from the held head at version 2, and raises alerts.
+    let mut more = device.next_events(1);
+    more[0].event.action = "user.add".into();
+    let canonical = more[0].event.canonical_bytes().expect("canonical");
+    more[0].hash = crate::common::hex(&clinic_vault_proto::chain_hash(&head, &canonical));
+    let batch = clinic_vault_server::chain::prepare(
+        &device.device_id,
+        clinic_vault_proto::EventBatch { events: more },
+        10,
+    )
+    .expect("batch");
+    let stored = store
+        .ingest(&device.device_id, batch, T0 + 10)
+        .await
+        .expect("ingest");
+    assert_eq!(stored.head_seq, 13);
+    assert_eq!(stored.raised.len(), 1);
+    assert_eq!(stored.raised[0].code, "alert_action");
+}

@@ -7,7 +7,7 @@ use clinic_vault_proto::{genesis_hash, EventBatch};
 use clinic_vault_server::chain::{prepare, Refusal};
 use clinic_vault_server::store::sqlite::SqliteStore;
 use clinic_vault_server::store::{
-    Alert, AuditQuery, EnrollError, EnrollRefusal, IngestError, NewDevice, Store,
+    AlertQuery, AuditQuery, EnrollError, EnrollRefusal, IngestError, NewAlert, NewDevice, Store,
 };
 
 use crate::common::{hex, TestDevice, T0};
@@ -34,8 +34,8 @@ async fn enroll(store: &dyn Store, device: &TestDevice, token: &[u8; 32]) {
         .expect("enroll");
 }
 
-pub async fn suite(store: Arc<dyn Store>) {
-    let store = store.as_ref();
+pub async fn suite(shared: Arc<dyn Store>) {
+    let store = shared.as_ref();
     let (_, latest) = store.migrate().await.expect("migrate");
     assert_eq!(
         store.migrate().await.expect("again"),
@@ -51,6 +51,7 @@ pub async fn suite(store: Arc<dyn Store>) {
     search(store).await;
     blob_holds(store).await;
     crate::admin_store::last_received(store).await;
+    crate::alerts_store::suite(Arc::clone(&shared)).await;
 }
 
 async fn tokens_and_enrollment(store: &dyn Store) {
@@ -210,17 +211,24 @@ async fn ingest(store: &dyn Store) {
         8
     );
     store
-        .record_alert(&Alert {
+        .record_alert(&NewAlert {
             time_us: T0,
             device_id: id.clone(),
-            kind: "chain_fork".into(),
+            code: "chain_fork".into(),
             seq: Some(1),
+            ..NewAlert::default()
         })
         .await
         .expect("alert");
-    let alerts = store.alerts().await.expect("alerts");
+    let alerts = store
+        .alerts(&AlertQuery {
+            limit: 1,
+            ..AlertQuery::default()
+        })
+        .await
+        .expect("alerts");
     assert_eq!(
-        alerts.last().map(|a| (a.kind.as_str(), a.seq)),
+        alerts.first().map(|a| (a.code.as_str(), a.seq)),
         Some(("chain_fork", Some(1)))
     );
 }

@@ -127,12 +127,29 @@ test('the device shows its last sync, head and chain status; the alert is listed
   const row = rowOf(deviceId);
   assert.equal(await row.count(), 1);
   const text = await row.textContent();
-  assert.match(text, /intact to seq 120; 1 batch refused \(latest: chain_fork at seq 1/);
+  assert.match(text, /intact to seq 120; 1 batch refused \(latest: chain_fork at seq 1[^)]*\); 1 open/);
   assert.match(text, /Browser test workstation/);
   assert.doesNotMatch(text, /never/);
   assert.match(text, /active/);
   await page.goto(`${base}/admin/alerts`);
-  assert.match(await rowOf(deviceId).textContent(), /chain_fork/);
+  // The refused fork, open.
+  assert.equal(await page.locator('table.open tbody tr', { hasText: 'chain_fork' }).count(), 1);
+});
+
+test('an alert is acknowledged with its button and shown acknowledged; the chain status follows', async () => {
+  await page.goto(`${base}/admin/alerts`);
+  const openFork = page.locator('table.open tbody tr', { hasText: 'chain_fork' });
+  await openFork.locator('button', { hasText: 'Acknowledge' }).click();
+  assert.equal(new URL(page.url()).pathname, '/admin/alerts');
+  assert.equal(await page.locator('table.open tbody tr', { hasText: 'chain_fork' }).count(), 0);
+  const done = page.locator('table.acknowledged tbody tr', { hasText: 'chain_fork' });
+  assert.equal(await done.count(), 1);
+  assert.match(await done.textContent(), /acknowledged by browser-test, \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+  assert.equal(await done.locator('button').count(), 0, 'no button once acknowledged');
+  assert.match(await page.textContent('main'), /No open alerts\./);
+  await page.screenshot({ path: join(outDir, 'admin-alerts.png') });
+  await page.goto(`${base}/admin/devices`);
+  assert.match(await rowOf(deviceId).textContent(), /1 batch refused \(latest: chain_fork[^)]*\); all acknowledged/);
 });
 
 test('an enrollment code is made and shown once', async () => {

@@ -1,7 +1,7 @@
 //! The admin API (bearer admin token): audit search with paging, the devices, revoking
-//! one, and the recorded refusals.
+//! one, the alerts (filters, paging) and acknowledging one.
 
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use clinic_vault_proto::ErrorAnswer;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Admin;
 use crate::error::ApiError;
-use crate::store::{Alert, AuditQuery, Device, StoredEvent};
+use crate::store::{Alert, AlertQuery, AuditQuery, Device, StoredEvent};
 use crate::AppState;
 
 /// The most events one page holds.
@@ -141,16 +141,102 @@ pub async fn revoke(
         .ok_or(ApiError::NotFound)
 }
 
-/// The refusals recorded for review, oldest first.
+/// Alert list filters (all optional) and paging.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AlertParams {
+    /// Only acknowledged (`true`) or open (`false`) alerts.
+    pub acknowledged: Option<bool>,
+    /// Only this device's alerts.
+    pub device_id: Option<String>,
+    /// Only this code (e.g. `chain_fork`, `failed_unlocks`, `alert_action`,
+    /// `prelock_reports`, `device_silent`).
+    pub code: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<u32>,
+    /// Alerts to skip (default 0).
+    pub offset: Option<u64>,
+}
+
+/// One page of alerts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertPage {
+    /// The alerts, newest first.
+    pub alerts: Vec<Alert>,
+    /// The offset of the next page, when this one was full.
+    pub next_offset: Option<u64>,
+}
+
+/// The alerts, newest first: refused batches, and what the rules raised from stored
+/// events and silences.
 #[utoipa::path(
     get,
     path = "/v1/admin/alerts",
+    params(AlertParams),
     security(("admin_token" = [])),
-    responses((status = 200, body = Vec<Alert>), (status = 401, body = ErrorAnswer))
+    responses(
+        (status = 200, body = AlertPage),
+        (status = 400, body = ErrorAnswer),
+        (status = 401, body = ErrorAnswer),
+    )
 )]
 pub async fn alerts(
     State(state): State<AppState>,
     _admin: Admin,
-) -> Result<Json<Vec<Alert>>, ApiError> {
-    Ok(Json(state.store.alerts().await?))
+    params: Result<Query<AlertParams>, QueryRejection>,
+) -> Result<Json<AlertPage>, ApiError> {
+    let Query(params) = params.map_err(|_| ApiError::BadInput("the query"))?;
+    let limit = params.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::BadInput("limit"));
+    }
+    let offset = params.offset.unwrap_or(0);
+    if i64::try_from(offset).is_err() {
+        return Err(ApiError::BadInput("offset"));
+    }
+    let query = AlertQuery {
+        acknowledged: params.acknowledged,
+        device_id: params.device_id,
+        code: params.code,
+        limit,
+        offset,
+    };
+    let alerts = state.store.alerts(&query).await?;
+    let next_offset = (alerts.len() == limit as usize).then(|| offset + u64::from(limit));
+    Ok(Json(AlertPage {
+        alerts,
+        next_offset,
+    }))
+}
+
+/// Acknowledges an alert (idempotent: acknowledging it again changes nothing and
+/// answers who acknowledged it first, and when).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/alerts/{alert_id}/ack",
+    params(("alert_id" = i64, Path, description = "the alert")),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, body = Alert),
+        (status = 400, body = ErrorAnswer),
+        (status = 404, description = "no such alert", body = ErrorAnswer),
+        (status = 401, body = ErrorAnswer),
+    )
+)]
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    admin: Admin,
+    alert_id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Alert>, ApiError> {
+    let Path(alert_id) = alert_id.map_err(|_| ApiError::BadInput("alert_id"))?;
+    let acked = state
+        .store
+        .acknowledge_alert(alert_id, &admin.name, state.clock.now_us())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if acked.now {
+        tracing::info!(alert_id, admin = admin.name, "alert acknowledged");
+    }
+    Ok(Json(acked.alert))
 }

@@ -1,6 +1,7 @@
 //! `POST /v1/audit/batches` (ingest: the pure checks of `chain`, then one store
-//! transaction, then a signed receipt of the head) and `GET /v1/audit/head`. A refused
-//! batch stores nothing and is recorded as an alert.
+//! transaction, which also stores the alerts the rules raise from its new events, then
+//! a signed receipt of the head) and `GET /v1/audit/head`. A refused batch stores
+//! nothing and is recorded as an alert under its refusal's code.
 
 use axum::extract::State;
 use axum::Json;
@@ -10,7 +11,7 @@ use crate::auth::SignedRequest;
 use crate::chain::{prepare, Refusal};
 use crate::error::ApiError;
 use crate::hex::hex;
-use crate::store::{Alert, Device, IngestError};
+use crate::store::{Device, IngestError, NewAlert};
 use crate::AppState;
 
 fn signed_head(
@@ -30,16 +31,21 @@ fn signed_head(
 }
 
 async fn refuse(state: &AppState, device: &Device, refusal: Refusal) -> ApiError {
-    let alert = Alert {
+    let alert = NewAlert {
         time_us: state.clock.now_us(),
         device_id: device.device_id.clone(),
-        kind: refusal.code().to_owned(),
+        code: refusal.code().to_owned(),
         // Stores keep seqs as signed 64-bit integers; a seq past that is kept as unknown.
         seq: refusal.seq().filter(|&seq| i64::try_from(seq).is_ok()),
+        ..NewAlert::default()
     };
-    tracing::warn!(device_id = %device.device_id, kind = alert.kind, seq = alert.seq, "batch refused");
+    tracing::warn!(device_id = %device.device_id, code = alert.code, seq = alert.seq, "batch refused");
+    crate::metrics::batch_refused();
     match state.store.record_alert(&alert).await {
-        Ok(()) => ApiError::Batch(refusal),
+        Ok(alert) => {
+            crate::metrics::alert_raised(&alert.code);
+            ApiError::Batch(refusal)
+        }
         Err(e) => ApiError::Store(e),
     }
 }
@@ -63,6 +69,7 @@ pub async fn ingest(
     State(state): State<AppState>,
     signed: SignedRequest,
 ) -> Result<Json<BatchAnswer>, ApiError> {
+    let started = std::time::Instant::now();
     let device = signed.device;
     let batch: EventBatch = crate::api::parse_json(&signed.body)?;
     let prepared = match prepare(&device.device_id, batch, state.limits.max_batch_events) {
@@ -78,12 +85,17 @@ pub async fn ingest(
         Err(IngestError::Refused(refusal)) => return Err(refuse(&state, &device, refusal).await),
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
+    for alert in &ingested.raised {
+        tracing::warn!(device_id = %device.device_id, code = alert.code, seq = alert.seq, "alert raised");
+        crate::metrics::alert_raised(&alert.code);
+    }
     tracing::info!(
         device_id = %device.device_id,
         held_seq = ingested.head_seq,
         n_stored = ingested.n_stored,
         "batch stored"
     );
+    crate::metrics::batch_stored(ingested.n_stored, started.elapsed().as_secs_f64());
     let head = signed_head(&state, &device, ingested.head_seq, hex(&ingested.head_hash))?;
     Ok(Json(BatchAnswer {
         held_seq: ingested.head_seq,

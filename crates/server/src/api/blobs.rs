@@ -73,6 +73,9 @@ pub async fn put_blob(
             return Err(e.into());
         }
     };
+    if stored {
+        crate::metrics::blob_stored(size);
+    }
     tracing::info!(%device_id, stored, size, "blob held");
     Ok(Json(BlobReceipt { hash, size, stored }))
 }

@@ -71,6 +71,7 @@ impl Modify for Security {
         admin::devices,
         admin::revoke,
         admin::alerts,
+        admin::acknowledge,
         healthz,
         readyz,
     ),
@@ -80,6 +81,7 @@ pub struct ApiDoc;
 
 /// The router over `state`.
 pub fn app(state: AppState) -> Router {
+    crate::metrics::install();
     let json_limit = DefaultBodyLimit::max(state.limits.max_body_bytes);
     let blob_limit = DefaultBodyLimit::max(state.limits.max_blob_bytes);
     Router::new()
@@ -97,6 +99,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/devices", get(admin::devices))
         .route("/v1/admin/devices/{device_id}/revoke", post(admin::revoke))
         .route("/v1/admin/alerts", get(admin::alerts))
+        .route("/v1/admin/alerts/{alert_id}/ack", post(admin::acknowledge))
+        .route("/metrics", get(crate::metrics::render))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
@@ -114,6 +118,7 @@ async fn log_request(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(req).await;
+    crate::metrics::request(&route, method.as_str(), response.status().as_u16());
     tracing::info!(
         method = %method,
         route,

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use clinic_vault_proto::{AuditEvent, Hash32};
 use serde::Serialize;
 
+pub use crate::alerts::rules::Activity;
 use crate::chain::{Prepared, Refusal};
 
 /// Why the store could not answer. Its text is for the operator's log, never a client.
@@ -145,7 +146,7 @@ impl From<tokio_postgres::Error> for EnrollError {
 }
 
 /// A device's head after an ingest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ingested {
     /// The highest sequence number now held.
     pub head_seq: u64,
@@ -153,19 +154,125 @@ pub struct Ingested {
     pub head_hash: Hash32,
     /// How many events of the batch were new.
     pub n_stored: u64,
+    /// The alerts its new events raised (stored in the same transaction).
+    pub raised: Vec<Alert>,
 }
 
-/// A refusal recorded for the admin's review (part 2 raises alerts from them).
+/// An alert raised for the admin's review: a refused batch (its refusal's code, e.g.
+/// `chain_fork`), or what a rule of `crate::alerts::rules` raised from stored events
+/// (`failed_unlocks`, `alert_action`, `prelock_reports`) or from a silence
+/// (`device_silent`). No PHI: user ids and action names as the events carry them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Alert {
+    /// Its id (ascending in the order raised).
+    pub alert_id: i64,
+    /// When it was raised, microseconds UTC.
+    pub time_us: i64,
+    /// The device it concerns.
+    pub device_id: String,
+    /// What it is, e.g. `chain_fork` or `failed_unlocks`.
+    pub code: String,
+    /// The sequence number it names, if any.
+    pub seq: Option<u64>,
+    /// The user the event names, if any.
+    pub actor: Option<String>,
+    /// The event's action, if any.
+    pub action: Option<String>,
+    /// The event's time, microseconds UTC, if any.
+    pub event_time_us: Option<i64>,
+    /// How many events it covers, if it counts them.
+    pub n_events: Option<u64>,
+    /// The admin token name that acknowledged it.
+    pub acknowledged_by: Option<String>,
+    /// When it was acknowledged, microseconds UTC.
+    pub acknowledged_us: Option<i64>,
+}
+
+/// An alert to record (its id and acknowledgement come from the store).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewAlert {
     /// When, microseconds UTC.
     pub time_us: i64,
-    /// The device whose request it was.
+    /// The device it concerns.
     pub device_id: String,
-    /// The refusal's code, e.g. `chain_fork`.
-    pub kind: String,
-    /// The sequence number at fault, if any.
+    /// Its code.
+    pub code: String,
+    /// The sequence number it names, if any.
     pub seq: Option<u64>,
+    /// The user the event names, if any.
+    pub actor: Option<String>,
+    /// The event's action, if any.
+    pub action: Option<String>,
+    /// The event's time, if any.
+    pub event_time_us: Option<i64>,
+    /// How many events it covers, if it counts them.
+    pub n_events: Option<u64>,
+}
+
+impl NewAlert {
+    /// A rule's alert about `device_id`, raised at `now_us`.
+    pub fn of(raise: &crate::alerts::rules::Raise, device_id: &str, now_us: i64) -> NewAlert {
+        NewAlert {
+            time_us: now_us,
+            device_id: device_id.to_owned(),
+            code: raise.code.to_owned(),
+            seq: raise.seq,
+            actor: raise.actor.clone(),
+            action: raise.action.clone(),
+            event_time_us: raise.event_time_us,
+            n_events: raise.n_events,
+        }
+    }
+
+    /// The alert once stored with `alert_id`.
+    pub fn stored(self, alert_id: i64) -> Alert {
+        Alert {
+            alert_id,
+            time_us: self.time_us,
+            device_id: self.device_id,
+            code: self.code,
+            seq: self.seq,
+            actor: self.actor,
+            action: self.action,
+            event_time_us: self.event_time_us,
+            n_events: self.n_events,
+            acknowledged_by: None,
+            acknowledged_us: None,
+        }
+    }
+}
+
+/// Filters of the alert list (all optional), newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertQuery {
+    /// Only acknowledged (`true`) or open (`false`) alerts.
+    pub acknowledged: Option<bool>,
+    /// Only this device's.
+    pub device_id: Option<String>,
+    /// Only this code.
+    pub code: Option<String>,
+    /// At most this many.
+    pub limit: u32,
+    /// Skip this many.
+    pub offset: u64,
+}
+
+/// An alert claimed for delivery to the webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The alert.
+    pub alert: Alert,
+    /// Rounds of attempts that failed before.
+    pub n_attempts: u32,
+}
+
+/// What acknowledging an alert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acknowledged {
+    /// The alert, with who acknowledged it first and when.
+    pub alert: Alert,
+    /// Whether this call acknowledged it (`false`: it was already).
+    pub now: bool,
 }
 
 /// Filters of the admin's audit search; every filter is optional, results come in
@@ -277,10 +384,42 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         batch: Prepared,
         now_us: i64,
     ) -> Result<Ingested, IngestError>;
-    /// Records a refusal for review.
-    async fn record_alert(&self, alert: &Alert) -> Result<(), StoreError>;
-    /// Recorded refusals, oldest first.
-    async fn alerts(&self) -> Result<Vec<Alert>, StoreError>;
+    /// Records an alert (a refusal) for review.
+    async fn record_alert(&self, alert: &NewAlert) -> Result<Alert, StoreError>;
+    /// Alerts, newest first.
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError>;
+    /// Acknowledges an alert as `by` at `now_us`, once: a second call changes nothing
+    /// and answers who did it first. `None`: no such alert.
+    async fn acknowledge_alert(
+        &self,
+        alert_id: i64,
+        by: &str,
+        now_us: i64,
+    ) -> Result<Option<Acknowledged>, StoreError>;
+    /// Claims, oldest first, at most `limit` alerts queued for the webhook whose next
+    /// attempt is due at `now_us`: each is due again only at `lease_until_us` (another
+    /// instance skips it meanwhile; a crash leaves it to be retried then).
+    async fn claim_deliveries(
+        &self,
+        now_us: i64,
+        lease_until_us: i64,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError>;
+    /// The webhook took the alert: out of the queue.
+    async fn delivered(&self, alert_id: i64) -> Result<(), StoreError>;
+    /// A round of attempts failed: counted, the next at `next_attempt_us`.
+    async fn delivery_failed(&self, alert_id: i64, next_attempt_us: i64) -> Result<(), StoreError>;
+    /// What the silence rule needs of every device.
+    async fn activity(&self) -> Result<Vec<Activity>, StoreError>;
+    /// Raises a silence alert for a device last seen at `seen_us`, unless it was seen
+    /// since or one was raised for this silence already (so that two instances raise
+    /// it once). `None`: nothing raised.
+    async fn raise_silence(
+        &self,
+        device_id: &str,
+        seen_us: i64,
+        now_us: i64,
+    ) -> Result<Option<Alert>, StoreError>;
     /// Audit search.
     async fn search(&self, query: &AuditQuery) -> Result<Vec<StoredEvent>, StoreError>;
     /// When the server stored the device's newest held event (its last sync that

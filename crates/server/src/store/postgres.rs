@@ -10,14 +10,20 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    Alert, AuditQuery, BlobRelease, Device, EnrollError, EnrollRefusal, IngestError, Ingested,
-    NewDevice, SchemaStatus, Store, StoreError, StoredEvent,
+    Acknowledged, Activity, Alert, AlertQuery, AuditQuery, BlobRelease, Delivery, Device,
+    EnrollError, EnrollRefusal, IngestError, Ingested, NewAlert, NewDevice, SchemaStatus, Store,
+    StoreError, StoredEvent,
 };
+use crate::alerts::rules::{self, code, Failure, RuleState};
 use crate::chain::{link, HeldChain, Prepared};
 use crate::hex::hex;
 
-/// The migrations, in order: version N is `MIGRATIONS[N - 1]`.
-const MIGRATIONS: &[&str] = &[include_str!("sql/postgres_v1.sql")];
+/// The migrations, in order: version N is `MIGRATIONS[N - 1]` (public so that an
+/// upgrade test can build a store at an earlier version).
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("sql/postgres_v1.sql"),
+    include_str!("sql/postgres_v2.sql"),
+];
 
 /// The advisory lock migrations hold (any fixed number; "cv" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6376;
@@ -62,6 +68,103 @@ fn signed(value: u64) -> Result<i64, StoreError> {
 
 fn hash_of(bytes: Vec<u8>, what: &'static str) -> Result<Hash32, StoreError> {
     bytes.try_into().map_err(|_| StoreError::Corrupt { what })
+}
+
+const ALERT_COLUMNS: &str = "alert_id, time_us, device_id, kind, seq, actor, action, \
+                             event_time_us, n_events, acknowledged_by, acknowledged_us";
+
+fn alert_of(row: &Row) -> Result<Alert, StoreError> {
+    Ok(Alert {
+        alert_id: row.try_get(0)?,
+        time_us: row.try_get(1)?,
+        device_id: row.try_get(2)?,
+        code: row.try_get(3)?,
+        seq: row.try_get::<_, Option<i64>>(4)?.map(unsigned),
+        actor: row.try_get(5)?,
+        action: row.try_get(6)?,
+        event_time_us: row.try_get(7)?,
+        n_events: row.try_get::<_, Option<i64>>(8)?.map(unsigned),
+        acknowledged_by: row.try_get(9)?,
+        acknowledged_us: row.try_get(10)?,
+    })
+}
+
+async fn insert_alert(
+    client: &impl deadpool_postgres::GenericClient,
+    alert: NewAlert,
+) -> Result<Alert, StoreError> {
+    let seq = alert.seq.map(signed).transpose()?;
+    let n_events = alert.n_events.map(signed).transpose()?;
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO alerts (time_us, device_id, kind, seq, actor, action, event_time_us, \
+             n_events) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING alert_id",
+        )
+        .await?;
+    let row = client
+        .query_one(
+            &statement,
+            &[
+                &alert.time_us,
+                &alert.device_id,
+                &alert.code,
+                &seq,
+                &alert.actor,
+                &alert.action,
+                &alert.event_time_us,
+                &n_events,
+            ],
+        )
+        .await?;
+    let alert_id: i64 = row.try_get(0)?;
+    let queue = client
+        .prepare_cached(
+            "INSERT INTO webhook_queue (alert_id, n_attempts, next_attempt_us) VALUES ($1, 0, $2)",
+        )
+        .await?;
+    client.execute(&queue, &[&alert_id, &alert.time_us]).await?;
+    Ok(alert.stored(alert_id))
+}
+
+/// What the rules need for a batch's new events, read in the ingest transaction.
+async fn rule_state(
+    tx: &deadpool_postgres::Transaction<'_>,
+    device_id: &str,
+    events: &[&AuditEvent],
+) -> Result<RuleState, StoreError> {
+    let mut state = RuleState::default();
+    let Some((actors, earliest)) = rules::failure_scope(events) else {
+        return Ok(state);
+    };
+    let from = earliest.saturating_sub(rules::FAILED_UNLOCK_WINDOW_US);
+    let rows = tx
+        .query(
+            "SELECT actor, time_us, seq FROM audit_events WHERE actor = ANY($1) \
+             AND time_us >= $2 AND device_id = $3 \
+             AND action IN ('user.unlock', 'journal.attempt') AND outcome = 'failure'",
+            &[&actors, &from, &device_id],
+        )
+        .await?;
+    for row in rows {
+        state.prior_failures.push(Failure {
+            actor: row.try_get(0)?,
+            time_us: row.try_get(1)?,
+            seq: unsigned(row.try_get(2)?),
+        });
+    }
+    let rows = tx
+        .query(
+            "SELECT actor, MAX(event_time_us) FROM alerts WHERE device_id = $1 AND kind = $2 \
+             AND actor = ANY($3) GROUP BY actor",
+            &[&device_id, &code::FAILED_UNLOCKS, &actors],
+        )
+        .await?;
+    for row in rows {
+        if let Some(last) = row.try_get::<_, Option<i64>>(1)? {
+            state.last_raised_us.insert(row.try_get(0)?, last);
+        }
+    }
+    Ok(state)
 }
 
 const DEVICE_COLUMNS: &str = "device_id, vault_id, workstation, public_key, enrolled_us, \
@@ -322,36 +425,194 @@ impl Store for PgStore {
         Ok(ingested)
     }
 
-    async fn record_alert(&self, alert: &Alert) -> Result<(), StoreError> {
+    async fn record_alert(&self, alert: &NewAlert) -> Result<Alert, StoreError> {
         let client = self.pool.get().await?;
-        let seq = alert.seq.map(signed).transpose()?;
+        insert_alert(&client, alert.clone()).await
+    }
+
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
+        let client = self.pool.get().await?;
+        let mut clauses: Vec<String> = Vec::new();
+        let mut values: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+        match query.acknowledged {
+            Some(true) => clauses.push("acknowledged_us IS NOT NULL".into()),
+            Some(false) => clauses.push("acknowledged_us IS NULL".into()),
+            None => {}
+        }
+        if let Some(device_id) = &query.device_id {
+            values.push(Box::new(device_id.clone()));
+            clauses.push(format!("device_id = ${}", values.len()));
+        }
+        if let Some(code) = &query.code {
+            values.push(Box::new(code.clone()));
+            clauses.push(format!("kind = ${}", values.len()));
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        values.push(Box::new(i64::from(query.limit)));
+        let limit = values.len();
+        values.push(Box::new(i64::try_from(query.offset).unwrap_or(i64::MAX)));
+        let offset = values.len();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect();
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {ALERT_COLUMNS} FROM alerts {filter} ORDER BY alert_id DESC \
+                     LIMIT ${limit} OFFSET ${offset}"
+                ),
+                &params,
+            )
+            .await?;
+        rows.iter().map(alert_of).collect()
+    }
+
+    async fn acknowledge_alert(
+        &self,
+        alert_id: i64,
+        by: &str,
+        now_us: i64,
+    ) -> Result<Option<Acknowledged>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // Under READ COMMITTED the second of two racing updates waits for the first,
+        // then finds the row acknowledged and updates nothing.
+        let now = tx
+            .execute(
+                "UPDATE alerts SET acknowledged_by = $1, acknowledged_us = $2 \
+                 WHERE alert_id = $3 AND acknowledged_us IS NULL",
+                &[&by, &now_us, &alert_id],
+            )
+            .await?
+            == 1;
+        let row = tx
+            .query_opt(
+                &format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE alert_id = $1"),
+                &[&alert_id],
+            )
+            .await?;
+        let alert = row.as_ref().map(alert_of).transpose()?;
+        tx.commit().await?;
+        Ok(alert.map(|alert| Acknowledged { alert, now }))
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now_us: i64,
+        lease_until_us: i64,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let client = self.pool.get().await?;
+        // One statement: rows another instance is claiming are skipped, not waited for.
+        let rows = client
+            .query(
+                "UPDATE webhook_queue SET next_attempt_us = $2 WHERE alert_id IN ( \
+                 SELECT alert_id FROM webhook_queue WHERE next_attempt_us <= $1 \
+                 ORDER BY alert_id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING alert_id, n_attempts",
+                &[&now_us, &lease_until_us, &i64::from(limit)],
+            )
+            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let alert_id: i64 = row.try_get(0)?;
+            let n_attempts: i32 = row.try_get(1)?;
+            let alert = client
+                .query_one(
+                    &format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE alert_id = $1"),
+                    &[&alert_id],
+                )
+                .await?;
+            claimed.push(Delivery {
+                alert: alert_of(&alert)?,
+                n_attempts: u32::try_from(n_attempts).unwrap_or(0),
+            });
+        }
+        claimed.sort_by_key(|d| d.alert.alert_id);
+        Ok(claimed)
+    }
+
+    async fn delivered(&self, alert_id: i64) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
         client
             .execute(
-                "INSERT INTO alerts (time_us, device_id, kind, seq) VALUES ($1, $2, $3, $4)",
-                &[&alert.time_us, &alert.device_id, &alert.kind, &seq],
+                "DELETE FROM webhook_queue WHERE alert_id = $1",
+                &[&alert_id],
             )
             .await?;
         Ok(())
     }
 
-    async fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
+    async fn delivery_failed(&self, alert_id: i64, next_attempt_us: i64) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE webhook_queue SET n_attempts = n_attempts + 1, next_attempt_us = $1 \
+                 WHERE alert_id = $2",
+                &[&next_attempt_us, &alert_id],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn activity(&self) -> Result<Vec<Activity>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-                "SELECT time_us, device_id, kind, seq FROM alerts ORDER BY alert_id",
+                "SELECT device_id, COALESCE(last_seen_us, enrolled_us), silence_alerted_for_us, \
+                 revoked_us IS NOT NULL FROM devices ORDER BY enrolled_us, device_id",
                 &[],
             )
             .await?;
         rows.iter()
             .map(|row| {
-                Ok(Alert {
-                    time_us: row.try_get(0)?,
-                    device_id: row.try_get(1)?,
-                    kind: row.try_get(2)?,
-                    seq: row.try_get::<_, Option<i64>>(3)?.map(unsigned),
+                Ok(Activity {
+                    device_id: row.try_get(0)?,
+                    last_seen_us: row.try_get(1)?,
+                    silence_raised_for_us: row.try_get(2)?,
+                    revoked: row.try_get(3)?,
                 })
             })
             .collect()
+    }
+
+    async fn raise_silence(
+        &self,
+        device_id: &str,
+        seen_us: i64,
+        now_us: i64,
+    ) -> Result<Option<Alert>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // The row lock serializes two instances: the second re-reads the row after the
+        // first commits and no longer matches.
+        let marked = tx
+            .execute(
+                "UPDATE devices SET silence_alerted_for_us = $1 WHERE device_id = $2 \
+                 AND revoked_us IS NULL AND COALESCE(last_seen_us, enrolled_us) = $1 \
+                 AND silence_alerted_for_us IS DISTINCT FROM $1",
+                &[&seen_us, &device_id],
+            )
+            .await?;
+        if marked == 0 {
+            return Ok(None);
+        }
+        let alert = insert_alert(
+            &tx,
+            NewAlert {
+                time_us: now_us,
+                device_id: device_id.to_owned(),
+                code: code::DEVICE_SILENT.to_owned(),
+                event_time_us: Some(seen_us),
+                ..NewAlert::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(alert))
     }
 
     async fn search(&self, query: &AuditQuery) -> Result<Vec<StoredEvent>, StoreError> {
@@ -518,11 +779,14 @@ async fn ingest_in(
     let vault_id: String = row.try_get(0)?;
     let head_seq = unsigned(row.try_get(1)?);
     let head_hash = hash_of(row.try_get(2)?, "device head")?;
+    let seen = "UPDATE devices SET last_seen_us = $1 WHERE device_id = $2";
     let (Some(first_seq), Some(last_seq)) = (batch.first_seq(), batch.last_seq()) else {
+        tx.execute(seen, &[&now_us, &device_id]).await?;
         return Ok(Ingested {
             head_seq,
             head_hash,
             n_stored: 0,
+            raised: Vec::new(),
         });
     };
     let mut held = HeldChain {
@@ -558,12 +822,17 @@ async fn ingest_in(
     let first_new = link(batch, &held)?;
     let new_events = batch.events.get(first_new..).unwrap_or_default();
     let Some(last) = new_events.last() else {
+        tx.execute(seen, &[&now_us, &device_id]).await?;
         return Ok(Ingested {
             head_seq,
             head_hash,
             n_stored: 0,
+            raised: Vec::new(),
         });
     };
+    // Read before the new events are inserted: only what earlier batches stored.
+    let events: Vec<&AuditEvent> = new_events.iter().map(|p| &p.chained.event).collect();
+    let state = rule_state(tx, device_id, &events).await?;
     // One statement for the whole batch: the columns as arrays, unnested.
     let mut seqs = Vec::with_capacity(new_events.len());
     let (mut ids, mut times, mut actors, mut actions) = (vec![], vec![], vec![], vec![]);
@@ -602,13 +871,24 @@ async fn ingest_in(
     .await?;
     let new_head = last.chained.event.seq;
     tx.execute(
-        "UPDATE devices SET head_seq = $1, head_hash = $2 WHERE device_id = $3",
-        &[&signed(new_head)?, &last.hash.as_slice(), &device_id],
+        "UPDATE devices SET head_seq = $1, head_hash = $2, last_seen_us = $3 \
+         WHERE device_id = $4",
+        &[
+            &signed(new_head)?,
+            &last.hash.as_slice(),
+            &now_us,
+            &device_id,
+        ],
     )
     .await?;
+    let mut raised = Vec::new();
+    for raise in rules::raise(&events, &state) {
+        raised.push(insert_alert(tx, NewAlert::of(&raise, device_id, now_us)).await?);
+    }
     Ok(Ingested {
         head_seq: new_head,
         head_hash: last.hash,
         n_stored: new_events.len() as u64,
+        raised,
     })
 }

@@ -13,9 +13,11 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    Alert, AuditQuery, BlobRelease, Device, EnrollError, EnrollRefusal, IngestError, Ingested,
-    NewDevice, SchemaStatus, Store, StoreError, StoredEvent,
+    Acknowledged, Activity, Alert, AlertQuery, AuditQuery, BlobRelease, Delivery, Device,
+    EnrollError, EnrollRefusal, IngestError, Ingested, NewAlert, NewDevice, SchemaStatus, Store,
+    StoreError, StoredEvent,
 };
+use crate::alerts::rules::{self, code, Failure, RuleState};
 use crate::chain::{link, HeldChain, Prepared};
 use crate::hex::hex;
 
@@ -24,6 +26,7 @@ use crate::hex::hex;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("sql/sqlite_v1.sql"),
     include_str!("sql/sqlite_v2.sql"),
+    include_str!("sql/sqlite_v3.sql"),
 ];
 
 /// The SQLite store.
@@ -163,6 +166,94 @@ const DEVICE_COLUMNS: &str = "device_id, vault_id, workstation, public_key, enro
 
 fn seq_param(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq).map_err(|_| StoreError::Corrupt { what: "sequence" })
+}
+
+const ALERT_COLUMNS: &str = "alert_id, time_us, device_id, kind, seq, actor, action, \
+                             event_time_us, n_events, acknowledged_by, acknowledged_us";
+
+fn alert_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
+    Ok(Alert {
+        alert_id: row.get(0)?,
+        time_us: row.get(1)?,
+        device_id: row.get(2)?,
+        code: row.get(3)?,
+        seq: row.get::<_, Option<i64>>(4)?.map(|s| s.max(0) as u64),
+        actor: row.get(5)?,
+        action: row.get(6)?,
+        event_time_us: row.get(7)?,
+        n_events: row.get::<_, Option<i64>>(8)?.map(|n| n.max(0) as u64),
+        acknowledged_by: row.get(9)?,
+        acknowledged_us: row.get(10)?,
+    })
+}
+
+fn insert_alert(tx: &rusqlite::Transaction<'_>, alert: NewAlert) -> Result<Alert, StoreError> {
+    let alert_id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO alerts (time_us, device_id, kind, seq, actor, action, event_time_us, \
+             n_events) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING alert_id",
+        )?
+        .query_row(
+            params![
+                alert.time_us,
+                alert.device_id,
+                alert.code,
+                alert.seq.map(seq_param).transpose()?,
+                alert.actor,
+                alert.action,
+                alert.event_time_us,
+                alert.n_events.map(seq_param).transpose()?
+            ],
+            |row| row.get(0),
+        )?;
+    tx.prepare_cached(
+        "INSERT INTO webhook_queue (alert_id, n_attempts, next_attempt_us) VALUES (?1, 0, ?2)",
+    )?
+    .execute(params![alert_id, alert.time_us])?;
+    Ok(alert.stored(alert_id))
+}
+
+/// What the rules need for a batch's new events, read in the ingest transaction.
+fn rule_state(
+    tx: &rusqlite::Transaction<'_>,
+    device_id: &str,
+    events: &[&AuditEvent],
+) -> Result<RuleState, StoreError> {
+    let mut state = RuleState::default();
+    let Some((actors, earliest)) = rules::failure_scope(events) else {
+        return Ok(state);
+    };
+    let mut failures = tx.prepare_cached(
+        "SELECT time_us, seq FROM audit_events WHERE actor = ?1 AND time_us >= ?2 \
+         AND device_id = ?3 AND action IN ('user.unlock', 'journal.attempt') \
+         AND outcome = 'failure'",
+    )?;
+    let mut raised = tx.prepare_cached(
+        "SELECT MAX(event_time_us) FROM alerts WHERE device_id = ?1 AND kind = ?2 \
+         AND actor = ?3",
+    )?;
+    let from = earliest.saturating_sub(rules::FAILED_UNLOCK_WINDOW_US);
+    for actor in actors {
+        let rows = failures.query_map(params![actor, from, device_id], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (time_us, seq) = row?;
+            state.prior_failures.push(Failure {
+                actor: actor.clone(),
+                time_us,
+                seq: seq.max(0) as u64,
+            });
+        }
+        let last: Option<i64> = raised
+            .query_row(params![device_id, code::FAILED_UNLOCKS, actor], |row| {
+                row.get(0)
+            })?;
+        if let Some(last) = last {
+            state.last_raised_us.insert(actor, last);
+        }
+    }
+    Ok(state)
 }
 
 #[async_trait]
@@ -378,36 +469,174 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn record_alert(&self, alert: &Alert) -> Result<(), StoreError> {
+    async fn record_alert(&self, alert: &NewAlert) -> Result<Alert, StoreError> {
         let alert = alert.clone();
+        self.write(move |tx| insert_alert(tx, alert)).await
+    }
+
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
+        let query = query.clone();
+        self.run(move |conn| {
+            let mut clauses: Vec<&str> = Vec::new();
+            let mut values: Vec<Value> = Vec::new();
+            match query.acknowledged {
+                Some(true) => clauses.push("acknowledged_us IS NOT NULL"),
+                Some(false) => clauses.push("acknowledged_us IS NULL"),
+                None => {}
+            }
+            if let Some(device_id) = &query.device_id {
+                clauses.push("device_id = ?");
+                values.push(Value::Text(device_id.clone()));
+            }
+            if let Some(code) = &query.code {
+                clauses.push("kind = ?");
+                values.push(Value::Text(code.clone()));
+            }
+            let filter = if clauses.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", clauses.join(" AND "))
+            };
+            values.push(Value::Integer(i64::from(query.limit)));
+            values.push(Value::Integer(
+                i64::try_from(query.offset).unwrap_or(i64::MAX),
+            ));
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts {filter} ORDER BY alert_id DESC \
+                 LIMIT ? OFFSET ?"
+            ))?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), alert_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn acknowledge_alert(
+        &self,
+        alert_id: i64,
+        by: &str,
+        now_us: i64,
+    ) -> Result<Option<Acknowledged>, StoreError> {
+        let by = by.to_owned();
+        self.write(move |tx| {
+            let now = tx.execute(
+                "UPDATE alerts SET acknowledged_by = ?1, acknowledged_us = ?2 \
+                 WHERE alert_id = ?3 AND acknowledged_us IS NULL",
+                params![by, now_us, alert_id],
+            )? == 1;
+            let alert = tx
+                .query_row(
+                    &format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE alert_id = ?1"),
+                    [alert_id],
+                    alert_row,
+                )
+                .optional()?;
+            Ok(alert.map(|alert| Acknowledged { alert, now }))
+        })
+        .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now_us: i64,
+        lease_until_us: i64,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        self.write(move |tx| {
+            let columns = ALERT_COLUMNS
+                .split(", ")
+                .map(|c| format!("a.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {columns}, q.n_attempts FROM webhook_queue q \
+                 JOIN alerts a ON a.alert_id = q.alert_id \
+                 WHERE q.next_attempt_us <= ?1 ORDER BY q.alert_id LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![now_us, i64::from(limit)], |row| {
+                Ok(Delivery {
+                    alert: alert_row(row)?,
+                    n_attempts: row.get::<_, i64>(11)?.clamp(0, i64::from(u32::MAX)) as u32,
+                })
+            })?;
+            let claimed: Vec<Delivery> = rows.collect::<Result<_, _>>()?;
+            let mut lease =
+                tx.prepare("UPDATE webhook_queue SET next_attempt_us = ?1 WHERE alert_id = ?2")?;
+            for delivery in &claimed {
+                lease.execute(params![lease_until_us, delivery.alert.alert_id])?;
+            }
+            Ok(claimed)
+        })
+        .await
+    }
+
+    async fn delivered(&self, alert_id: i64) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM webhook_queue WHERE alert_id = ?1", [alert_id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delivery_failed(&self, alert_id: i64, next_attempt_us: i64) -> Result<(), StoreError> {
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO alerts (time_us, device_id, kind, seq) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    alert.time_us,
-                    alert.device_id,
-                    alert.kind,
-                    alert.seq.map(seq_param).transpose()?
-                ],
+                "UPDATE webhook_queue SET n_attempts = n_attempts + 1, next_attempt_us = ?1 \
+                 WHERE alert_id = ?2",
+                params![next_attempt_us, alert_id],
             )?;
             Ok(())
         })
         .await
     }
 
-    async fn alerts(&self) -> Result<Vec<Alert>, StoreError> {
+    async fn activity(&self) -> Result<Vec<Activity>, StoreError> {
         self.run(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT time_us, device_id, kind, seq FROM alerts ORDER BY alert_id")?;
+            let mut stmt = conn.prepare(
+                "SELECT device_id, COALESCE(last_seen_us, enrolled_us), silence_alerted_for_us, \
+                 revoked_us IS NOT NULL FROM devices ORDER BY enrolled_us, device_id",
+            )?;
             let rows = stmt.query_map([], |row| {
-                Ok(Alert {
-                    time_us: row.get(0)?,
-                    device_id: row.get(1)?,
-                    kind: row.get(2)?,
-                    seq: row.get::<_, Option<i64>>(3)?.map(|s| s.max(0) as u64),
+                Ok(Activity {
+                    device_id: row.get(0)?,
+                    last_seen_us: row.get(1)?,
+                    silence_raised_for_us: row.get(2)?,
+                    revoked: row.get(3)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn raise_silence(
+        &self,
+        device_id: &str,
+        seen_us: i64,
+        now_us: i64,
+    ) -> Result<Option<Alert>, StoreError> {
+        let device_id = device_id.to_owned();
+        self.write(move |tx| {
+            let marked = tx.execute(
+                "UPDATE devices SET silence_alerted_for_us = ?1 WHERE device_id = ?2 \
+                 AND revoked_us IS NULL AND COALESCE(last_seen_us, enrolled_us) = ?1 \
+                 AND silence_alerted_for_us IS NOT ?1",
+                params![seen_us, device_id],
+            )?;
+            if marked == 0 {
+                return Ok(None);
+            }
+            insert_alert(
+                tx,
+                NewAlert {
+                    time_us: now_us,
+                    device_id,
+                    code: code::DEVICE_SILENT.to_owned(),
+                    event_time_us: Some(seen_us),
+                    ..NewAlert::default()
+                },
+            )
+            .map(Some)
         })
         .await
     }
@@ -521,11 +750,18 @@ fn ingest_in(
         })?;
     let head_seq = head_seq.max(0) as u64;
     let head_hash = hash_of(head_hash, "device head")?;
+    let seen = |tx: &rusqlite::Transaction<'_>| -> Result<(), IngestError> {
+        tx.prepare_cached("UPDATE devices SET last_seen_us = ?1 WHERE device_id = ?2")?
+            .execute(params![now_us, device_id])?;
+        Ok(())
+    };
     let (Some(first_seq), Some(last_seq)) = (batch.first_seq(), batch.last_seq()) else {
+        seen(tx)?;
         return Ok(Ingested {
             head_seq,
             head_hash,
             n_stored: 0,
+            raised: Vec::new(),
         });
     };
     let mut held = HeldChain {
@@ -561,12 +797,18 @@ fn ingest_in(
     let first_new = link(batch, &held)?;
     let new_events = batch.events.get(first_new..).unwrap_or_default();
     let Some(last) = new_events.last() else {
+        seen(tx)?;
         return Ok(Ingested {
             head_seq,
             head_hash,
             n_stored: 0,
+            raised: Vec::new(),
         });
     };
+    // The rules' state is read before the new events are inserted: it holds only what
+    // earlier batches stored.
+    let events: Vec<&AuditEvent> = new_events.iter().map(|p| &p.chained.event).collect();
+    let state = rule_state(tx, device_id, &events)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO audit_events (device_id, seq, event_id, time_us, actor, action, \
          patient_id, outcome, canonical, hash, received_us) \
@@ -589,12 +831,25 @@ fn ingest_in(
         ])?;
     }
     let new_head = last.chained.event.seq;
-    tx.prepare_cached("UPDATE devices SET head_seq = ?1, head_hash = ?2 WHERE device_id = ?3")?
-        .execute(params![seq_param(new_head)?, last.hash.to_vec(), device_id])?;
+    tx.prepare_cached(
+        "UPDATE devices SET head_seq = ?1, head_hash = ?2, last_seen_us = ?3 \
+         WHERE device_id = ?4",
+    )?
+    .execute(params![
+        seq_param(new_head)?,
+        last.hash.to_vec(),
+        now_us,
+        device_id
+    ])?;
+    let mut raised = Vec::new();
+    for raise in rules::raise(&events, &state) {
+        raised.push(insert_alert(tx, NewAlert::of(&raise, device_id, now_us))?);
+    }
     Ok(Ingested {
         head_seq: new_head,
         head_hash: last.hash,
         n_stored: new_events.len() as u64,
+        raised,
     })
 }
 

@@ -4,7 +4,8 @@
 //!
 //! The held chain is continuous by construction (ingest stores only events that link to
 //! it), so a device's chain status is its head plus the batches the server refused for
-//! breaking the chain (recorded as alerts): those are what an admin must look into.
+//! breaking the chain (alerts with a `chain_*` code: gap, fork, tampered, reordered),
+//! and how many of those are still open (not acknowledged on the alerts page).
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
@@ -17,8 +18,11 @@ use super::html::{page, percent, Html, Section};
 use super::session::{check_post, AdminSession};
 use super::time::iso_utc;
 use super::WebError;
-use crate::store::{Alert, Device};
+use crate::store::{Alert, AlertQuery, Device};
 use crate::AppState;
+
+/// The most alerts the page reads for the chain statuses (the newest).
+pub const MAX_ALERTS_READ: u32 = 100_000;
 
 /// What the page says about a device's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +40,8 @@ pub enum ChainStatus {
         head_seq: u64,
         /// How many batches were refused.
         n_refused: usize,
+        /// How many of those alerts are not acknowledged.
+        n_open: usize,
         /// The latest refusal.
         latest: Refusal,
     },
@@ -52,6 +58,8 @@ pub struct Refusal {
     pub seq: Option<u64>,
     /// When, microseconds UTC.
     pub time_us: i64,
+    /// Whether its alert was acknowledged.
+    pub acknowledged: bool,
 }
 
 impl Refusal {
@@ -59,24 +67,27 @@ impl Refusal {
     pub fn of(alert: &Alert) -> Refusal {
         Refusal {
             device_id: alert.device_id.clone(),
-            kind: alert.kind.clone(),
+            kind: alert.code.clone(),
             seq: alert.seq,
             time_us: alert.time_us,
+            acknowledged: alert.acknowledged_us.is_some(),
         }
     }
 }
 
-/// The chain status of `device` given every recorded refusal (oldest first); only
-/// `chain_*` refusals count.
+/// The chain status of `device` given the recorded alerts (oldest first); only
+/// `chain_*` codes count.
 pub fn chain_status(device: &Device, refusals: &[Refusal]) -> ChainStatus {
     let mut chain_refusals = refusals
         .iter()
         .filter(|r| r.device_id == device.device_id && r.kind.starts_with("chain_"));
     let n_refused = chain_refusals.clone().count();
+    let n_open = chain_refusals.clone().filter(|r| !r.acknowledged).count();
     match chain_refusals.next_back() {
         Some(latest) => ChainStatus::Refusals {
             head_seq: device.head_seq,
             n_refused,
+            n_open,
             latest: latest.clone(),
         },
         None if device.head_seq == 0 => ChainStatus::Empty,
@@ -99,23 +110,33 @@ fn status_cell(h: &mut Html, status: &ChainStatus) {
         ChainStatus::Refusals {
             head_seq,
             n_refused,
+            n_open,
             latest,
         } => {
-            h.raw("<td class=\"chain bad\">intact to seq ")
-                .num(*head_seq)
-                .raw("; ")
-                .num(*n_refused as u64)
-                .raw(if *n_refused == 1 {
-                    " batch refused"
-                } else {
-                    " batches refused"
-                })
-                .raw(" (latest: ")
-                .text(&latest.kind);
+            h.raw(if *n_open == 0 {
+                "<td class=\"chain reviewed\">intact to seq "
+            } else {
+                "<td class=\"chain bad\">intact to seq "
+            })
+            .num(*head_seq)
+            .raw("; ")
+            .num(*n_refused as u64)
+            .raw(if *n_refused == 1 {
+                " batch refused"
+            } else {
+                " batches refused"
+            })
+            .raw(" (latest: ")
+            .text(&latest.kind);
             if let Some(seq) = latest.seq {
                 h.raw(" at seq ").num(seq);
             }
-            h.raw(", ").text(&iso_utc(latest.time_us)).raw(")</td>");
+            h.raw(", ").text(&iso_utc(latest.time_us)).raw("); ");
+            if *n_open == 0 {
+                h.raw("all acknowledged</td>");
+            } else {
+                h.num(*n_open as u64).raw(" open</td>");
+            }
         }
     }
 }
@@ -126,13 +147,18 @@ pub async fn list(
     session: AdminSession,
 ) -> Result<Response, WebError> {
     let devices = state.store.devices().await?;
-    let refusals: Vec<Refusal> = state
+    let mut refusals: Vec<Refusal> = state
         .store
-        .alerts()
+        .alerts(&AlertQuery {
+            limit: MAX_ALERTS_READ,
+            ..AlertQuery::default()
+        })
         .await?
         .iter()
         .map(Refusal::of)
         .collect();
+    // Newest first from the store; the status reads them oldest first.
+    refusals.reverse();
     let mut body = Html::new();
     if devices.is_empty() {
         body.raw(
@@ -282,6 +308,7 @@ mod tests {
             device_id: device_id.into(),
             kind: kind.into(),
             seq,
+            acknowledged: false,
         }
     }
 
@@ -308,8 +335,26 @@ mod tests {
             ChainStatus::Refusals {
                 head_seq: 7,
                 n_refused: 2,
+                n_open: 2,
                 latest: alert("d1", "chain_fork", Some(4)),
             }
+        );
+        let mut reviewed = alerts.clone();
+        reviewed[0].acknowledged = true;
+        assert_eq!(
+            chain_status(&device(7), &reviewed),
+            ChainStatus::Refusals {
+                head_seq: 7,
+                n_refused: 2,
+                n_open: 1,
+                latest: alert("d1", "chain_fork", Some(4)),
+            },
+            "one acknowledged"
+        );
+        assert_eq!(
+            chain_status(&device(7), &[alert("d1", "failed_unlocks", Some(6))]),
+            ChainStatus::Intact { head_seq: 7 },
+            "a rule's alert is not a chain break"
         );
     }
 }

@@ -179,6 +179,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(devices::confirm_revoke).post(devices::revoke),
         )
         .route("/admin/alerts", get(alerts::list))
+        .route(
+            "/admin/alerts/{alert_id}/ack",
+            axum::routing::post(alerts::acknowledge),
+        )
         .route("/admin/enroll", get(enroll::form).post(enroll::create))
         .route("/admin/{*rest}", get(not_found).post(not_found))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
