@@ -159,7 +159,17 @@ async fn send(sender: &mut Sender, req: hyper::Request<Full<Bytes>>) -> u16 {
     match sender.send_request(req).await {
         Ok(response) => {
             let status = response.status().as_u16();
-            let _body = response.into_body().collect().await;
+            let body = response.into_body().collect().await;
+            if status != 200 {
+                // The first few refusals' reasons, for the operator.
+                if let Ok(body) = body {
+                    let body = body.to_bytes();
+                    say(format_args!(
+                        "refused {status}: {}\n",
+                        String::from_utf8_lossy(&body[..body.len().min(200)])
+                    ));
+                }
+            }
             status
         }
         Err(_) => 0,
@@ -196,10 +206,13 @@ struct LoadFigures {
 
 /// The open-loop run: every device's batch k is due at start + k s + its offset.
 async fn load(instances: Vec<SocketAddr>, n_devices: u32, seconds: u64) -> LoadFigures {
-    // Enroll everyone first (tokens straight in the store were made by the caller).
+    // The devices `enroll_all` enrolled, their chains from the start.
     let mut devices = Vec::new();
     for i in 0..n_devices {
-        devices.push(Device::new(i));
+        let mut device = Device::new(i);
+        // Its enrollment (by `enroll_all`) spent the first nonces.
+        device.n_requests = 1_000_000;
+        devices.push(device);
     }
     let start = Instant::now() + Duration::from_millis(500);
     let tasks: Vec<_> = devices
