@@ -1,6 +1,6 @@
 //! Authentication as extractors: [`SignedRequest`] (a request signed by an enrolled,
-//! active device: headers, timestamp window, signature with `verify_strict`, nonce spent
-//! once in the shared store), [`SignedEnrollment`] (signed by the key it enrolls) and
+//! active device: headers, timestamp window, signature with `verify_strict`, the device's
+//! rate limit, nonce spent once in the shared store), [`SignedEnrollment`] (signed by the key it enrolls) and
 //! [`Admin`] (a bearer admin token, looked up by its hash). Handlers never check
 //! credentials themselves.
 
@@ -97,13 +97,17 @@ async fn read_signed(
     Ok((headers, target, body))
 }
 
-/// Verifies the signature, then spends the nonce (only a verified request can spend one).
+/// Verifies the signature, then counts the request against the device's rate (when
+/// `device_rate`: only a verified request spends a device's budget, and one over it
+/// spends no nonce, so the same request may be sent again), then spends the nonce (only
+/// a verified request can spend one).
 async fn verify_and_spend(
     state: &AppState,
     key: &VerifyingKey,
     headers: &SignedHeaders,
     target: &Target,
     body: &[u8],
+    device_rate: bool,
 ) -> Result<(), ApiError> {
     let to_sign = RequestToSign {
         method: &target.method,
@@ -116,6 +120,11 @@ async fn verify_and_spend(
     to_sign
         .verify(key, &headers.signature)
         .map_err(|_| ApiError::BadSignature)?;
+    if device_rate {
+        state
+            .guard
+            .check_device(&headers.device_id, state.clock.now_us())?;
+    }
     let expires_us = headers.timestamp_us.saturating_add(state.limits.window_us);
     let fresh = state
         .store
@@ -156,7 +165,7 @@ impl FromRequest<AppState> for SignedRequest {
             return Err(ApiError::RevokedDevice);
         }
         let key = parse_public_key(&device.public_key).map_err(|_| ApiError::UnknownDevice)?;
-        verify_and_spend(state, &key, &headers, &target, &body).await?;
+        verify_and_spend(state, &key, &headers, &target, &body, true).await?;
         Ok(SignedRequest { device, body })
     }
 }
@@ -180,7 +189,7 @@ impl FromRequest<AppState> for SignedEnrollment {
         }
         let key =
             parse_public_key(&request.public_key).map_err(|_| ApiError::BadInput("public_key"))?;
-        verify_and_spend(state, &key, &headers, &target, &body).await?;
+        verify_and_spend(state, &key, &headers, &target, &body, false).await?;
         Ok(SignedEnrollment { request })
     }
 }

@@ -40,6 +40,18 @@ pub enum ApiError {
     /// The body is larger than the route accepts.
     #[error("the body is too large")]
     TooLarge,
+    /// Over a rate limit (per client address or per device).
+    #[error("too many requests: retry after {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until a request would be allowed (sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
+    /// The request's body had not all arrived within the request time limit.
+    #[error("the request was not received in time")]
+    ClientTimeout,
+    /// The request was not answered within the request time limit.
+    #[error("the request took too long; it may or may not have been applied: retry")]
+    HandlerTimeout,
     /// The body is not the JSON the route expects.
     #[error("the body is not valid: {0}")]
     BadBody(String),
@@ -81,6 +93,9 @@ impl ApiError {
             ApiError::Replayed => (StatusCode::UNAUTHORIZED, "replayed_request"),
             ApiError::NotAdmin => (StatusCode::UNAUTHORIZED, "admin_token_needed"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::ClientTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            ApiError::HandlerTimeout => (StatusCode::SERVICE_UNAVAILABLE, "handler_timeout"),
             ApiError::BadBody(_) => (StatusCode::UNPROCESSABLE_ENTITY, "malformed_body"),
             ApiError::BadInput(_) => (StatusCode::BAD_REQUEST, "bad_input"),
             ApiError::Enroll(refusal) => match refusal {
@@ -118,7 +133,14 @@ impl IntoResponse for ApiError {
             ApiError::Blobs(_) => crate::metrics::storage_error("blobs"),
             _ => {}
         }
-        let message = if status.is_server_error() {
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let message = if matches!(self, ApiError::HandlerTimeout) {
+            tracing::warn!(code, "request timed out");
+            self.to_string()
+        } else if status.is_server_error() {
             // The detail (a database message) is for the operator only.
             tracing::error!(code, detail = %self, "request failed");
             "the server could not complete the request".to_owned()
@@ -131,6 +153,13 @@ impl IntoResponse for ApiError {
             message,
             seq,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }

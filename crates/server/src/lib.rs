@@ -16,8 +16,11 @@ pub mod clock;
 pub mod error;
 pub mod hex;
 pub mod keys;
+pub mod limits;
+pub mod listen;
 pub mod logging;
 pub mod metrics;
+pub mod rate;
 pub mod serve;
 pub mod settings;
 pub mod store;
@@ -75,6 +78,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The admin page's settings, keys, logouts and login limit.
     pub admin_web: web::AdminWeb,
+    /// Rate tables, time and body limits (`[limits]`).
+    pub guard: limits::Guard,
 }
 
 impl std::fmt::Debug for AppState {
@@ -90,6 +95,7 @@ impl std::fmt::Debug for AppState {
             )
             .field("limits", &self.limits)
             .field("admin_web", &self.admin_web)
+            .field("guard", &self.guard)
             .finish()
     }
 }

@@ -120,10 +120,19 @@ pub fn blob_stored(bytes: u64) {
 pub struct MetricsReader;
 
 fn local_unproxied(parts: &Parts) -> bool {
-    let loopback = parts
+    // The TCP peer, as the server's own accept loop records it (`listen.rs`), or as
+    // axum's `ConnectInfo` has it (in-process tests).
+    let peer = parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
+        .get::<crate::limits::Peer>()
+        .map(|crate::limits::Peer(addr)| *addr)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| *addr)
+        });
+    let loopback = peer.is_some_and(|addr| addr.ip().is_loopback());
     let forwarded =
         parts.headers.contains_key("forwarded") || parts.headers.contains_key("x-forwarded-for");
     loopback && !forwarded

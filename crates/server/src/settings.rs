@@ -95,6 +95,10 @@ pub struct Settings {
     pub admin_session_max_secs: u32,
     /// The `[alerts]` section (`CLINIC_VAULT_SERVER_ALERTS_…`).
     pub alerts: crate::alerts::AlertSettings,
+    /// TLS and the proxy in front (`[tls]`).
+    pub tls: crate::tls::TlsSettings,
+    /// Rate, time and body limits (`[limits]`).
+    pub limits: crate::limits::LimitSettings,
 }
 
 impl Default for Settings {
@@ -120,6 +124,8 @@ impl Default for Settings {
             admin_session_idle_secs: 900,
             admin_session_max_secs: 28_800,
             alerts: crate::alerts::AlertSettings::default(),
+            tls: crate::tls::TlsSettings::default(),
+            limits: crate::limits::LimitSettings::default(),
         }
     }
 }
@@ -154,6 +160,8 @@ impl std::fmt::Debug for Settings {
             .field("admin_session_idle_secs", &self.admin_session_idle_secs)
             .field("admin_session_max_secs", &self.admin_session_max_secs)
             .field("alerts", &self.alerts)
+            .field("tls", &self.tls)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -183,6 +191,14 @@ pub fn redact_url(url: &str) -> String {
         out.replace_range(value_start..value_end, "***");
     }
     out
+}
+
+/// Parses an environment variable's value.
+pub(crate) fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, SettingsError> {
+    value.parse().map_err(|_| SettingsError::Env {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    })
 }
 
 impl Settings {
@@ -218,11 +234,12 @@ impl Settings {
     }
 
     fn set_from_env(&mut self, name: &str, key: &str, value: String) -> Result<(), SettingsError> {
-        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, SettingsError> {
-            value.parse().map_err(|_| SettingsError::Env {
-                name: name.to_owned(),
-                value: value.to_owned(),
-            })
+        use crate::settings::parse_env as parse;
+        if let Some(tls_key) = key.strip_prefix("TLS_") {
+            return self.tls.set_from_env(name, tls_key, value);
+        }
+        if let Some(limits_key) = key.strip_prefix("LIMITS_") {
+            return self.limits.set_from_env(name, limits_key, value);
         }
         match key {
             "LISTEN" => self.listen = parse(name, &value)?,
@@ -326,6 +343,49 @@ mod tests {
     fn the_example_file_holds_the_defaults() -> Result<(), toml::de::Error> {
         let example: Settings = toml::from_str(EXAMPLE)?;
         assert_eq!(example, Settings::default());
+        Ok(())
+    }
+
+    #[test]
+    fn the_tls_and_limits_sections_from_a_file_and_the_environment() -> Result<(), SettingsError> {
+        let dir = tempfile::tempdir().map_err(|source| SettingsError::Read {
+            path: PathBuf::new(),
+            source,
+        })?;
+        let file = dir.path().join("server.toml");
+        std::fs::write(
+            &file,
+            "[tls]\ncert_file = \"/etc/cv/cert.pem\"\nkey_file = \"/etc/cv/key.pem\"\n\
+             [limits]\nip_per_second = 7\n",
+        )
+        .map_err(|source| SettingsError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let settings = Settings::load(
+            Some(&file),
+            env(&[
+                ("CLINIC_VAULT_SERVER_TLS_BEHIND_TLS_PROXY", "true"),
+                ("CLINIC_VAULT_SERVER_TLS_TRUSTED_PROXIES", "10.0.0.2, ::1"),
+                ("CLINIC_VAULT_SERVER_LIMITS_DEVICE_BURST", "3"),
+            ]),
+        )?;
+        assert_eq!(settings.tls.cert_file, PathBuf::from("/etc/cv/cert.pem"));
+        assert!(settings.tls.behind_tls_proxy);
+        assert_eq!(settings.tls.trusted_proxies.len(), 2);
+        assert_eq!(settings.limits.ip_per_second, 7);
+        assert_eq!(settings.limits.device_burst, 3);
+        assert_eq!(
+            settings.limits.request_timeout_ms,
+            crate::limits::LimitSettings::default().request_timeout_ms
+        );
+        let unknown = Settings::load(None, env(&[("CLINIC_VAULT_SERVER_LIMITS_NOPE", "1")]));
+        assert!(matches!(unknown, Err(SettingsError::UnknownEnv { .. })));
+        let bad = Settings::load(
+            None,
+            env(&[("CLINIC_VAULT_SERVER_TLS_TRUSTED_PROXIES", "10.0.0.2,proxy")]),
+        );
+        assert!(matches!(bad, Err(SettingsError::Env { .. })), "{bad:?}");
         Ok(())
     }
 

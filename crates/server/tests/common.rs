@@ -32,19 +32,32 @@ pub struct Fixture {
     pub clock: Arc<ManualClock>,
 }
 
+/// Settings in `dir`: small body limits, no rate limits (the tests that send bursts at
+/// one clock instant are not about them; `limits` sets its own).
 pub fn settings_in(dir: &std::path::Path) -> Settings {
     Settings {
         data_dir: dir.join("data"),
         max_blob_bytes: 64 * 1024,
         max_body_bytes: 256 * 1024,
         max_batch_events: 100,
+        limits: clinic_vault_server::limits::LimitSettings {
+            ip_per_second: 0,
+            device_per_second: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     }
 }
 
 pub async fn fixture() -> Fixture {
+    fixture_with(|_| {}).await
+}
+
+/// A fixture whose settings `edit` changes first.
+pub async fn fixture_with(edit: impl FnOnce(&mut Settings)) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = settings_in(dir.path());
+    let mut settings = settings_in(dir.path());
+    edit(&mut settings);
     let clock = Arc::new(ManualClock::at(T0));
     let state = clinic_vault_server::serve::state(&settings, clock.clone())
         .await
@@ -252,4 +265,55 @@ pub fn admin_get(uri: &str, token: &str) -> Request<Body> {
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .expect("request")
+}
+
+/// The fixture's router served on 127.0.0.1 by the server's own accept loop (each
+/// request carries its peer, so the per-address limits apply); its address.
+pub async fn serve_tcp(fx: &Fixture, header_timeout_ms: u64) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let options = clinic_vault_server::listen::ConnOptions {
+        tls: None,
+        header_timeout: std::time::Duration::from_millis(header_timeout_ms),
+    };
+    tokio::spawn(clinic_vault_server::listen::serve(
+        listener,
+        fx.app(),
+        options,
+        std::future::pending(),
+    ));
+    addr
+}
+
+/// Sends a request over a new TCP connection to `addr`: status, headers, body (JSON or
+/// a string).
+pub async fn send_tcp(
+    addr: std::net::SocketAddr,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(conn);
+    let (parts, body) = req.into_parts();
+    let bytes = body.collect().await.expect("body").to_bytes();
+    let mut req = hyper::Request::from_parts(parts, http_body_util::Full::new(bytes));
+    req.headers_mut()
+        .insert("host", addr.to_string().parse().expect("host"));
+    let response = sender.send_request(req).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, headers, body)
 }

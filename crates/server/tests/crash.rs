@@ -120,6 +120,10 @@ async fn push_through_kills(envs: Vec<(String, String)>, store: Arc<dyn Store>, 
     let addr = format!("127.0.0.1:{port}");
     let mut envs = envs;
     envs.push(("CLINIC_VAULT_SERVER_LISTEN".into(), addr.clone()));
+    // The client pushes as fast as it can: no rate limits in the way (tests/limits.rs).
+    for limit in ["IP_PER_SECOND", "DEVICE_PER_SECOND"] {
+        envs.push((format!("CLINIC_VAULT_SERVER_LIMITS_{limit}"), "0".into()));
+    }
     binary(&envs, &["migrate"]);
     let mut server = Server {
         envs: envs.clone(),

@@ -142,7 +142,8 @@ fn plain_http_is_refused_off_loopback() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("refusing to listen in plain HTTP on 0.0.0.0:0"),
+        stderr.contains("refusing to listen in plain HTTP on 0.0.0.0:0")
+            && stderr.contains("behind_tls_proxy = true"),
         "{stderr}"
     );
 }

@@ -4,7 +4,9 @@
 //! (`http`), the log without PHI (`logs`), the tidy checks of the manifest (`tidy`), the
 //! SQLite upgrade from schema v1 (`upgrade`), blob PUT/DELETE races (`race`) and TLS to
 //! S3 with ring as rustls' provider (`tls`); the admin page's security (`admin_web`)
-//! and what it shows (`admin_pages`).
+//! and what it shows (`admin_pages`); HTTPS from the binary with a SIGHUP reload
+//! (`https`), the rate, time and body limits (`limits`), and two server processes on one
+//! PostgreSQL and one S3 endpoint (`instances`, with the binary run by `proc`).
 
 mod common;
 
@@ -18,9 +20,13 @@ mod api;
 mod blobs;
 mod crash;
 mod http;
+mod https;
+mod instances;
+mod limits;
 mod logs;
 mod pg;
 mod postgres;
+mod proc;
 mod race;
 mod s3;
 mod storage;

@@ -56,28 +56,45 @@ pub async fn put_blob(
     }
     let size = signed.body.len() as u64;
     let device_id = signed.device.device_id.clone();
+    let now_us = state.clock.now_us();
     // Under the blob's lock, a delete by the last other holder cannot remove the object
     // between this hold and this put. The hold is recorded first and, when the put
     // fails, taken back if it was this request's: a hold never outlives a failed upload.
-    let _lock = state.blobs.lock(&hash).await;
-    let new_hold = state
-        .store
-        .hold_blob(&hash, &device_id, size, state.clock.now_us())
-        .await?;
-    let stored = match state.blobs.put(&hash, signed.body).await {
-        Ok(stored) => stored,
+    // In a task of its own, so that a request timeout (or a client gone) cannot stop it
+    // between the hold and the put.
+    let task = tokio::spawn(async move {
+        let lock = state.blobs.lock(&hash).await?;
+        let outcome = hold_and_put(&state, &hash, &device_id, size, now_us, signed.body).await;
+        lock.release().await;
+        let stored = outcome?;
+        if stored {
+            crate::metrics::blob_stored(size);
+        }
+        tracing::info!(%device_id, stored, size, "blob held");
+        Ok::<_, ApiError>(Json(BlobReceipt { hash, size, stored }))
+    });
+    task.await
+        .map_err(|_| ApiError::Store(crate::store::StoreError::TaskLost))?
+}
+
+async fn hold_and_put(
+    state: &AppState,
+    hash: &str,
+    device_id: &str,
+    size: u64,
+    now_us: i64,
+    body: axum::body::Bytes,
+) -> Result<bool, ApiError> {
+    let new_hold = state.store.hold_blob(hash, device_id, size, now_us).await?;
+    match state.blobs.put(hash, body).await {
+        Ok(stored) => Ok(stored),
         Err(e) => {
             if new_hold {
-                let _release = state.store.release_blob(&hash, &device_id).await?;
+                let _release = state.store.release_blob(hash, device_id).await?;
             }
-            return Err(e.into());
+            Err(e.into())
         }
-    };
-    if stored {
-        crate::metrics::blob_stored(size);
     }
-    tracing::info!(%device_id, stored, size, "blob held");
-    Ok(Json(BlobReceipt { hash, size, stored }))
 }
 
 /// Whether the signing device holds this blob (`content-length`: its size).
@@ -99,13 +116,11 @@ pub async fn head_blob(
     signed: SignedRequest,
 ) -> Result<(StatusCode, HeaderMap), ApiError> {
     checked(&hash)?;
-    let _lock = state.blobs.lock(&hash).await;
-    let held = state
-        .store
-        .held_blob(&hash, &signed.device.device_id)
-        .await?;
-    let stored = state.blobs.size(&hash).await?;
-    match (held, stored) {
+    let lock = state.blobs.lock(&hash).await?;
+    let held = state.store.held_blob(&hash, &signed.device.device_id).await;
+    let stored = state.blobs.size(&hash).await;
+    lock.release().await;
+    match (held?, stored?) {
         (Some(size), Some(_)) => {
             let mut headers = HeaderMap::new();
             headers.insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(size));
@@ -134,17 +149,32 @@ pub async fn delete_blob(
     signed: SignedRequest,
 ) -> Result<StatusCode, ApiError> {
     checked(&hash)?;
-    let _lock = state.blobs.lock(&hash).await;
-    let release = state
-        .store
-        .release_blob(&hash, &signed.device.device_id)
-        .await?;
+    let device_id = signed.device.device_id;
+    // In a task of its own, like the upload: the release and the object's deletion go
+    // together even when the request is abandoned.
+    let task = tokio::spawn(async move {
+        let lock = state.blobs.lock(&hash).await?;
+        let outcome = release_and_delete(&state, &hash, &device_id).await;
+        lock.release().await;
+        let n_remaining = outcome?;
+        tracing::info!(%device_id, n_remaining, "blob released");
+        Ok::<_, ApiError>(StatusCode::NO_CONTENT)
+    });
+    task.await
+        .map_err(|_| ApiError::Store(crate::store::StoreError::TaskLost))?
+}
+
+async fn release_and_delete(
+    state: &AppState,
+    hash: &str,
+    device_id: &str,
+) -> Result<u64, ApiError> {
+    let release = state.store.release_blob(hash, device_id).await?;
     if !release.was_held {
         return Err(ApiError::NotFound);
     }
     if release.n_remaining == 0 {
-        state.blobs.delete(&hash).await?;
+        state.blobs.delete(hash).await?;
     }
-    tracing::info!(device_id = %signed.device.device_id, n_remaining = release.n_remaining, "blob released");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(release.n_remaining)
 }

@@ -56,6 +56,64 @@ impl Modify for Security {
     }
 }
 
+/// What any route may answer besides its own responses: the limits' refusals
+/// ([`crate::limits`]), each an `ErrorAnswer`.
+struct LimitResponses;
+
+impl Modify for LimitResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::Header;
+        use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+        use utoipa::openapi::{Content, ResponseBuilder};
+        let answer = || Content::new(Some(Ref::from_schema_name("ErrorAnswer")));
+        let responses = [
+            (
+                "429",
+                ResponseBuilder::new()
+                    .description("over the rate limit of the client's address or device")
+                    .header(
+                        "Retry-After",
+                        Header::new(ObjectBuilder::new().schema_type(Type::Integer)),
+                    )
+                    .content("application/json", answer())
+                    .build(),
+            ),
+            (
+                "408",
+                ResponseBuilder::new()
+                    .description("the body did not arrive within the request time limit")
+                    .content("application/json", answer())
+                    .build(),
+            ),
+            (
+                "503",
+                ResponseBuilder::new()
+                    .description("not answered within the request time limit")
+                    .content("application/json", answer())
+                    .build(),
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.head,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in &responses {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| response.clone().into());
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document.
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -75,38 +133,86 @@ impl Modify for Security {
         healthz,
         readyz,
     ),
-    modifiers(&Security)
+    modifiers(&Security, &LimitResponses)
 )]
 pub struct ApiDoc;
 
-/// The router over `state`.
+/// The router over `state`: each route with its body limit, every request under the
+/// per-address rate limit and the request time limit ([`crate::limits`]).
 pub fn app(state: AppState) -> Router {
     crate::metrics::install();
+    use crate::limits::{body_limit, ip_limit, timeout};
+    use axum::middleware::{from_fn, from_fn_with_state};
     let json_limit = DefaultBodyLimit::max(state.limits.max_body_bytes);
     let blob_limit = DefaultBodyLimit::max(state.limits.max_blob_bytes);
+    let json_declared = from_fn_with_state(state.limits.max_body_bytes, body_limit);
+    let blob_declared = from_fn_with_state(state.limits.max_blob_bytes, body_limit);
+    let admin_limit = DefaultBodyLimit::max(state.guard.admin_body_bytes());
+    let admin_declared = from_fn_with_state(state.guard.admin_body_bytes(), body_limit);
     Router::new()
-        .route("/v1/enroll", post(enroll::enroll).layer(json_limit))
-        .route("/v1/audit/batches", post(audit::ingest).layer(json_limit))
-        .route("/v1/audit/head", get(audit::head).layer(json_limit))
+        .route(
+            "/v1/enroll",
+            post(enroll::enroll)
+                .layer(json_limit)
+                .layer(json_declared.clone()),
+        )
+        .route(
+            "/v1/audit/batches",
+            post(audit::ingest)
+                .layer(json_limit)
+                .layer(json_declared.clone()),
+        )
+        .route(
+            "/v1/audit/head",
+            get(audit::head).layer(json_limit).layer(json_declared),
+        )
         .route(
             "/v1/blobs/{hash}",
             put(blobs::put_blob)
                 .head(blobs::head_blob)
                 .delete(blobs::delete_blob)
-                .layer(blob_limit),
+                .layer(blob_limit)
+                .layer(blob_declared),
         )
-        .route("/v1/admin/audit", get(admin::search))
-        .route("/v1/admin/devices", get(admin::devices))
-        .route("/v1/admin/devices/{device_id}/revoke", post(admin::revoke))
-        .route("/v1/admin/alerts", get(admin::alerts))
-        .route("/v1/admin/alerts/{alert_id}/ack", post(admin::acknowledge))
+        .route(
+            "/v1/admin/audit",
+            get(admin::search)
+                .layer(admin_limit)
+                .layer(admin_declared.clone()),
+        )
+        .route(
+            "/v1/admin/devices",
+            get(admin::devices)
+                .layer(admin_limit)
+                .layer(admin_declared.clone()),
+        )
+        .route(
+            "/v1/admin/devices/{device_id}/revoke",
+            post(admin::revoke)
+                .layer(admin_limit)
+                .layer(admin_declared.clone()),
+        )
+        .route(
+            "/v1/admin/alerts",
+            get(admin::alerts)
+                .layer(admin_limit)
+                .layer(admin_declared.clone()),
+        )
+        .route(
+            "/v1/admin/alerts/{alert_id}/ack",
+            post(admin::acknowledge)
+                .layer(admin_limit)
+                .layer(admin_declared),
+        )
         .route("/metrics", get(crate::metrics::render))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
         .merge(crate::web::router(&state))
         .fallback(|| async { ApiError::NotFound })
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(from_fn_with_state(state.clone(), timeout))
+        .layer(from_fn_with_state(state.clone(), ip_limit))
+        .layer(from_fn(log_request))
         .with_state(state)
 }
 
