@@ -138,7 +138,7 @@ fn main() {
         session = quick_unlock(&root, "alice", b"480137", &cfg).expect("quick unlock");
         unlock_runs.push(started.elapsed());
         session
-            .search_patients("a", &SearchOptions::default())
+            .search_patients("Smith", &SearchOptions::default())
             .expect("search");
         list_runs.push(started.elapsed());
     }
