@@ -132,6 +132,20 @@ pub enum UserCommand {
         /// User name.
         name: String,
     },
+    /// Reset a user's forgotten password; prints a new one-time password (valid 72 h).
+    /// Their old password stops working; their first login sets a new password and
+    /// authenticator.
+    ResetPassword {
+        /// User name.
+        name: String,
+    },
+    /// Give a user another role (receptionist, clinician or admin).
+    Role {
+        /// User name.
+        name: String,
+        /// receptionist, clinician or admin.
+        role: String,
+    },
     /// Clear a user's failed attempts and lockout.
     Unlock {
         /// User name.

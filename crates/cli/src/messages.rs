@@ -56,6 +56,9 @@ fn core_message(err: &CoreError) -> String {
         Error::Auth(AuthError::StillOneTimePassword { user }) => format!(
             "{user} still has a one-time password: run first-login to choose a password and set up the authenticator"
         ),
+        Error::Users(UserError::NotOnOwnAccount) => {
+            "not on your own account: change your own password with passwd; another admin changes your role".into()
+        }
         Error::Users(UserError::NotLoggedInYet { name }) => format!(
             "{name} has not logged in yet: first-login enrolls the authenticator"
         ),

@@ -427,6 +427,26 @@ fn user_command(session: &mut Session, command: &UserCommand) -> Result<Output> 
                 ),
             ))
         }
+        UserCommand::ResetPassword { name } => {
+            let added = session.reset_password(name)?;
+            let mut output = added_output(added, "Password reset for");
+            output.text.push_str(
+                "\nTheir old password no longer works. They run `first-login` with this one-time password to choose a new password, and set up their authenticator again.",
+            );
+            Ok(output)
+        }
+        UserCommand::Role { name, role } => {
+            let role = Role::parse(role)?;
+            let old = session.change_role(name, role)?;
+            Ok(Output::new(
+                json!({ "user": name, "role": role, "previous_role": old }),
+                format!(
+                    "{name} is now {} (was {}). A session of theirs that is open follows the new role from its next action.",
+                    role.as_str(),
+                    old.as_str()
+                ),
+            ))
+        }
         UserCommand::Unlock { name } => {
             session.clear_lockout(name)?;
             Ok(Output::new(

@@ -1,6 +1,7 @@
 //! Process-level tests of `clinicvault`: one binary, one module per area. Time moves
 //! only through the test clock file (the `test-hooks` feature, never in release).
 
+mod account_chores;
 mod audit_cli;
 mod auth;
 mod bad_input;

@@ -115,7 +115,7 @@ pub(crate) fn aead_open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Zer
 pub(crate) fn generate_keypair() -> (PrivateKey, [u8; 32]) {
     let (sk, pk) = X25519HkdfSha256::gen_keypair(&mut OsRng);
     let mut sk_bytes: [u8; 32] = sk.to_bytes().into();
-    let private = PrivateKey::from_array(sk_bytes);
+    let private = PrivateKey::from_slice(&sk_bytes).expect("32 bytes");
     zeroize::Zeroize::zeroize(&mut sk_bytes);
     (private, pk.to_bytes().into())
 }

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 pub use crate::invalid::{Invalid, Rule};
+pub use crate::quick::error::{QuickError, Unavailable};
 pub use crate::records::error::{EntryKind, RecordError};
 pub use crate::scans::error::{ScanError, ScanProblem};
 pub use crate::users::error::{NameRule, UserError};
@@ -31,6 +32,9 @@ pub enum Error {
     /// A scan operation was refused or failed.
     #[error(transparent)]
     Scans(#[from] ScanError),
+    /// A PIN was refused, or a quick unlock did not happen.
+    #[error(transparent)]
+    Quick(#[from] QuickError),
     /// The vault directory cannot be created or used right now (`conflict`).
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -67,6 +71,7 @@ impl Error {
             Error::Users(e) => e.code(),
             Error::Records(e) => e.code(),
             Error::Scans(e) => e.code(),
+            Error::Quick(e) => e.code(),
             Error::Vault(e) => e.code(),
             Error::InvalidInput(_) => "invalid_input",
             Error::VaultNotFound(_) => "vault_not_found",

@@ -23,6 +23,7 @@ mod keyslots;
 mod lockfile;
 pub mod perms;
 pub mod policy;
+pub mod quick;
 pub mod records;
 pub mod scans;
 pub mod secrets;
@@ -42,6 +43,6 @@ pub use error::{Error, Result};
 pub use perms::{Permission, Role};
 pub use secrets::{Password, ShownSecret};
 pub use vault::{
-    first_login, init, probe, recover, recover_with, unlock, unlock_timed, CoreConfig, InitOutcome,
-    RecoverOptions, Session, UnlockTimings, VaultProbe,
+    first_login, init, probe, quick_unlock, recover, recover_with, unlock, unlock_timed,
+    CoreConfig, InitOutcome, RecoverOptions, Session, UnlockTimings, VaultProbe,
 };

@@ -158,6 +158,7 @@ pub fn requirement(action: Action) -> Requirement {
         | A::RecoveryKeyCreate
         | A::RecoveryUse
         | A::UserUnlock
+        | A::UserQuickUnlock
         | A::UserLockout
         | A::UserFirstLogin
         | A::UserTotpEnroll
@@ -169,6 +170,7 @@ pub fn requirement(action: Action) -> Requirement {
         | A::UserWhoami
         | A::UserPasswordChange
         | A::UserTotpConfirm
+        | A::UserPinSet
         | A::SettingsRead => return Requirement::Unlocked,
         A::VaultRekeyBegin | A::VaultRekey | A::RecoveryKeyRotate | A::RecoveryKeyClearLockout => {
             P::RotateKeys
@@ -182,6 +184,8 @@ pub fn requirement(action: Action) -> Requirement {
         | A::UserEnable
         | A::UserResetTotp
         | A::UserClearLockout
+        | A::UserResetPassword
+        | A::UserRoleChange
         | A::UserList
         | A::UserCountAdmins => P::ManageUsers,
         A::SettingsUpdate => P::ManageSettings,

@@ -1,23 +1,46 @@
 //! Key material. These types zeroize on drop and deliberately implement none of
 //! `Clone`, `Debug`, `Display` or `Serialize` (asserted in tests), so a key cannot be
 //! copied, logged or sent by accident. The escape hatches are named `expose_*`.
+//!
+//! The 32-byte keys live on the heap, filled in place: a key moved around inside a
+//! `Session` (returned, stored, moved again) would otherwise leave a copy of itself in
+//! every stack frame it passed through, which zeroize-on-drop never reaches.
 #![allow(missing_debug_implementations)]
 
+use rand::RngCore;
 use zeroize::Zeroizing;
 
+type KeyBox = Box<Zeroizing<[u8; 32]>>;
+
+/// A zeroed key box, to be filled in place.
+fn empty_key() -> KeyBox {
+    Box::new(Zeroizing::new([0u8; 32]))
+}
+
+/// A key box holding a copy of `bytes`, which must be 32 bytes long.
+fn key_from_slice(bytes: &[u8]) -> Option<KeyBox> {
+    if bytes.len() != 32 {
+        return None;
+    }
+    let mut key = empty_key();
+    key.copy_from_slice(bytes);
+    Some(key)
+}
+
 /// The 256-bit data key (DEK): SQLCipher's raw key for `vault.db`.
-pub struct DataKey(Zeroizing<[u8; 32]>);
+pub struct DataKey(KeyBox);
 
 impl DataKey {
     /// A fresh random key.
     pub(crate) fn generate() -> Self {
-        DataKey(Zeroizing::new(crate::crypto::random_array()))
+        let mut key = empty_key();
+        rand::rngs::OsRng.fill_bytes(&mut key[..]);
+        DataKey(key)
     }
 
     /// Takes the bytes of an unsealed key; the caller's buffer is zeroized by its owner.
     pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
-        let arr: [u8; 32] = bytes.try_into().ok()?;
-        Some(DataKey(Zeroizing::new(arr)))
+        key_from_slice(bytes).map(DataKey)
     }
 
     pub(crate) fn expose_bytes(&self) -> &[u8; 32] {
@@ -40,16 +63,11 @@ impl DataKey {
 }
 
 /// A user's (or the recovery slot's, or the journal's) X25519 private key.
-pub struct PrivateKey(Zeroizing<[u8; 32]>);
+pub struct PrivateKey(KeyBox);
 
 impl PrivateKey {
     pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
-        let arr: [u8; 32] = bytes.try_into().ok()?;
-        Some(PrivateKey(Zeroizing::new(arr)))
-    }
-
-    pub(crate) fn from_array(arr: [u8; 32]) -> Self {
-        PrivateKey(Zeroizing::new(arr))
+        key_from_slice(bytes).map(PrivateKey)
     }
 
     pub(crate) fn expose_bytes(&self) -> &[u8; 32] {
@@ -131,6 +149,11 @@ mod tests {
     // feature, which hpke does not enable: this fails to compile without it.
     static_assertions::assert_impl_all!(x25519_dalek::StaticSecret: zeroize::Zeroize);
     static_assertions::assert_impl_all!(x25519_dalek::SharedSecret: zeroize::Zeroize);
+    // The AES-256 key schedule inside aes-gcm 0.10 (its first round keys are the key
+    // itself) is wiped on drop only with `aes`'s `zeroize` feature, which the workspace
+    // turns on (with `ghash`'s, whose POLYVAL state then zeroizes on drop; it has no
+    // marker trait to assert).
+    static_assertions::assert_impl_all!(aes::Aes256: zeroize::ZeroizeOnDrop);
 
     // Normalised one-time passwords, reset codes and recovery keys are zeroizing.
     #[test]

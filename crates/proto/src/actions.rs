@@ -69,9 +69,10 @@ impl ResourceType {
 pub enum AlertLevel {
     /// Part of the daily work.
     Routine,
-    /// Flagged for the admin's review whatever its outcome: account creation and
-    /// re-enabling an account (both grant a role), and a redaction (it removes local
-    /// audit detail).
+    /// Flagged for the admin's review whatever its outcome: account creation,
+    /// re-enabling an account and a role change (each grants a role), a password reset
+    /// (it hands an account to whoever gets the one-time password), and a redaction (it
+    /// removes local audit detail).
     Alert,
 }
 
@@ -259,6 +260,15 @@ catalogue! {
     ScanView = "scan.view", Scan, Routine;
     /// Stored scans were authenticated chunk by chunk; the local detail names the damaged ones.
     ScanVerify = "scan.verify", Scan, Routine;
+    /// A user set a PIN for quick unlock after their next idle or OS lock.
+    UserPinSet = "user.pin_set", User, Routine;
+    /// A user unlocked with their PIN, from the data key kept wrapped since their lock.
+    UserQuickUnlock = "user.quick_unlock", User, Routine;
+    /// An admin reset a user's forgotten password: a new one-time password, the old key
+    /// slot removed.
+    UserResetPassword = "user.reset_password", User, Alert;
+    /// An admin gave a user another role; the local detail keeps the old and new role.
+    UserRoleChange = "user.role_change", User, Alert;
 }
 
 impl Action {
@@ -305,7 +315,8 @@ mod tests {
     }
 
     #[test]
-    fn the_alert_level_actions_are_the_role_grants_the_clock_override_and_the_redaction() {
+    fn the_alert_level_actions_are_the_role_grants_the_password_reset_the_clock_override_and_the_redaction(
+    ) {
         let alerts: Vec<&str> = Action::ALL
             .iter()
             .filter(|a| a.level() == AlertLevel::Alert)
@@ -317,7 +328,9 @@ mod tests {
                 "vault.clock_accept",
                 "user.add",
                 "user.enable",
-                "audit.redact"
+                "audit.redact",
+                "user.reset_password",
+                "user.role_change"
             ]
         );
         assert_eq!(

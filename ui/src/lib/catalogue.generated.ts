@@ -59,6 +59,10 @@ export const ACTIONS = [
   { name: 'scan.export', resource: 'scan', level: 'routine' },
   { name: 'scan.view', resource: 'scan', level: 'routine' },
   { name: 'scan.verify', resource: 'scan', level: 'routine' },
+  { name: 'user.pin_set', resource: 'user', level: 'routine' },
+  { name: 'user.quick_unlock', resource: 'user', level: 'routine' },
+  { name: 'user.reset_password', resource: 'user', level: 'alert' },
+  { name: 'user.role_change', resource: 'user', level: 'alert' },
 ] as const;
 
 /** An audit action's wire name. */

@@ -45,7 +45,11 @@ impl Session {
         // The permission first: a role that may not rotate is refused (and audited)
         // before the exclusive lock is even tried.
         self.check_permission(Action::VaultRekeyBegin)?;
-        kernel::exclusively(self, |s| &s.p.lock, Session::rekey_exclusive)
+        let rotated = kernel::exclusively(self, |s| &s.p.lock, Session::rekey_exclusive);
+        // A key wrapped under a PIN is the old data key now (or maybe, after a failure
+        // midway): none is worth keeping.
+        self.p.cfg.quick.wipe_all();
+        rotated
     }
 
     fn rekey_exclusive(&mut self) -> Result<()> {

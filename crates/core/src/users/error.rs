@@ -70,6 +70,19 @@ pub enum UserError {
     /// No authenticator is waiting for its first code (`conflict`).
     #[error("there is no authenticator waiting for confirmation")]
     NoPendingAuthenticator,
+    /// An admin tried to reset their own password or change their own role
+    /// (`conflict`): their own password is changed with the old one, and another admin
+    /// changes their role.
+    #[error("you cannot do this to your own account")]
+    NotOnOwnAccount,
+    /// The user already has that role (`conflict`).
+    #[error("{name} is already {}", role.as_str())]
+    SameRole {
+        /// The user.
+        name: String,
+        /// Their role.
+        role: crate::perms::Role,
+    },
     /// The code does not match the pending authenticator (`bad_credentials`).
     #[error("that code does not match: check the authenticator and the PC's clock")]
     CodeMismatch,
@@ -89,7 +102,9 @@ impl UserError {
             | UserError::LastAdmin
             | UserError::IsDisabled { .. }
             | UserError::NotLoggedInYet { .. }
-            | UserError::NoPendingAuthenticator => "conflict",
+            | UserError::NoPendingAuthenticator
+            | UserError::NotOnOwnAccount
+            | UserError::SameRole { .. } => "conflict",
         }
     }
 }

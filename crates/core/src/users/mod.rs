@@ -5,6 +5,8 @@
 pub mod error;
 mod ops;
 pub(crate) mod store;
+#[cfg(test)]
+mod tests;
 
 pub use store::{PasswordState, TotpState};
 

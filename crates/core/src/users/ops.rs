@@ -124,6 +124,7 @@ impl Session {
                 rotate_recovery_key: role == Role::Admin,
             })
         })
+        .inspect(|_| self.p.cfg.quick.wipe_named(name))
     }
 
     /// Re-enables a disabled user with a fresh one-time password (and a fresh key pair).
@@ -144,6 +145,74 @@ impl Session {
             event.detail = Some(serde_json::json!({ "level": "alert" }));
             Ok(added)
         })
+    }
+
+    /// Resets a user's forgotten password (admin): their key slot is replaced by a
+    /// one-time-password slot (valid 72 h) with a fresh key pair, so the old password
+    /// opens nothing; their first login sets a new password and authenticator. Alert
+    /// level. A PIN of theirs held on this PC is wiped.
+    pub fn reset_password(&mut self, name: &str) -> Result<AddedUser> {
+        let own = self.p.user_name.clone();
+        self.run(op(Action::UserResetPassword, Some(name)), |ctx| {
+            let (user_id, role, enabled) = find_user(ctx.tx, name)?;
+            if name == own {
+                return Err(UserError::NotOnOwnAccount.into());
+            }
+            if !enabled {
+                return Err(UserError::IsDisabled {
+                    name: name.to_string(),
+                }
+                .into());
+            }
+            let added = issue_one_time_slot(ctx, &user_id, name, role)?;
+            store::reset_password(ctx.tx, &user_id)?;
+            let event = ctx.event(Action::UserResetPassword);
+            event.resource_id = Some(name.to_string());
+            event.changed_fields = vec!["password", "totp"];
+            event.detail = Some(serde_json::json!({ "level": "alert" }));
+            Ok(added)
+        })
+        .inspect(|_| self.p.cfg.quick.wipe_named(name))
+    }
+
+    /// Gives `name` another role (admin). Alert level; the local detail keeps the old
+    /// and the new role. A running session of that user answers to the new role from
+    /// its next call (every call re-reads the role), and a PIN of theirs held on this
+    /// PC is wiped.
+    pub fn change_role(&mut self, name: &str, role: Role) -> Result<Role> {
+        let own = self.p.user_name.clone();
+        self.run(op(Action::UserRoleChange, Some(name)), |ctx| {
+            let (user_id, old, enabled) = find_user(ctx.tx, name)?;
+            if name == own {
+                return Err(UserError::NotOnOwnAccount.into());
+            }
+            if !enabled {
+                return Err(UserError::IsDisabled {
+                    name: name.to_string(),
+                }
+                .into());
+            }
+            if old == role {
+                return Err(UserError::SameRole {
+                    name: name.to_string(),
+                    role,
+                }
+                .into());
+            }
+            // The actor is an enabled admin other than `name`, so demoting an admin
+            // never leaves the vault without one.
+            store::set_role(ctx.tx, &user_id, role)?;
+            let event = ctx.event(Action::UserRoleChange);
+            event.resource_id = Some(name.to_string());
+            event.changed_fields = vec!["role"];
+            event.detail = Some(serde_json::json!({
+                "from": old.as_str(),
+                "to": role.as_str(),
+                "level": "alert",
+            }));
+            Ok(old)
+        })
+        .inspect(|_| self.p.cfg.quick.wipe_named(name))
     }
 
     /// Resets a user's TOTP: their next unlock needs the returned one-time reset code,
@@ -234,7 +303,7 @@ impl Session {
     /// is not rewritten).
     pub fn change_password(&mut self, new_password: &Password) -> Result<()> {
         let (user_id, kdf) = (self.p.user_id.clone(), self.p.cfg.kdf);
-        let key = PrivateKey::from_slice(self.p.private_key.expose_bytes()).expect("32 bytes");
+        let key = self.full_unlock_key()?;
         self.run(op(Action::UserPasswordChange, None), |ctx| {
             let normalized = policy::check_new(ctx.actor, new_password.expose_bytes())?;
             let vault_id = ctx.vault_id.to_string();
@@ -259,7 +328,7 @@ impl Session {
     /// on a terminal and by the app).
     pub fn confirm_totp(&mut self, code: &str) -> Result<()> {
         let user_id = self.p.user_id.clone();
-        let key = PrivateKey::from_slice(self.p.private_key.expose_bytes()).expect("32 bytes");
+        let key = self.full_unlock_key()?;
         self.run(op(Action::UserTotpConfirm, None), |ctx| {
             let (state, sealed, last) = store::totp_of(ctx.tx, &user_id)?;
             if state != TotpState::Pending {
@@ -277,6 +346,18 @@ impl Session {
             ctx.event(Action::UserTotpConfirm).resource_id = Some(actor);
             Ok(())
         })
+    }
+}
+
+impl Session {
+    /// A copy of the private key, which only a full unlock holds.
+    fn full_unlock_key(&self) -> Result<PrivateKey> {
+        let key = self
+            .p
+            .private_key
+            .as_ref()
+            .ok_or(crate::quick::QuickError::FullUnlockRequired)?;
+        Ok(PrivateKey::from_slice(key.expose_bytes()).expect("32 bytes"))
     }
 }
 

@@ -9,6 +9,26 @@ use crate::error::{Error, Result, UserError};
 use crate::ids::UserId;
 use crate::perms::Role;
 
+/// Back to a one-time password after an admin's reset: the new key pair cannot open
+/// the old authenticator secret, so the first login enrolls a new one.
+pub(crate) fn reset_password(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET password_state = 'one_time', totp_state = 'none', totp_sealed = NULL,
+             totp_last_step = NULL, totp_reset_hash = NULL, totp_reset_expires_us = NULL WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
+/// Gives a user another role.
+pub(crate) fn set_role(conn: &Connection, id: &str, role: Role) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET role = ?2 WHERE id = ?1",
+        [id, role.as_str()],
+    )?;
+    Ok(())
+}
+
 /// Where a user's password stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -38,8 +38,8 @@ pub use crate::users::{
     validate_user_name, AddedUser, Disabled, UserSummary, WhoAmI, ONE_TIME_VALIDITY_US,
 };
 pub use enter::{
-    first_login, recover, recover_with, unlock, unlock_timed, FirstLogin, RecoverOptions,
-    Recovered, UnlockTimings,
+    first_login, quick_unlock, recover, recover_with, unlock, unlock_timed, FirstLogin,
+    RecoverOptions, Recovered, UnlockTimings,
 };
 pub use session::Session;
 pub use verify::VerifyReport;
@@ -62,6 +62,10 @@ pub struct CoreConfig {
     pub kdf: KdfParams,
     /// Database connection settings.
     pub db: DbSettings,
+    /// Argon2id parameters for the PIN's key at quick unlock ([`crate::quick::PIN_KDF`]).
+    pub pin_kdf: KdfParams,
+    /// The users armed for quick unlock in this process (shared by clones).
+    pub quick: Arc<crate::quick::Registry>,
 }
 
 impl std::fmt::Debug for CoreConfig {
@@ -80,6 +84,8 @@ impl CoreConfig {
             clock,
             kdf: KdfParams::FLOOR,
             db: DbSettings::default(),
+            pin_kdf: crate::quick::PIN_KDF,
+            quick: Arc::new(crate::quick::Registry::default()),
         }
     }
 }
@@ -461,7 +467,10 @@ pub fn init(
         paths,
         conn,
         dek,
-        private_key: admin_key,
+        private_key: Some(admin_key),
+        pin: None,
+        full_unlock_us: now_us,
+        full_unlock_mono_us: cfg.clock.monotonic_us(),
         user_id,
         user_name: admin.clone(),
         role: Role::Admin,

@@ -22,7 +22,14 @@ pub(crate) struct SessionParts {
     pub paths: VaultPaths,
     pub conn: Connection,
     pub dek: DataKey,
-    pub private_key: PrivateKey,
+    /// `None` in a session opened with a PIN: it never holds the long-term key.
+    pub private_key: Option<PrivateKey>,
+    /// The PIN set in this session, for wrapping the data key at the next idle lock.
+    pub pin: Option<crate::quick::LockedBytes>,
+    /// The last full unlock (password and code): when (wall clock), and the monotonic
+    /// clock then. A PIN session carries its full unlock's times.
+    pub full_unlock_us: i64,
+    pub full_unlock_mono_us: i64,
     pub user_id: UserId,
     pub user_name: String,
     pub role: Role,
@@ -260,7 +267,15 @@ impl Session {
 
     /// [`Session::lock`], keeping why in the event's local detail (`idle`,
     /// `session_limit`, `os_lock`, …) for the audit review.
-    pub fn lock_because(mut self, reason: Option<&str>) -> Result<()> {
+    pub fn lock_because(self, reason: Option<&str>) -> Result<()> {
+        self.lock_with_detail(match reason {
+            Some(reason) => serde_json::json!({ "reason": reason }),
+            None => serde_json::Value::Null,
+        })
+    }
+
+    /// Records the lock with `detail` (none when null) and drops the session.
+    pub(crate) fn lock_with_detail(mut self, detail: serde_json::Value) -> Result<()> {
         let now_us = self.p.cfg.clock.now_us();
         let seen_cap = self.p.seen_cap_us();
         let SessionParts {
@@ -274,8 +289,8 @@ impl Session {
         } = &mut self.p;
         let mut event =
             NewEvent::new(user_name, role.as_str(), Action::UserLock).resource(user_name.clone());
-        if let Some(reason) = reason {
-            event = event.detail(serde_json::json!({ "reason": reason }));
+        if !detail.is_null() {
+            event = event.detail(detail);
         }
         let ids = ChainIds {
             vault_id,

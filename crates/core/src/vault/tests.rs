@@ -28,6 +28,7 @@ impl Fixture {
         let clock = Arc::new(ManualClock::new(T0_US));
         let mut cfg = CoreConfig::new(clock.clone());
         cfg.kdf = KdfParams::CHEAP_FOR_TESTS;
+        cfg.pin_kdf = KdfParams::CHEAP_FOR_TESTS;
         let (outcome, session) =
             init(&root, "alice", &Password::from_str_copy(PW), &cfg).expect("init");
         session.lock().expect("lock");

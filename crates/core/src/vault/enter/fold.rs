@@ -121,6 +121,7 @@ fn report(detail: Detail, window: (i64, i64)) -> Option<Report> {
         "unlock" => "unlock",
         "first_login" => "first_login",
         "recovery" => "recovery",
+        "quick_unlock" => "quick_unlock",
         _ => return None,
     };
     let id_ok = !detail.id.is_empty()

@@ -6,10 +6,12 @@
 
 mod fold;
 mod onboard;
+mod quick;
 mod unlock;
 
 use fold::{carry_over, fold_journal, settle_rotation};
 pub use onboard::{first_login, recover, recover_with, FirstLogin, RecoverOptions, Recovered};
+pub use quick::quick_unlock;
 pub use unlock::{unlock, unlock_timed, UnlockTimings};
 
 use std::collections::{HashMap, HashSet};

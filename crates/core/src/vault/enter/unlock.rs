@@ -231,11 +231,16 @@ fn counted_unlock(
         checked.map_err(|e| name_bad_pages(paths, Some(&opened.dek), cfg, e))?;
     let vault_id = db::meta(&opened.conn, "vault_id")?;
     let device_id = db::meta(&opened.conn, "device_id")?;
+    // A full unlock replaces whatever a PIN could have opened for this user.
+    cfg.quick.wipe_user(user_id.as_str());
     let session = Session::new(SessionParts {
         paths: paths.clone(),
         conn: opened.conn,
         dek: opened.dek,
-        private_key: key,
+        private_key: Some(key),
+        pin: None,
+        full_unlock_us: now_us,
+        full_unlock_mono_us: cfg.clock.monotonic_us(),
         user_id,
         user_name: row.name,
         role: row.role,
