@@ -2,7 +2,7 @@
 //! PIN; when their session then locks for idle time or the OS screen lock
 //! ([`crate::Session::lock_and_arm`]), the only thing kept is the *current data key*
 //! wrapped (AES-256-GCM) under Argon2id(PIN, a fresh random salt), in a locked page
-//! ([`locked`]); the database is closed and every other key, the private key included,
+//! (`locked.rs`); the database is closed and every other key, the private key included,
 //! zeroized as on any lock. [`Registry`] holds one such wrapped key per user who fully
 //! unlocked on this PC within the window, so several staff can each come back with
 //! their PIN (fast user switching). [`crate::vault::quick_unlock`] is the entry path.
