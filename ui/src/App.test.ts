@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { emitEnrollmentExpired, emitLocked, installIpc, named, sessionFixture, type Handlers } from './testing/ipcMock';
+import { emitEnrollmentExpired, emitLocked, installIpc, named, sessionFixture, statusFixture, type Handlers } from './testing/ipcMock';
 import type { AppStatus, Enrollment, SessionInfo } from './lib/ipc';
 
 // The patients area belongs to another part of the UI; a stub that shows (fictional) PHI
@@ -15,15 +15,7 @@ afterEach(() => {
 });
 
 function status(over: Partial<AppStatus> = {}): AppStatus {
-  return {
-    vault: 'present',
-    vault_dir: '/home/clinic/.local/share/clinic-vault',
-    users: ['anna', 'rita'],
-    session: null,
-    pc_time_utc: '2025-05-01T10:00:00Z',
-    version: '0.1.0',
-    ...over,
-  };
+  return statusFixture(over);
 }
 
 function start(session: SessionInfo | null, extra: Handlers = {}, over: Partial<AppStatus> = {}) {

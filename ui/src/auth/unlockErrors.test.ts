@@ -46,4 +46,17 @@ describe('isSixDigitCode', () => {
     expect(isSixDigitCode('12345a')).toBe(false);
     expect(isSixDigitCode('1234567')).toBe(false);
   });
+
+  it('words the quick-unlock codes, keeping the attempts the core counted', () => {
+    expect(unlockProblem({ code: 'bad_pin', message: 'Wrong PIN: 2 attempts left.' })).toEqual({
+      kind: 'other',
+      code: 'bad_pin',
+      message: 'Wrong PIN: 2 attempts left.',
+    });
+    expect(unlockProblem({ code: 'bad_pin', message: '' })).toMatchObject({ message: 'Wrong PIN.' });
+    expect(unlockProblem({ code: 'full_unlock_required', message: 'needs the key' })).toMatchObject({
+      message: 'This needs a full unlock with your password and code: lock and unlock again with them.',
+    });
+    expect(unlockProblem({ code: 'quick_unlock_unavailable', message: '' }).message).toMatch(/password/);
+  });
 });

@@ -1,6 +1,7 @@
 // What the unlock screen says for each error code from unlock / first_login / recover_admin.
 
 import { asIpcError } from '../lib/ipc';
+import { errorMessage } from '../lib/errorWording';
 
 export type UnlockProblem =
   | { kind: 'bad_credentials'; message: string }
@@ -37,6 +38,11 @@ export function unlockProblem(e: unknown): UnlockProblem {
     }
     case 'clock_error':
       return { kind: 'clock_error', message: CLOCK_BEHIND, pcTimeUtc: err.pc_time_utc ?? null };
+    case 'bad_pin':
+    case 'quick_unlock_unavailable':
+    case 'quick_unlock_off':
+    case 'full_unlock_required':
+      return { kind: 'other', code: err.code, message: errorMessage(err) };
     default:
       return { kind: 'other', code: err.code, message: err.message || FALLBACK[err.code] || FALLBACK.internal };
   }

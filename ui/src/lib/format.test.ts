@@ -45,6 +45,8 @@ describe('lockMessage', () => {
     expect(lockMessage('suspend')).toBe('Locked because this computer went to sleep.');
     expect(lockMessage('manual')).toBe('Vault locked.');
     expect(lockMessage('idle')).toBe('Locked after a period without activity.');
+    expect(lockMessage('switch_user')).toMatch(/change of user/);
+    expect(lockMessage('require_password')).toMatch(/needs the password and code/);
   });
 });
 

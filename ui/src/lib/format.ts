@@ -45,6 +45,10 @@ export function lockMessage(
       return 'Locked because this computer was locked.';
     case 'suspend':
       return 'Locked because this computer went to sleep.';
+    case 'switch_user':
+      return 'Locked for a change of user. Choose your name to unlock.';
+    case 'require_password':
+      return 'Locked. The PIN was cleared: the next unlock needs the password and code.';
     default:
       return 'Vault locked.';
   }

@@ -12,7 +12,11 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 export interface IpcError {
   /** bad_credentials, locked_out, clock_error, forbidden, not_found, invalid_input,
    *  conflict, vault_not_found, vault_too_new, corrupt, internal, locked (no session),
-   *  enrollment_expired (a first login's or recovery's setup page timed out). */
+   *  enrollment_expired (a first login's or recovery's setup page timed out),
+   *  bad_pin (wrong PIN; the message says how many attempts are left),
+   *  quick_unlock_unavailable (a PIN cannot be used now: the message says why),
+   *  quick_unlock_off (an admin turned quick unlock off), full_unlock_required (a PIN
+   *  session lacks the private key a few admin actions need). */
   code: string;
   /** A sentence for the user. */
   message: string;
@@ -44,7 +48,33 @@ export function asIpcError(e: unknown): IpcError {
 export type Role = 'receptionist' | 'clinician' | 'admin';
 
 /** Why the vault was locked (the `session-locked` event). */
-export type LockReason = 'manual' | 'idle' | 'session_limit' | 'os_lock' | 'suspend';
+export type LockReason =
+  | 'manual'
+  | 'idle'
+  | 'session_limit'
+  | 'os_lock'
+  | 'suspend'
+  /** "Lock and require password": the user's PIN was wiped. */
+  | 'require_password'
+  /** "Switch user": locked so the next person can unlock. */
+  | 'switch_user';
+
+/** The vault's quick-unlock settings (readable by any role, changed by admins). */
+export interface QuickUnlockSettings {
+  /** Staff may set a PIN and come back with it after a lock. */
+  allowed: boolean;
+  /** Everyone must set a PIN after a password unlock (only with `allowed`). */
+  pin_required: boolean;
+  /** How long after a password unlock a PIN still works, 900–86400 seconds. */
+  window_secs: number;
+}
+
+/** A user who can unlock with their PIN on this PC now. */
+export interface ArmedUser {
+  user: string;
+  /** Wrong PINs left before the PIN is wiped. */
+  attempts_left: number;
+}
 
 export interface SessionInfo {
   user: string;
@@ -55,6 +85,13 @@ export interface SessionInfo {
   session_limit_secs: number;
   /** For admins: how many enabled admins exist (the UI reminds until there are 2). Null for others. */
   enabled_admins: number | null;
+  /** This user set a PIN in this session (it arms at the next lock). */
+  has_pin: boolean;
+  /** This session was opened with a PIN: it holds no private key, so a few admin actions
+   *  answer `full_unlock_required`. */
+  pin_session: boolean;
+  /** The vault's quick-unlock settings. */
+  quick_unlock: QuickUnlockSettings;
 }
 
 export interface AppStatus {
@@ -64,6 +101,8 @@ export interface AppStatus {
   vault_dir: string;
   /** User names that can be picked on the unlock screen (from the key slots). */
   users: string[];
+  /** Users who can unlock with their PIN now, in name order (listed first when unlocking). */
+  quick_users: ArmedUser[];
   /** The unlocked session, if any (e.g. after a UI reload). */
   session: SessionInfo | null;
   /** This PC's time, UTC ISO 8601. */
@@ -125,7 +164,16 @@ export const finishEnrollment = (code: string) =>
   invoke<SessionInfo>('finish_enrollment', { code });
 /** Abandons a started first login or recovery (forgets the password held in Rust). */
 export const cancelEnrollment = () => invoke<void>('cancel_enrollment');
+/** Locks; the user's PIN, if set, stays armed ("step away", also "Switch user"). */
 export const lock = () => invoke<void>('lock');
+/** Locks and wipes this user's PIN: the next unlock needs the password and code. */
+export const lockRequirePassword = () => invoke<void>('lock_require_password');
+/** Sets this user's PIN (6–12 digits, not guessable); it arms at the next lock.
+ *  Rejects with `invalid_input` (field `pin`), `quick_unlock_off` or `quick_unlock_unavailable`. */
+export const setPin = (pin: string) => invoke<SessionInfo>('set_pin', { pin });
+/** Unlocks an armed user with their PIN. Rejects with `bad_pin`, `quick_unlock_unavailable`
+ *  or `invalid_input`; after any failure re-read `appStatus` for `quick_users`. */
+export const quickUnlock = (user: string, pin: string) => invoke<SessionInfo>('quick_unlock', { user, pin });
 /** Real user input (keys, pointer, scroll), throttled by the caller; resets the idle timer. */
 export const reportActivity = () => invoke<void>('report_activity');
 export const sessionInfo = () => invoke<SessionInfo>('session_info');
@@ -403,8 +451,16 @@ export const clearRecoveryLockout = () => invoke<void>('clear_recovery_lockout')
 export const auditList = (query: AuditQuery) => invoke<ListedEvent[]>('audit_list', { query });
 /** Authenticates every page and verifies the audit chain. */
 export const verifyVault = () => invoke<VerifyReport>('verify_vault');
+/** Resets another user's password (and authenticator): the one-time password is shown once. */
+export const resetPassword = (name: string) => invoke<AddedUser>('reset_password', { name });
+/** Changes another user's role; returns the role they had. */
+export const changeRole = (name: string, role: Role) => invoke<Role>('change_role', { name, role });
 export const getSettings = () => invoke<Settings>('get_settings');
 export const setSettings = (settings: Settings) => invoke<Settings>('set_settings', { settings });
+export const getQuickUnlockSettings = () => invoke<QuickUnlockSettings>('get_quick_unlock_settings');
+/** Admins only; a change disarms every PIN on this PC (everyone uses their password next). */
+export const setQuickUnlockSettings = (settings: QuickUnlockSettings) =>
+  invoke<QuickUnlockSettings>('set_quick_unlock_settings', { settings });
 
 // ---------------------------------------------------------------------------- scans
 

@@ -3,7 +3,7 @@
 
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import { SCAN_UPLOAD_URL, type ExpiredEnrollment, type SessionInfo } from '../lib/ipc';
+import { SCAN_UPLOAD_URL, type AppStatus, type ExpiredEnrollment, type SessionInfo } from '../lib/ipc';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 export type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
@@ -63,6 +63,23 @@ export function sessionFixture(over: Partial<SessionInfo> = {}): SessionInfo {
     idle_lock_secs: 300,
     session_limit_secs: 43200,
     enabled_admins: 2,
+    has_pin: false,
+    pin_session: false,
+    quick_unlock: { allowed: true, pin_required: false, window_secs: 43200 },
+    ...over,
+  };
+}
+
+/** What `app_status` answers: a vault with anna and rita, nobody unlocked, no PIN armed. */
+export function statusFixture(over: Partial<AppStatus> = {}): AppStatus {
+  return {
+    vault: 'present',
+    vault_dir: '/home/clinic/.local/share/clinic-vault',
+    users: ['anna', 'rita'],
+    quick_users: [],
+    session: null,
+    pc_time_utc: '2025-05-01T10:00:00Z',
+    version: '0.1.0',
     ...over,
   };
 }
