@@ -34,3 +34,31 @@ export function autofocus(node: HTMLElement): { destroy: () => void } {
   }, 0);
   return { destroy: () => clearTimeout(timer) };
 }
+
+/** Svelte action: on mount, focus this element unless the user is already in a field
+ *  (a list that appears late must not pull the cursor out of a password being typed). */
+export function autofocusIfIdle(node: HTMLElement): { destroy: () => void } {
+  const timer = setTimeout(() => {
+    const active = document.activeElement;
+    if (node.isConnected && (active === null || active === document.body)) node.focus();
+  }, 0);
+  return { destroy: () => clearTimeout(timer) };
+}
+
+/** Keeps Tab and Shift+Tab inside `root` (a modal dialog). Call from its keydown. */
+export function trapTab(root: HTMLElement, e: KeyboardEvent): void {
+  if (e.key !== 'Tab') return;
+  const focusable = Array.from(
+    root.querySelectorAll<HTMLElement>('button, input, select, textarea, [href], [tabindex]:not([tabindex="-1"])'),
+  ).filter((el) => !(el as HTMLButtonElement).disabled);
+  if (focusable.length === 0) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}

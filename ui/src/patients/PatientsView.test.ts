@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Patient, Role, SessionInfo } from '../lib/ipc';
 import PatientsView from './PatientsView.svelte';
 import { patient } from './fixtures';
+import { sessionFixture } from '../testing/ipcMock';
 
 afterEach(() => {
   cleanup();
@@ -11,7 +12,7 @@ afterEach(() => {
 });
 
 function session(role: Role): SessionInfo {
-  return { user: 'u', role, idle_lock_secs: 300, session_limit_secs: 43200, enabled_admins: null };
+  return sessionFixture({ user: 'u', role, enabled_admins: null });
 }
 
 /** A tiny in-memory shell. */
