@@ -40,5 +40,11 @@ export function roleLabel(role: string): string {
   return ROLE_LABELS[role] ?? role;
 }
 
-/** What an admin can do from a row of the users table. */
-export type RowAction = 'disable' | 'enable' | 'reset' | 'clear';
+/** What an admin can do from a row of the users table (`reset`: the authenticator,
+ *  `password`: reset the password, `role`: change the role). */
+export type RowAction = 'disable' | 'enable' | 'reset' | 'clear' | 'password' | 'role';
+
+/** Account chores an admin may do on this row: not their own, not a disabled user. */
+export function canManageAccount(u: UserSummary, self: string): boolean {
+  return u.enabled && u.name !== self;
+}
