@@ -38,6 +38,94 @@ describe('SettingsView', () => {
   });
 });
 
+describe('SettingsView › Quick unlock', () => {
+  const settings = { idle_lock_secs: 300, session_limit_secs: 43200 };
+
+  it('loads, saves the window as seconds and says everyone uses their password next', async () => {
+    const calls = installIpc({
+      get_settings: () => settings,
+      get_quick_unlock_settings: () => ({ allowed: true, pin_required: false, window_secs: 43200 }),
+      set_quick_unlock_settings: (a) => a.settings,
+    });
+    const onsessionchange = vi.fn();
+    render(SettingsView, { onsessionchange });
+    const hours = (await screen.findByLabelText('Hours')) as HTMLInputElement;
+    expect(hours.value).toBe('12');
+    expect((screen.getByLabelText('Minutes') as HTMLInputElement).value).toBe('0');
+    expect((screen.getByLabelText('Allow quick unlock with a PIN') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByText(/Saving a change makes everyone on this PC use their password/)).toBeTruthy();
+    await fireEvent.input(hours, { target: { value: '1' } });
+    await fireEvent.input(screen.getByLabelText('Minutes'), { target: { value: '30' } });
+    await fireEvent.click(screen.getByLabelText('Require everyone to set a PIN'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Save quick unlock' }));
+    const ok = await screen.findByText(/Quick unlock saved/);
+    expect(ok.textContent).toMatch(/90 minutes after a password unlock, and everyone must set one/);
+    expect(ok.textContent).toMatch(/Everyone on this PC uses their password at their next unlock/);
+    expect(named(calls, 'set_quick_unlock_settings')[0].args).toEqual({
+      settings: { allowed: true, pin_required: true, window_secs: 5400 },
+    });
+    expect(named(calls, 'set_settings')).toHaveLength(0);
+    expect(onsessionchange).toHaveBeenCalled();
+  });
+
+  it('turns it off: "PIN required" is disabled and sent as false', async () => {
+    const calls = installIpc({
+      get_settings: () => settings,
+      get_quick_unlock_settings: () => ({ allowed: true, pin_required: true, window_secs: 900 }),
+      set_quick_unlock_settings: (a) => a.settings,
+    });
+    render(SettingsView, { onsessionchange: vi.fn() });
+    const allow = (await screen.findByLabelText('Allow quick unlock with a PIN')) as HTMLInputElement;
+    const requirePin = screen.getByLabelText('Require everyone to set a PIN') as HTMLInputElement;
+    expect(requirePin.disabled).toBe(false);
+    await fireEvent.click(allow);
+    expect(requirePin.disabled).toBe(true);
+    await fireEvent.click(screen.getByRole('button', { name: 'Save quick unlock' }));
+    await screen.findByText(/Quick unlock is off/);
+    expect(named(calls, 'set_quick_unlock_settings')[0].args).toEqual({
+      settings: { allowed: false, pin_required: false, window_secs: 900 },
+    });
+  });
+
+  it('refuses a window out of range inline, and shows the core refusing it too', async () => {
+    const calls = installIpc({
+      get_settings: () => settings,
+      get_quick_unlock_settings: () => ({ allowed: true, pin_required: false, window_secs: 43200 }),
+      set_quick_unlock_settings: () => {
+        throw { code: 'invalid_input', message: 'The window is 15 minutes to 24 hours.', field: 'window_secs' };
+      },
+    });
+    render(SettingsView, { onsessionchange: vi.fn() });
+    await fireEvent.input(await screen.findByLabelText('Hours'), { target: { value: '0' } });
+    await fireEvent.input(screen.getByLabelText('Minutes'), { target: { value: '10' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save quick unlock' }));
+    expect(screen.getByText('Choose a time from 15 minutes to 24 hours.')).toBeTruthy();
+    expect(screen.getByLabelText('Hours').getAttribute('aria-invalid')).toBe('true');
+    expect(named(calls, 'set_quick_unlock_settings')).toHaveLength(0);
+    await fireEvent.input(screen.getByLabelText('Minutes'), { target: { value: '20' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save quick unlock' }));
+    expect(await screen.findByText('The window is 15 minutes to 24 hours.')).toBeTruthy();
+    expect(named(calls, 'set_quick_unlock_settings')[0].args).toEqual({
+      settings: { allowed: true, pin_required: false, window_secs: 1200 },
+    });
+  });
+
+  it('words a PIN session that cannot change it', async () => {
+    installIpc({
+      get_settings: () => settings,
+      get_quick_unlock_settings: () => ({ allowed: true, pin_required: false, window_secs: 43200 }),
+      set_quick_unlock_settings: () => {
+        throw { code: 'full_unlock_required', message: 'needs the private key' };
+      },
+    });
+    render(SettingsView, { onsessionchange: vi.fn() });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Save quick unlock' }));
+    expect(
+      await screen.findByText('This needs a full unlock with your password and code: lock and unlock again with them.'),
+    ).toBeTruthy();
+  });
+});
+
 describe('AuditView', () => {
   it('loads events and filters by user and time', async () => {
     const calls = installIpc({ audit_list: () => [] });
