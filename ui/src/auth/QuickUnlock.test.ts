@@ -63,7 +63,7 @@ describe('quick unlock on the unlock screen', () => {
     expect(pinInput().getAttribute('inputmode')).toBe('numeric');
     expect(pinInput().getAttribute('autocomplete')).toBe('off');
     await waitFor(() => expect(document.activeElement).toBe(pinInput()));
-    expect(screen.getByTestId('pin-attempts').textContent).toMatch(/3 tries left/);
+    expect(screen.getByTestId('pin-attempts').textContent).toMatch(/3 attempts left/);
     // Only the chosen user's PIN form is shown while typing it.
     expect(screen.queryByLabelText('Password')).toBeNull();
     await typePin('480137');
@@ -89,7 +89,7 @@ describe('quick unlock on the unlock screen', () => {
     expect(alert.dataset.problem).toBe('bad_pin');
     expect(named(calls, 'app_status')).toHaveLength(1);
     expect(calls.map((c) => c.cmd)).toEqual(['quick_unlock', 'app_status']);
-    await waitFor(() => expect(screen.getByTestId('pin-attempts').textContent).toMatch(/2 tries left/));
+    await waitFor(() => expect(screen.getByTestId('pin-attempts').textContent).toMatch(/2 attempts left/));
     expect(onstatus).toHaveBeenCalledWith(expect.objectContaining({ quick_users: expect.any(Array) }));
     expect(pinInput().value).toBe('');
     await waitFor(() => expect(pinInput().disabled).toBe(false));
@@ -152,7 +152,7 @@ describe('quick unlock on the unlock screen', () => {
     await typePin('480137');
     await waitFor(() => expect(named(calls, 'app_status')).toHaveLength(1));
     expect(pinInput().value).toBe('');
-    expect(screen.getByTestId('pin-attempts').textContent).toMatch(/3 tries left/);
+    expect(screen.getByTestId('pin-attempts').textContent).toMatch(/3 attempts left/);
   });
 
   it('offers the password instead, with the user chosen', async () => {

@@ -35,9 +35,10 @@ export function autofocus(node: HTMLElement): { destroy: () => void } {
   return { destroy: () => clearTimeout(timer) };
 }
 
-/** Svelte action: on mount, focus this element unless the user is already in a field
- *  (a list that appears late must not pull the cursor out of a password being typed). */
-export function autofocusIfIdle(node: HTMLElement): { destroy: () => void } {
+/** Svelte action: on mount, focus this element (when `enabled`) unless the user is already
+ *  in a field (a list that appears late must not pull the cursor out of a password being typed). */
+export function autofocusIfIdle(node: HTMLElement, enabled = true): { destroy: () => void } {
+  if (!enabled) return { destroy: () => {} };
   const timer = setTimeout(() => {
     const active = document.activeElement;
     if (node.isConnected && (active === null || active === document.body)) node.focus();
