@@ -88,6 +88,7 @@ describe('App: staff at the desk', () => {
     await waitFor(() => expect(named(calls, 'session_info')).toHaveLength(1));
     await fireEvent.click(screen.getByTestId('pin-done'));
     expect(screen.queryByTestId('set-pin-dialog')).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('user-menu')));
     await fireEvent.click(screen.getByTestId('user-menu'));
     expect(screen.getByTestId('menu-set-pin').textContent!.trim()).toBe('Change PIN…');
   });
