@@ -21,6 +21,12 @@ pub enum LockReason {
     OsLock,
     /// The PC is going to sleep (logind `PrepareForSleep`).
     Suspend,
+    /// "Switch user": another user unlocks on this PC.
+    SwitchUser,
+    /// "Lock and require password": the user's PIN is wiped.
+    RequirePassword,
+    /// The app is closing.
+    Exit,
 }
 
 impl LockReason {
@@ -32,8 +38,37 @@ impl LockReason {
             LockReason::SessionLimit => "session_limit",
             LockReason::OsLock => "os_lock",
             LockReason::Suspend => "suspend",
+            LockReason::SwitchUser => "switch_user",
+            LockReason::RequirePassword => "require_password",
+            LockReason::Exit => "exit",
         }
     }
+
+    /// What a lock for this reason does about quick unlock (issue 18). Stepping away
+    /// (Lock, idle, the OS screen lock, another user switching in) keeps the user's
+    /// data key wrapped under their PIN, if they set one; the session limit and "Lock
+    /// and require password" wipe the user's; suspend, hibernate and exit wipe every
+    /// user's held on this PC.
+    pub fn quick_unlock(self) -> QuickOnLock {
+        match self {
+            LockReason::Manual | LockReason::Idle | LockReason::OsLock | LockReason::SwitchUser => {
+                QuickOnLock::Arm
+            }
+            LockReason::SessionLimit | LockReason::RequirePassword => QuickOnLock::WipeUser,
+            LockReason::Suspend | LockReason::Exit => QuickOnLock::WipeAll,
+        }
+    }
+}
+
+/// What a lock does about the PINs held for quick unlock ([`LockReason::quick_unlock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuickOnLock {
+    /// Keep the current data key wrapped under the user's PIN.
+    Arm,
+    /// Wipe the user's wrapped key: their next unlock needs the password and code.
+    WipeUser,
+    /// Wipe every user's wrapped key held in this process.
+    WipeAll,
 }
 
 /// Elapsed time from `since_us` to `now_us` on the monotonic clock. A reading earlier

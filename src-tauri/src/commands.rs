@@ -3,6 +3,7 @@
 
 use clinic_vault_core::audit::{AuditFilter, ListedEvent};
 use clinic_vault_core::policy::{self, PolicyReport};
+use clinic_vault_core::quick::{ArmedUser, QuickUnlockSettings};
 use clinic_vault_core::records::{
     Consent, ConsentPurpose, HistoryEntry, NewPatient, NewPrescription, Note, Patient, PatientId,
     PatientRef, PatientUpdate, Prescription, SearchHit, SearchOptions, MAX_SEARCH_LIMIT,
@@ -48,6 +49,12 @@ pub struct SessionInfo {
     session_limit_secs: u32,
     /// For admins: enabled admins (the UI reminds until there are two).
     enabled_admins: Option<usize>,
+    /// Whether the user set a PIN in this session (it is armed at the next lock).
+    has_pin: bool,
+    /// Whether this session was opened with a PIN (it holds no private key).
+    pin_session: bool,
+    /// The vault's quick-unlock settings (the UI asks for a PIN when one is required).
+    quick_unlock: QuickUnlockSettings,
 }
 
 /// The start screen's facts.
@@ -57,6 +64,8 @@ pub struct AppStatus {
     vault_dir: String,
     users: Vec<String>,
     session: Option<SessionInfo>,
+    /// Who can unlock with their PIN now (listed first on the unlock screen).
+    quick_users: Vec<ArmedUser>,
     pc_time_utc: String,
     version: &'static str,
 }
@@ -148,7 +157,11 @@ pub fn enrollment(uri: &ShownSecret) -> CmdResult<Enrollment> {
     })
 }
 
-fn describe(session: &mut Session, settings: Settings) -> clinic_vault_core::Result<SessionInfo> {
+fn describe(
+    session: &mut Session,
+    settings: Settings,
+    quick: QuickUnlockSettings,
+) -> clinic_vault_core::Result<SessionInfo> {
     let enabled_admins = if session.role() == Role::Admin {
         Some(session.enabled_admin_count()?)
     } else {
@@ -160,14 +173,25 @@ fn describe(session: &mut Session, settings: Settings) -> clinic_vault_core::Res
         idle_lock_secs: settings.idle_lock_secs,
         session_limit_secs: settings.session_limit_secs,
         enabled_admins,
+        has_pin: session.has_pin(),
+        pin_session: session.opened_with_pin(),
+        quick_unlock: quick,
     })
+}
+
+/// What the UI shows of the unlocked session.
+fn describe_active(state: &AppState, a: &mut crate::state::Active) -> CmdResult<SessionInfo> {
+    describe(&mut a.session, a.timers.settings, a.quick).map_err(|e| state.core_err(e))
 }
 
 /// Installs a fresh session with its settings and returns what the UI shows.
 fn start_session(state: &AppState, mut session: Session) -> CmdResult<SessionInfo> {
     let settings = session.settings().map_err(|e| state.core_err(e))?;
-    let info = describe(&mut session, settings).map_err(|e| state.core_err(e))?;
-    state.install(session, settings);
+    let quick = session
+        .quick_unlock_settings()
+        .map_err(|e| state.core_err(e))?;
+    let info = describe(&mut session, settings, quick).map_err(|e| state.core_err(e))?;
+    state.install(session, settings, quick);
     Ok(info)
 }
 
@@ -177,11 +201,7 @@ fn start_session(state: &AppState, mut session: Session) -> CmdResult<SessionInf
 pub fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     let probe = clinic_vault_core::probe(&state.vault_dir).map_err(|e| state.core_err(e))?;
     let session = if state.is_unlocked() {
-        state
-            .with_active(|a| {
-                describe(&mut a.session, a.timers.settings).map_err(|e| state.core_err(e))
-            })
-            .ok()
+        state.with_active(|a| describe_active(&state, a)).ok()
     } else {
         None
     };
@@ -194,6 +214,7 @@ pub fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         vault_dir: state.vault_dir.display().to_string(),
         users,
         session,
+        quick_users: state.armed_users(),
         pc_time_utc: crate::error::iso_utc(state.now_us()),
         version: env!("CARGO_PKG_VERSION"),
     })
@@ -239,7 +260,7 @@ pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CmdResult<Sessi
         a.session
             .confirm_totp(&code)
             .map_err(|e| state.core_err(e))?;
-        describe(&mut a.session, a.timers.settings).map_err(|e| state.core_err(e))
+        describe_active(&state, a)
     })
 }
 
@@ -349,6 +370,37 @@ pub fn lock(state: State<'_, AppState>) {
     state.lock(LockReason::Manual);
 }
 
+/// "Lock and require password": locks and wipes this user's PIN.
+#[tauri::command(async)]
+pub fn lock_require_password(state: State<'_, AppState>) {
+    state.lock(LockReason::RequirePassword);
+}
+
+/// Sets (or replaces) the unlocked user's PIN for quick unlock after their next lock.
+#[tauri::command(async)]
+pub fn set_pin(state: State<'_, AppState>, pin: SecretArg) -> CmdResult<SessionInfo> {
+    let pin = clinic_vault_core::quick::Pin::parse(pin.0.as_bytes())
+        .map_err(|e| state.core_err(e.into()))?;
+    state.with_active(|a| {
+        a.session.set_pin(pin).map_err(|e| state.core_err(e))?;
+        describe_active(&state, a)
+    })
+}
+
+/// Unlocks `user` with their PIN (a switch when someone else is unlocked: they are
+/// locked first, keeping their own PIN armed).
+#[tauri::command(async)]
+pub fn quick_unlock(
+    state: State<'_, AppState>,
+    user: String,
+    pin: SecretArg,
+) -> CmdResult<SessionInfo> {
+    let session = state
+        .quick_unlock(&user, pin.0.as_bytes())
+        .map_err(|e| state.core_err(e))?;
+    start_session(&state, session)
+}
+
 #[tauri::command(async)]
 pub fn report_activity(state: State<'_, AppState>) {
     state.input();
@@ -356,8 +408,7 @@ pub fn report_activity(state: State<'_, AppState>) {
 
 #[tauri::command(async)]
 pub fn session_info(state: State<'_, AppState>) -> CmdResult<SessionInfo> {
-    state
-        .with_active(|a| describe(&mut a.session, a.timers.settings).map_err(|e| state.core_err(e)))
+    state.with_active(|a| describe_active(&state, a))
 }
 
 #[tauri::command(async)]
@@ -525,6 +576,16 @@ pub fn reset_totp(state: State<'_, AppState>, name: String) -> CmdResult<String>
 }
 
 #[tauri::command(async)]
+pub fn reset_password(state: State<'_, AppState>, name: String) -> CmdResult<AddedUserView> {
+    state.with_session(|s| s.reset_password(&name).map(added))
+}
+
+#[tauri::command(async)]
+pub fn change_role(state: State<'_, AppState>, name: String, role: Role) -> CmdResult<Role> {
+    state.with_session(|s| s.change_role(&name, role))
+}
+
+#[tauri::command(async)]
 pub fn clear_lockout(state: State<'_, AppState>, name: String) -> CmdResult<()> {
     state.with_session(|s| s.clear_lockout(&name))
 }
@@ -572,6 +633,26 @@ pub fn set_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult
             .map_err(|e| state.core_err(e))?;
         // The running session follows the new limits at once.
         a.timers.settings = saved;
+        Ok(saved)
+    })
+}
+
+#[tauri::command(async)]
+pub fn get_quick_unlock_settings(state: State<'_, AppState>) -> CmdResult<QuickUnlockSettings> {
+    state.with_session(|s| s.quick_unlock_settings())
+}
+
+#[tauri::command(async)]
+pub fn set_quick_unlock_settings(
+    state: State<'_, AppState>,
+    settings: QuickUnlockSettings,
+) -> CmdResult<QuickUnlockSettings> {
+    state.with_active(|a| {
+        let saved = a
+            .session
+            .set_quick_unlock_settings(&settings)
+            .map_err(|e| state.core_err(e))?;
+        a.quick = saved;
         Ok(saved)
     })
 }

@@ -80,6 +80,10 @@ impl IpcError {
             pc_time_utc: (code == "clock_error").then(|| iso_utc(now_us)),
             field: match &err {
                 clinic_vault_core::Error::InvalidInput(invalid) => Some(invalid.field),
+                clinic_vault_core::Error::Quick(
+                    clinic_vault_core::error::QuickError::PinShape
+                    | clinic_vault_core::error::QuickError::PinGuessable,
+                ) => Some("pin"),
                 _ => None,
             },
             message: desk_message(&err),
@@ -179,7 +183,49 @@ fn desk_message(err: &clinic_vault_core::Error) -> String {
         Error::Scans(ScanError::NeedsRenderer { .. }) => {
             "This PDF cannot be shown: the page renderer is not installed with the app.".into()
         }
+        Error::Quick(quick) => quick_message(*quick),
         other => sentence(&other.to_string()),
+    }
+}
+
+/// The desk's words for a PIN refused or a quick unlock that did not happen.
+fn quick_message(err: clinic_vault_core::error::QuickError) -> String {
+    use clinic_vault_core::error::{QuickError, Unavailable};
+    let full = "unlock with your password and code";
+    match err {
+        QuickError::PinShape => "A PIN is 6 to 12 digits.".into(),
+        QuickError::PinGuessable => {
+            "That PIN is too easy to guess: choose one that is not one digit repeated or a run like 123456.".into()
+        }
+        QuickError::TurnedOff => {
+            format!("Unlocking with a PIN is turned off for this clinic: {full}.")
+        }
+        QuickError::WrongPin { attempts_left: 0 }
+        | QuickError::Unavailable(Unavailable::TooManyWrongPins) => format!(
+            "Wrong PIN. After 3 wrong PINs the PIN no longer works on this PC: {full}."
+        ),
+        QuickError::WrongPin { attempts_left: 1 } => "Wrong PIN: 1 attempt left.".into(),
+        QuickError::WrongPin { attempts_left } => {
+            format!("Wrong PIN: {attempts_left} attempts left.")
+        }
+        QuickError::Unavailable(Unavailable::NotArmed) => {
+            format!("There is no PIN unlock waiting for this user on this PC: {full}.")
+        }
+        QuickError::Unavailable(Unavailable::WindowExpired) => format!(
+            "The PIN works only for a while after an unlock with your password and code, and that time is over: {full}."
+        ),
+        QuickError::Unavailable(Unavailable::AccountChanged) => format!(
+            "An administrator changed this account since it was locked: {full}."
+        ),
+        QuickError::Unavailable(Unavailable::DataKeyRotated) => format!(
+            "The vault's key was rotated since the lock: {full}."
+        ),
+        QuickError::MemoryNotLockable => {
+            "This PC cannot keep a PIN unlock out of swap, so PINs cannot be used here. Ask your IT administrator about the memory-lock limit.".into()
+        }
+        QuickError::FullUnlockRequired => {
+            "This needs a full unlock: lock, then unlock with your password and code.".into()
+        }
     }
 }
 

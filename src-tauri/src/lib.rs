@@ -43,6 +43,9 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::finish_enrollment,
             commands::cancel_enrollment,
             commands::lock,
+            commands::lock_require_password,
+            commands::set_pin,
+            commands::quick_unlock,
             commands::report_activity,
             commands::session_info,
             commands::copy_text,
@@ -67,6 +70,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::disable_user,
             commands::enable_user,
             commands::reset_totp,
+            commands::reset_password,
+            commands::change_role,
             commands::clear_lockout,
             commands::rotate_data_key,
             commands::rotate_recovery_key,
@@ -75,6 +80,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::verify_vault,
             commands::get_settings,
             commands::set_settings,
+            commands::get_quick_unlock_settings,
+            commands::set_quick_unlock_settings,
             scans::list_scans,
             scans::scan_upload_key,
             scans::open_scan,
@@ -250,7 +257,7 @@ pub fn run() {
         .expect("error while starting Clinic Vault")
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
-                app.state::<AppState>().lock(LockReason::Manual);
+                app.state::<AppState>().lock(LockReason::Exit);
             }
         });
 }

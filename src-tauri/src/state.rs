@@ -11,8 +11,9 @@ use clinic_vault_core::{CoreConfig, Password, Session};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::autolock::{EnrollmentDeadline, LockReason, Timers};
+use crate::autolock::{EnrollmentDeadline, LockReason, QuickOnLock, Timers};
 use crate::error::{CmdResult, IpcError};
+use clinic_vault_core::quick::QuickUnlockSettings;
 
 /// The system clipboard, behind a port so command tests can use a fake.
 pub trait Clipboard: Send + Sync {
@@ -46,6 +47,9 @@ pub struct Active {
     pub timers: Timers,
     /// Scans saved outside the vault in this session (capped: [`EXPORTS_PER_SESSION`]).
     pub exports: u32,
+    /// The vault's quick-unlock settings, read at unlock and kept current by the admin's
+    /// changes in this session.
+    pub quick: QuickUnlockSettings,
 }
 
 /// The most scan copies one session may save outside the vault: a page gone wrong (or
@@ -180,6 +184,10 @@ pub struct AppState {
     export_dir: std::sync::OnceLock<PathBuf>,
     /// The per-run key the page sends with a `cvscan:` upload (`scans::upload`).
     upload_key: [u8; 32],
+    /// Held by [`AppState::lock`] while the locked session is recorded and its data key
+    /// wrapped under the PIN (an Argon2id derivation): the page is told of the lock at
+    /// once, and asking who can quick-unlock waits for the wrapping to finish.
+    lock_work: Mutex<()>,
 }
 
 impl AppState {
@@ -193,6 +201,7 @@ impl AppState {
             clipboard,
             export_dir: std::sync::OnceLock::new(),
             upload_key: rand::random(),
+            lock_work: Mutex::new(()),
         }
     }
 
@@ -268,10 +277,12 @@ impl AppState {
         lock_or_recover(&self.inner).active.is_some()
     }
 
-    /// Installs a freshly unlocked session with its timers starting now, locking any
-    /// previous one first (quick switch).
-    pub fn install(&self, session: Session, settings: Settings) {
-        let timers = Timers::start(self.elapsed_us(), settings);
+    /// Installs a freshly unlocked session with its timers starting now (the session
+    /// limit counted from its last full unlock: a PIN session carries that of the
+    /// password unlock it came from), locking any previous one first (quick switch).
+    pub fn install(&self, session: Session, settings: Settings, quick: QuickUnlockSettings) {
+        let mut timers = Timers::start(self.elapsed_us(), settings);
+        timers.unlocked_at_us = session.full_unlock_mono_us().min(timers.unlocked_at_us);
         let previous = {
             let mut inner = lock_or_recover(&self.inner);
             inner.pending = None;
@@ -285,11 +296,27 @@ impl AppState {
                 session,
                 timers,
                 exports: 0,
+                quick,
             })
         };
         if let Some(old) = previous {
-            let _ = old.session.lock_because(Some("switch_user"));
+            let _ = old.session.lock_and_arm(LockReason::SwitchUser.as_str());
         }
+    }
+
+    /// The users who can quick-unlock now, in name order. Waits for a lock that is
+    /// still wrapping its user's data key, so a user just locked is listed.
+    pub fn armed_users(&self) -> Vec<clinic_vault_core::quick::ArmedUser> {
+        let _settled = lock_or_recover(&self.lock_work);
+        self.cfg.quick.armed_users(self.elapsed_us())
+    }
+
+    /// Quick unlock: locks whoever is unlocked (keeping their PIN armed: a switch),
+    /// then opens `user`'s session with their PIN through core's audited entry path.
+    pub fn quick_unlock(&self, user: &str, pin: &[u8]) -> clinic_vault_core::Result<Session> {
+        self.lock(LockReason::SwitchUser);
+        let _settled = lock_or_recover(&self.lock_work);
+        clinic_vault_core::vault::quick_unlock(&self.vault_dir, user, pin, &self.cfg)
     }
 
     /// Keeps a first login's or recovery's new password until the code arrives, for at
@@ -376,9 +403,12 @@ impl AppState {
 
     /// Locks: drops the session (core records the lock and zeroizes the keys), forgets
     /// a pending enrollment, clears the clipboard if it still holds what the app put
-    /// there, and notifies the UI when there was a session or an enrollment on screen.
-    /// Returns whether a session was unlocked.
+    /// there, and notifies the UI when there was a session or an enrollment on screen,
+    /// before the lock's slower part (recording it, wrapping the data key under the PIN:
+    /// [`LockReason::quick_unlock`] says what happens to quick unlock). Returns whether
+    /// a session was unlocked.
     pub fn lock(&self, reason: LockReason) -> bool {
+        let _work = lock_or_recover(&self.lock_work);
         let (active, had_pending) = {
             let mut inner = lock_or_recover(&self.inner);
             let had_pending = inner.pending.take().is_some();
@@ -393,13 +423,30 @@ impl AppState {
         };
         self.clear_copied();
         let was_unlocked = active.is_some();
-        if let Some(active) = active {
-            // A failure to record the lock must not keep the vault open: the session is
-            // dropped (and its keys zeroized) either way.
-            let _ = active.session.lock_because(Some(reason.as_str()));
-        }
         if was_unlocked || had_pending {
             self.notify(&ShellEvent::Locked(reason));
+        }
+        let quick = reason.quick_unlock();
+        if let Some(active) = active {
+            // A failure to record the lock must not keep the vault open: the session is
+            // dropped (and its keys zeroized) either way, and nothing is armed.
+            let _ = match quick {
+                QuickOnLock::Arm => active.session.lock_and_arm(reason.as_str()).map(drop),
+                QuickOnLock::WipeUser if reason == LockReason::RequirePassword => {
+                    active.session.lock_requiring_password()
+                }
+                QuickOnLock::WipeUser | QuickOnLock::WipeAll => {
+                    let user = active.session.user_name().to_string();
+                    let locked = active.session.lock_because(Some(reason.as_str()));
+                    self.cfg.quick.wipe_named(&user);
+                    locked
+                }
+            };
+        }
+        // The PC going to sleep or the app closing wipes every PIN held, whoever is
+        // unlocked (or nobody).
+        if quick == QuickOnLock::WipeAll {
+            self.cfg.quick.wipe_all();
         }
         was_unlocked
     }

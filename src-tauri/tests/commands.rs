@@ -96,19 +96,7 @@ impl Harness {
         cmd: &str,
         args: Value,
     ) -> Result<Value, Value> {
-        get_ipc_response(
-            window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().expect("json"))
+        call_window(window, cmd, args)
     }
 
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -178,6 +166,27 @@ impl Harness {
             json!({"user": user, "password": pw, "code": self.code(uri)}),
         )
     }
+}
+
+/// One IPC call in `window`, as the page makes it (for calls from several threads).
+fn call_window(
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("json"))
 }
 
 #[test]
@@ -1321,4 +1330,346 @@ fn racing_imports_of_the_scanned_pages_import_them_once_and_lose_no_page() {
     }
     let listed = h.ok("list_scans", json!({"patientId": id}));
     assert_eq!(listed.as_array().unwrap().len(), scans, "nothing imported");
+}
+
+// ------------------------------------------------------------------ quick unlock (issue 18)
+
+const BOB_PW: &str = "a long passphrase for the receptionist";
+const BOB_PIN: &str = "482915";
+const ALICE_PIN: &str = "730146";
+
+fn quick_users(h: &Harness) -> Vec<(String, u64)> {
+    h.ok("app_status", json!({}))["quick_users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["user"].as_str().unwrap().to_string(),
+                u["attempts_left"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// alice (admin) and bob (receptionist, unlocked after his first login, with a PIN).
+fn with_bob_pin() -> (Harness, String, String) {
+    let h = Harness::new();
+    let alice = h.create();
+    let bob = h.add_user("bob", "receptionist", BOB_PW);
+    let info = h.ok("set_pin", json!({"pin": BOB_PIN}));
+    assert_eq!(info["user"], "bob");
+    assert_eq!(info["has_pin"], true);
+    assert_eq!(info["pin_session"], false);
+    (h, alice, bob)
+}
+
+#[test]
+fn a_pin_reopens_the_session_after_an_idle_lock_without_a_code() {
+    let (h, _alice, _bob) = with_bob_pin();
+    // Rules as the desk reads them, with the field to point at.
+    for bad in ["12345", "111111", "123456", "987654", "12a456"] {
+        let err = h.call("set_pin", json!({"pin": bad})).expect_err(bad);
+        assert_eq!(err["code"], "invalid_input", "{bad}");
+        assert_eq!(err["field"], "pin", "{bad}");
+    }
+    assert_eq!(quick_users(&h), [], "nothing is armed while unlocked");
+
+    h.clock.advance_us(300 * 1_000_000);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+    assert_eq!(quick_users(&h), [("bob".to_string(), 3)]);
+    assert_eq!(
+        h.err_code(
+            "search_patients",
+            json!({"query": "ab", "includeArchived": false})
+        ),
+        "locked"
+    );
+
+    let wrong = h
+        .call("quick_unlock", json!({"user": "bob", "pin": "000001"}))
+        .expect_err("wrong PIN");
+    assert_eq!(wrong["code"], "bad_pin");
+    assert_eq!(wrong["message"], "Wrong PIN: 2 attempts left.");
+    assert_eq!(quick_users(&h), [("bob".to_string(), 2)]);
+    // Not shaped like a PIN: refused without spending a guess.
+    assert_eq!(
+        h.err_code("quick_unlock", json!({"user": "bob", "pin": "12"})),
+        "invalid_input"
+    );
+    assert_eq!(quick_users(&h), [("bob".to_string(), 2)]);
+
+    let info = h.ok("quick_unlock", json!({"user": "bob", "pin": BOB_PIN}));
+    assert_eq!(info["user"], "bob");
+    assert_eq!(info["pin_session"], true);
+    assert_eq!(info["has_pin"], true, "the PIN arms again at the next lock");
+    assert_eq!(quick_users(&h), [], "used up by the unlock");
+    h.ok(
+        "search_patients",
+        json!({"query": "ab", "includeArchived": false}),
+    );
+
+    // Stepping away with Lock keeps it; the attempts start again at 3.
+    h.ok("lock", json!({}));
+    assert_eq!(quick_users(&h), [("bob".to_string(), 3)]);
+}
+
+#[test]
+fn three_wrong_pins_wipe_it_even_when_eight_attempts_race() {
+    let (h, _alice, bob_uri) = with_bob_pin();
+    h.ok("lock", json!({}));
+    let window = &h.window;
+    let barrier = std::sync::Barrier::new(8);
+    let answers: Vec<String> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..8)
+            .map(|n| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let pin = format!("90{n}417");
+                    let err =
+                        call_window(window, "quick_unlock", json!({"user": "bob", "pin": pin}))
+                            .expect_err("a wrong PIN");
+                    err["code"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let wrong = answers.iter().filter(|c| *c == "bad_pin").count();
+    assert_eq!(wrong, 3, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|c| c == "bad_pin" || c == "quick_unlock_unavailable"),
+        "{answers:?}"
+    );
+    assert_eq!(quick_users(&h), []);
+    // Even the right PIN does nothing now; the password and code still work.
+    assert_eq!(
+        h.err_code("quick_unlock", json!({"user": "bob", "pin": BOB_PIN})),
+        "quick_unlock_unavailable"
+    );
+    assert_eq!(h.unlock("bob", BOB_PW, &bob_uri)["session"]["user"], "bob");
+}
+
+#[test]
+fn two_users_switch_back_and_forth_each_with_their_own_pin() {
+    let (h, alice_uri, _bob) = with_bob_pin();
+    // alice unlocks fully: bob is locked, his PIN kept.
+    let info = h.unlock("alice", PW, &alice_uri);
+    assert_eq!(info["session"]["user"], "alice");
+    assert_eq!(quick_users(&h), [("bob".to_string(), 3)]);
+    h.ok("set_pin", json!({"pin": ALICE_PIN}));
+    for round in 0..3 {
+        // Switching to bob locks alice, keeping her PIN.
+        let bob = h.ok("quick_unlock", json!({"user": "bob", "pin": BOB_PIN}));
+        assert_eq!(bob["user"], "bob", "round {round}");
+        assert_eq!(bob["role"], "receptionist");
+        assert_eq!(quick_users(&h), [("alice".to_string(), 3)], "round {round}");
+        // bob answers to his own role: no admin work.
+        assert_eq!(h.err_code("list_users", json!({})), "forbidden");
+        let alice = h.ok("quick_unlock", json!({"user": "alice", "pin": ALICE_PIN}));
+        assert_eq!(alice["user"], "alice", "round {round}");
+        assert_eq!(alice["pin_session"], true);
+        assert_eq!(quick_users(&h), [("bob".to_string(), 3)], "round {round}");
+    }
+    // Every switch is in the trail: bob's and alice's quick unlocks, each lock's reason.
+    let quick = h.ok(
+        "audit_list",
+        json!({"query": {"action": "user.quick_unlock"}}),
+    );
+    assert_eq!(quick.as_array().unwrap().len(), 6);
+    let locks = h.ok("audit_list", json!({"query": {"action": "user.lock"}}));
+    let switches = locks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"]["reason"] == "switch_user")
+        .count();
+    assert_eq!(switches, 6);
+    // A PIN session holds no private key: what needs it asks for a full unlock.
+    assert_eq!(
+        h.err_code("confirm_totp", json!({"code": "000000"})),
+        "full_unlock_required"
+    );
+}
+
+#[test]
+fn suspend_exit_require_password_and_the_session_limit_wipe_pins() {
+    let (h, alice_uri, bob_uri) = with_bob_pin();
+    h.ok("lock", json!({}));
+    assert_eq!(quick_users(&h), [("bob".to_string(), 3)]);
+    // The PC goes to sleep while nobody is unlocked: every PIN goes.
+    h.state().lock(LockReason::Suspend);
+    assert_eq!(quick_users(&h), []);
+
+    h.unlock("bob", BOB_PW, &bob_uri);
+    h.ok("set_pin", json!({"pin": BOB_PIN}));
+    h.ok("lock_require_password", json!({}));
+    assert_eq!(quick_users(&h), []);
+    assert_eq!(
+        *h.locks.lock().unwrap().last().unwrap(),
+        LockReason::RequirePassword
+    );
+
+    h.unlock("bob", BOB_PW, &bob_uri);
+    h.ok("set_pin", json!({"pin": BOB_PIN}));
+    h.unlock("alice", PW, &alice_uri);
+    h.ok("set_pin", json!({"pin": ALICE_PIN}));
+    h.ok("lock", json!({}));
+    assert_eq!(quick_users(&h).len(), 2);
+    h.state().lock(LockReason::Exit);
+    assert_eq!(quick_users(&h), []);
+
+    // The session limit counts from the last full unlock, through PIN unlocks.
+    h.unlock("alice", PW, &alice_uri);
+    h.ok(
+        "set_settings",
+        json!({"settings": {"idle_lock_secs": 300, "session_limit_secs": 3600}}),
+    );
+    h.ok("set_pin", json!({"pin": ALICE_PIN}));
+    for _ in 0..11 {
+        h.clock.advance_us(300 * 1_000_000);
+        assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+        h.ok("quick_unlock", json!({"user": "alice", "pin": ALICE_PIN}));
+    }
+    h.clock.advance_us(300 * 1_000_000);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::SessionLimit)));
+    assert_eq!(quick_users(&h), [], "the limit asks for the password");
+}
+
+#[test]
+fn the_window_since_the_password_unlock_ends_the_pin() {
+    let (h, alice_uri, bob_uri) = with_bob_pin();
+    h.unlock("alice", PW, &alice_uri);
+    let saved = h.ok(
+        "set_quick_unlock_settings",
+        json!({"settings": {"allowed": true, "pin_required": true, "window_secs": 900}}),
+    );
+    assert_eq!(saved["window_secs"], 900);
+    assert_eq!(
+        h.ok("session_info", json!({}))["quick_unlock"]["pin_required"],
+        true
+    );
+    assert_eq!(
+        h.err_code(
+            "set_quick_unlock_settings",
+            json!({"settings": {"allowed": true, "pin_required": false, "window_secs": 60}})
+        ),
+        "invalid_input"
+    );
+    h.unlock("bob", BOB_PW, &bob_uri);
+    assert_eq!(
+        h.ok("session_info", json!({}))["quick_unlock"]["window_secs"],
+        900
+    );
+    h.ok("set_pin", json!({"pin": BOB_PIN}));
+    h.clock.advance_us(300 * 1_000_000);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+    h.ok("quick_unlock", json!({"user": "bob", "pin": BOB_PIN}));
+    h.clock.advance_us(300 * 1_000_000);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+    assert_eq!(quick_users(&h).len(), 1);
+    // 15 minutes after his password unlock the PIN is gone.
+    h.clock.advance_us(300 * 1_000_000);
+    assert_eq!(quick_users(&h), []);
+    assert_eq!(
+        h.err_code("quick_unlock", json!({"user": "bob", "pin": BOB_PIN})),
+        "quick_unlock_unavailable"
+    );
+
+    // Turned off: a PIN cannot be set, and nothing arms.
+    h.unlock("alice", PW, &alice_uri);
+    h.ok(
+        "set_quick_unlock_settings",
+        json!({"settings": {"allowed": false, "pin_required": false, "window_secs": 900}}),
+    );
+    assert_eq!(
+        h.err_code("set_pin", json!({"pin": ALICE_PIN})),
+        "quick_unlock_off"
+    );
+}
+
+#[test]
+fn an_admin_resets_a_password_and_changes_a_role_and_either_wipes_the_pin() {
+    let (h, alice_uri, bob_uri) = with_bob_pin();
+    // bob steps away with his PIN; alice changes his role.
+    h.unlock("alice", PW, &alice_uri);
+    assert_eq!(quick_users(&h), [("bob".to_string(), 3)]);
+    assert_eq!(
+        h.err_code("change_role", json!({"name": "alice", "role": "clinician"})),
+        "conflict"
+    );
+    assert_eq!(
+        h.ok("change_role", json!({"name": "bob", "role": "clinician"})),
+        "receptionist"
+    );
+    assert_eq!(quick_users(&h), [], "a role change wipes his PIN");
+    let users = h.ok("list_users", json!({}));
+    let bob = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "bob")
+        .unwrap();
+    assert_eq!(bob["role"], "clinician");
+    let changes = h.ok(
+        "audit_list",
+        json!({"query": {"action": "user.role_change"}}),
+    );
+    // The refusal on alice's own account is in the trail too, as a failure.
+    let done: Vec<&Value> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["outcome"] == "success")
+        .collect();
+    assert_eq!(done.len(), 1, "{changes}");
+    assert_eq!(done[0]["event"]["resource_id"], "bob");
+    assert_eq!(
+        done[0]["detail"],
+        json!({"from": "receptionist", "to": "clinician", "level": "alert"})
+    );
+
+    // bob arms again, as a clinician; then alice resets his forgotten password.
+    let info = h.unlock("bob", BOB_PW, &bob_uri);
+    assert_eq!(info["session"]["role"], "clinician");
+    h.ok("set_pin", json!({"pin": BOB_PIN}));
+    h.unlock("alice", PW, &alice_uri);
+    assert_eq!(quick_users(&h).len(), 1);
+    let reset = h.ok("reset_password", json!({"name": "bob"}));
+    assert_eq!(reset["user"], "bob");
+    let otp = reset["one_time_password"].as_str().unwrap().to_string();
+    assert_eq!(quick_users(&h), [], "a password reset wipes his PIN");
+    let resets = h.ok(
+        "audit_list",
+        json!({"query": {"action": "user.reset_password"}}),
+    );
+    assert_eq!(resets[0]["detail"]["level"], "alert");
+    // The old password opens nothing; the one-time password starts a first login.
+    h.clock.advance_us(30_000_000);
+    assert_eq!(
+        h.err_code(
+            "unlock",
+            json!({"user": "bob", "password": BOB_PW, "code": h.code(&bob_uri)})
+        ),
+        "bad_credentials"
+    );
+    let enrollment = h.ok(
+        "first_login",
+        json!({"user": "bob", "oneTimePassword": otp, "newPassword": "another long passphrase, new this week"}),
+    );
+    let uri = enrollment["totp_uri"].as_str().unwrap().to_string();
+    h.clock.advance_us(30_000_000);
+    assert_eq!(
+        h.ok("finish_enrollment", json!({"code": h.code(&uri)}))["role"],
+        "clinician"
+    );
+    // Disabling him (as alice) wipes a PIN he set again.
+    h.ok("set_pin", json!({"pin": BOB_PIN}));
+    h.unlock("alice", PW, &alice_uri);
+    assert_eq!(quick_users(&h).len(), 1);
+    h.ok("disable_user", json!({"name": "bob"}));
+    assert_eq!(quick_users(&h), []);
 }

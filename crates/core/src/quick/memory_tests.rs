@@ -77,6 +77,16 @@ fn occurrences(masked_needle: &[u8]) -> std::io::Result<usize> {
     Ok(n_found)
 }
 
+/// Whether some pass of up to five finds `masked_needle`.
+fn seen(masked_needle: &[u8]) -> std::io::Result<bool> {
+    for _ in 0..5 {
+        if occurrences(masked_needle)? >= 1 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 #[test]
 fn after_an_armed_lock_no_unwrapped_key_is_left_in_memory(
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
@@ -92,15 +102,11 @@ fn after_an_armed_lock_no_unwrapped_key_is_left_in_memory(
             .ok_or("a full unlock holds the private key")?
             .expose_bytes(),
     );
-    // The search finds the keys while they are in use, so it is able to find them.
-    assert!(
-        occurrences(&dek)? >= 1,
-        "the search cannot see the data key"
-    );
-    assert!(
-        occurrences(&private_key)? >= 1,
-        "the search cannot see the private key"
-    );
+    // The search finds the keys while they are in use, so it is able to find them. A
+    // region another test thread unmaps mid-read (Argon2id's large buffers) ends that
+    // region's read early, so a pass may miss a key: up to five passes.
+    assert!(seen(&dek)?, "the search cannot see the data key");
+    assert!(seen(&private_key)?, "the search cannot see the private key");
     assert_eq!(alice.lock_and_arm("idle")?, ArmOutcome::Armed);
     assert_eq!(occurrences(&dek)?, 0, "the data key is left in memory");
     assert_eq!(
@@ -111,7 +117,10 @@ fn after_an_armed_lock_no_unwrapped_key_is_left_in_memory(
 
     // The same after a PIN session locks again.
     let session = crate::vault::quick_unlock(&f.root, "alice", b"480137", &f.cfg)?;
-    assert!(occurrences(&dek)? >= 1);
+    assert!(
+        seen(&dek)?,
+        "the search cannot see the PIN session's data key"
+    );
     assert_eq!(session.lock_and_arm("idle")?, ArmOutcome::Armed);
     assert_eq!(
         occurrences(&dek)?,

@@ -38,9 +38,12 @@ pub use settings::QuickUnlockSettings;
 pub const MAX_WRONG_PINS: u8 = 3;
 
 /// Argon2id parameters for the PIN's key, chosen so a quick unlock stays within 300 ms
-/// on the clinic PC in a release build (docs/BENCHMARKS.md, "Quick unlock").
+/// on the clinic PC in a release build (docs/BENCHMARKS.md, "Quick unlock": 96 MiB,
+/// t=3, p=4 took 195 ms alone and about 205 ms for the whole quick unlock on a quiet
+/// 2-core machine; 128 MiB took 286 ms alone, too close to the target). Each guess at
+/// a copied memory image costs an attacker the same.
 pub const PIN_KDF: KdfParams = KdfParams {
-    m_kib: 64 * 1024,
+    m_kib: 96 * 1024,
     t: 3,
     p: 4,
 };

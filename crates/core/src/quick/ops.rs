@@ -32,6 +32,13 @@ impl Session {
         self.p.pin.is_some()
     }
 
+    /// Whether this session was opened with a PIN ([`crate::vault::quick_unlock`]): it
+    /// holds no private key, so the few operations that need one answer
+    /// `full_unlock_required`.
+    pub fn opened_with_pin(&self) -> bool {
+        self.p.private_key.is_none()
+    }
+
     /// When the user last unlocked fully (password and code), on the monotonic clock:
     /// a PIN session counts the absolute session limit from there.
     pub fn full_unlock_mono_us(&self) -> i64 {
