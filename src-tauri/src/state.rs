@@ -423,10 +423,14 @@ impl AppState {
         };
         self.clear_copied();
         let was_unlocked = active.is_some();
-        if was_unlocked || had_pending {
+        let quick = reason.quick_unlock();
+        // With nobody unlocked, a suspend still changes the unlock screen when it wipes
+        // the PINs it offers.
+        let wipes_offered = quick == QuickOnLock::WipeAll
+            && !self.cfg.quick.armed_users(self.elapsed_us()).is_empty();
+        if was_unlocked || had_pending || wipes_offered {
             self.notify(&ShellEvent::Locked(reason));
         }
-        let quick = reason.quick_unlock();
         if let Some(active) = active {
             // A failure to record the lock must not keep the vault open: the session is
             // dropped (and its keys zeroized) either way, and nothing is armed.

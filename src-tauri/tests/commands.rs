@@ -1503,6 +1503,12 @@ fn suspend_exit_require_password_and_the_session_limit_wipe_pins() {
     // The PC goes to sleep while nobody is unlocked: every PIN goes.
     h.state().lock(LockReason::Suspend);
     assert_eq!(quick_users(&h), []);
+    // The unlock screen is told, so it stops offering the PIN.
+    assert_eq!(h.locks.lock().unwrap().last(), Some(&LockReason::Suspend));
+    // Nothing left to wipe: no event.
+    let before = h.locks.lock().unwrap().len();
+    h.state().lock(LockReason::Suspend);
+    assert_eq!(h.locks.lock().unwrap().len(), before);
 
     h.unlock("bob", BOB_PW, &bob_uri);
     h.ok("set_pin", json!({"pin": BOB_PIN}));

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { installIpc, named, sessionFixture, statusFixture, type Handlers } from './testing/ipcMock';
+import { emitLocked, installIpc, named, sessionFixture, statusFixture, type Handlers } from './testing/ipcMock';
 import type { ArmedUser, SessionInfo } from './lib/ipc';
 
 vi.mock('./patients/PatientsView.svelte', async () => await import('./shell/testing/PatientsStub.svelte'));
@@ -58,6 +58,26 @@ describe('App: staff at the desk', () => {
     expect(screen.getByRole('status').textContent).toMatch(/change of user/);
     // The next person is someone else: nobody is preselected.
     expect((screen.getByLabelText('User') as HTMLSelectElement).value).toBe('');
+  });
+
+  it("a late event of the app's own lock does not wipe the user who unlocked since", async () => {
+    start(sessionFixture({ user: 'rita', role: 'clinician', enabled_admins: null, has_pin: true }), {
+      quick_unlock: () => sessionFixture({ user: 'rita', role: 'clinician', enabled_admins: null, pin_session: true }),
+    });
+    await waitFor(() => expect(main()).toBeTruthy());
+    await chooseFromMenu('menu-switch-user');
+    await waitFor(() => expect(screen.getByTestId('quick-unlock-rita')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('quick-unlock-rita'));
+    await fireEvent.input(screen.getByTestId('pin-input'), { target: { value: '482915' } });
+    await fireEvent.click(screen.getByTestId('pin-submit'));
+    await waitFor(() => expect(main()).toBeTruthy());
+    // The shell's event for the switch's lock comes only now.
+    await emitLocked('manual');
+    await emitLocked('switch_user');
+    expect(main()).toBeTruthy();
+    // A lock the shell made on its own still wipes.
+    await emitLocked('idle');
+    await waitFor(() => expect(main()).toBeNull());
   });
 
   it('locks and requires the password: the PIN is wiped, so nobody is offered a PIN', async () => {

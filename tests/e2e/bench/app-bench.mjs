@@ -310,6 +310,70 @@ for (let i = 0; i < 10; i++) {
 }
 console.log(`  open a 12 MP JPEG scan: ${scanOpens.map((x) => Math.round(x)).join(', ')} ms (first image: ${[...new Set(scanRenditions)].join(', ')})`);
 console.log(`  then zoom in → the full page: ${scanFullPages.map((x) => Math.round(x)).join(', ')} ms`);
+
+// ------------------------------------------------------------------ quick unlock (issue 18)
+
+const byTestId = async (id) => {
+  const el = await b.$(`[data-testid="${id}"]`);
+  await el.waitForDisplayed({ timeout: WAIT, timeoutMsg: `no [data-testid="${id}"]` });
+  return el;
+};
+const clickTestId = async (id) => (await byTestId(id)).click();
+async function setPin(pin) {
+  await clickTestId('user-menu');
+  await clickTestId('menu-set-pin');
+  await (await byTestId('pin-new')).setValue(pin);
+  await (await byTestId('pin-confirm')).setValue(pin);
+  await clickTestId('pin-save');
+  await byTestId('pin-set-note');
+  await clickTestId('pin-done');
+}
+/** The PIN typed for `user` on the unlock screen; the click on Unlock → `css` on screen. */
+async function timedPinUnlock(user, pin, css) {
+  await screen(b, 'unlock');
+  await clickTestId(`quick-unlock-${user.name}`);
+  await (await byTestId('pin-input')).setValue(pin);
+  const ms = await clickAndTime(b, '//*[@data-testid="pin-submit"]', css);
+  if (ms < 0) throw new Error('no PIN unlock button');
+  return ms;
+}
+/** "Switch user" from the menu → the unlock screen, timed in the page. */
+async function timedSwitchToUnlockScreen() {
+  await clickTestId('user-menu');
+  const ms = await clickAndTime(b, '//*[@data-testid="menu-switch-user"]', '[data-screen="unlock"]');
+  if (ms < 0) throw new Error('no Switch user item');
+  // The page is on the unlock screen at once; the list of PINs follows the shell's lock
+  // (recording it, wrapping the key): wait for it, and count it in the switch.
+  const t0 = performance.now();
+  await b.$('[data-testid^="quick-unlock-"]').waitForDisplayed({ timeout: WAIT });
+  return ms + (performance.now() - t0);
+}
+const CLIN_PIN = '604913';
+const ADMIN_PIN = '730146';
+await setPin(CLIN_PIN);
+const quickUnlocks = [];
+for (let i = 0; i < 5; i++) {
+  await (await b.$('//button[normalize-space(.)="Lock"]')).click();
+  await b.$(`[data-testid="quick-unlock-${CLIN.name}"]`).waitForDisplayed({ timeout: WAIT });
+  quickUnlocks.push(await timedPinUnlock(CLIN, CLIN_PIN, '[data-screen="patient-list"]'));
+}
+console.log(`  quick unlock → patient list: ${quickUnlocks.map((x) => Math.round(x)).join(', ')} ms`);
+// The admin takes the PC with a password and sets a PIN; then they switch back and forth.
+await timedSwitchToUnlockScreen();
+await choose(b, 'User', ADMIN.name);
+await fill(b, 'Password', ADMIN.password);
+await fill(b, '6-digit code', await code(ADMIN.name));
+await (await b.$('//button[normalize-space(.)="Unlock"]')).click();
+await screen(b, 'main', 60_000);
+await setPin(ADMIN_PIN);
+const switches = [];
+for (let i = 0; i < 3; i++) {
+  const away = await timedSwitchToUnlockScreen();
+  switches.push(away + (await timedPinUnlock(CLIN, CLIN_PIN, '[data-screen="patient-list"]')));
+  await timedSwitchToUnlockScreen();
+  await timedPinUnlock(ADMIN, ADMIN_PIN, '[data-screen="main"]');
+}
+console.log(`  switch admin → clinician (menu → patient list, the PIN typed by WebDriver not counted): ${switches.map((x) => Math.round(x)).join(', ')} ms`);
 await stopApp(b);
 
 // ------------------------------------------------------------------ report
@@ -327,6 +391,10 @@ const figures = {
   open_12mp_jpeg_scan_first_image: [...new Set(scanRenditions)],
   zoom_to_full_12mp_page_ms: scanFullPages.map((x) => Math.round(x)),
   zoom_to_full_12mp_page_median_ms: Math.round(median(scanFullPages)),
+  quick_unlock_to_patient_list_ms: quickUnlocks.map((x) => Math.round(x)),
+  quick_unlock_to_patient_list_median_ms: Math.round(median(quickUnlocks)),
+  switch_user_ms: switches.map((x) => Math.round(x)),
+  switch_user_median_ms: Math.round(median(switches)),
   memory_at_unlock_screen: {
     rss_mib: +memUnlockScreen.rss_mib.toFixed(1),
     pss_mib: +memUnlockScreen.pss_mib.toFixed(1),
@@ -351,6 +419,8 @@ console.log(`  type an MRN → result shown     median ${fmtMs(figures.search_to
 console.log(`  open a patient                 median ${fmtMs(figures.open_patient_median_ms)}, p95 ${fmtMs(figures.open_patient_p95_ms)}`);
 console.log(`  open a 12 MP JPEG scan → image median ${fmtMs(figures.open_12mp_jpeg_scan_median_ms)}, worst ${fmtMs(Math.max(...scanOpens))}  (click on Open → decoded and painted, timed in the page; first image: ${figures.open_12mp_jpeg_scan_first_image.join(', ')})`);
 console.log(`  zoom in → the full 12 MP page median ${fmtMs(figures.zoom_to_full_12mp_page_median_ms)}  (the same run's cost of the page itself, the viewer's first image before renditions)`);
+console.log(`  quick unlock → patient list    median ${fmtMs(figures.quick_unlock_to_patient_list_median_ms)}  (target ≤ 400 ms; click on Unlock with the PIN → the list rendered)`);
+console.log(`  switch user                    median ${fmtMs(figures.switch_user_median_ms)}  (target ≤ 1 s; menu → unlock screen with the PINs listed, plus PIN unlock → the list)`);
 console.log(`  memory at the unlock screen    RSS ${fmtMiB(memUnlockScreen.rss_mib)}, PSS ${fmtMiB(memUnlockScreen.pss_mib)}`);
 console.log(`    RSS by process: ${Object.entries(memUnlockScreen.rss_by_process_mib).map(([k, v]) => `${k} ${v} MiB`).join(', ')}`);
 console.log(`  memory after ${N_PATIENTS} patients       RSS ${fmtMiB(memAfter.rss_mib)}, PSS ${fmtMiB(memAfter.pss_mib)}`);

@@ -254,6 +254,82 @@ async function press_ctrl_l() {
   await b.keys(['Control', 'l']);
 }
 
+// ------------------------------------------------------------------ quick unlock (issue 18)
+
+const CLINICIAN_PIN = '604913';
+const RECEPTIONIST_PIN = '251807';
+
+/** The element with `data-testid=id`, once visible. */
+async function byTestId(id, timeout = WAIT) {
+  const el = await b.$(`[data-testid="${id}"]`);
+  await el.waitForDisplayed({ timeout, timeoutMsg: `no [data-testid="${id}"] on screen` });
+  return el;
+}
+
+async function clickTestId(id, timeout = WAIT) {
+  const el = await byTestId(id, timeout);
+  await el.waitForEnabled({ timeout, timeoutMsg: `[data-testid="${id}"] stayed disabled` });
+  await el.click();
+}
+
+/** "Set a PIN…" from the menu under the user's name. */
+async function setPin(pin) {
+  await clickTestId('user-menu');
+  await clickTestId('menu-set-pin');
+  await (await byTestId('pin-new')).setValue(pin);
+  await (await byTestId('pin-confirm')).setValue(pin);
+  await clickTestId('pin-save');
+  await byTestId('pin-set-note', 30_000);
+}
+
+/** "Switch user" from the menu: the unlock screen. */
+async function switchUser() {
+  await clickTestId('user-menu');
+  await clickTestId('menu-switch-user');
+  await screen(b, 'unlock');
+}
+
+/** "Unlock as NAME with PIN": returns the milliseconds from the click on Unlock to the
+ *  patient list on screen (WebDriver round trips included). */
+async function pinUnlock(user, pin) {
+  await screen(b, 'unlock');
+  await clickTestId(`quick-unlock-${user.name}`);
+  await (await byTestId('pin-input')).setValue(pin);
+  const t0 = Date.now();
+  await clickTestId('pin-submit');
+  const refusal = '[data-screen="unlock"] [role="alert"]';
+  await b.waitUntil(async () => (await onScreen(b, 'patient-list')) || (await b.$$(refusal).length) > 0, {
+    timeout: 30_000,
+    timeoutMsg: `neither the patient list nor a refusal after ${user.name}'s PIN`,
+  });
+  const ms = Date.now() - t0;
+  if (!(await onScreen(b, 'patient-list'))) {
+    await shot(b, `pin-refused-${user.name}`);
+    throw new Error(`${user.name}'s PIN was refused: ${await (await b.$(refusal)).getText()}`);
+  }
+  assert.equal(await sessionUser(), user.name);
+  return ms;
+}
+
+/** Nothing the clinician had on screen is in the page: the patient, the note. */
+async function assertNothingOfTheClinician(what) {
+  await assertNoPhiOnPage(what);
+  assert.equal(await onScreen(b, 'patient-detail'), false, `${what}: a patient is open`);
+}
+
+async function quickUserListed(user) {
+  return (await b.$$(`[data-testid="quick-unlock-${user.name}"]`).length) > 0;
+}
+
+/** Waits until the unlock screen offers "Unlock as NAME with PIN" (the list follows the
+ *  shell's lock, which wraps the key after the page was already told). */
+async function waitForQuickUser(user) {
+  await b.waitUntil(() => quickUserListed(user), {
+    timeout: 15_000,
+    timeoutMsg: `the unlock screen does not offer ${user.name}'s PIN`,
+  });
+}
+
 describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
   before(async () => {
     const t0 = Date.now();
@@ -695,6 +771,82 @@ describe('Clinic Vault desktop app', { concurrency: 1 }, () => {
     await assertNoPhiOnPage('after suspend');
     await shot(b, 'locked-suspend');
     done.add('g');
+  });
+
+  test('g2. after an idle lock the clinician comes back with a PIN; two staff switch at the desk and back', async () => {
+    needs('e');
+    await unlockAs(CLINICIAN);
+    await setPin(CLINICIAN_PIN);
+    await shot(b, 'pin-set');
+    await clickTestId('pin-done');
+    await openPatient();
+    await openTab('Notes');
+    await (await b.$(`//*[contains(., ${xpathString(NOTE_MARKER)})]`)).waitForExist({ timeout: WAIT });
+
+    advance(6 * 60);
+    await waitForLock();
+    await assertNothingOfTheClinician('after the idle lock with a PIN armed');
+    await waitForQuickUser(CLINICIAN);
+    await shot(b, 'unlock-with-pin');
+
+    // A wrong PIN is counted; the right one still opens the session, with no code.
+    await clickTestId(`quick-unlock-${CLINICIAN.name}`);
+    await (await byTestId('pin-input')).setValue('000017');
+    await clickTestId('pin-submit');
+    const attempts = await byTestId('pin-attempts');
+    await b.waitUntil(async () => /^2 attempts left/.test((await attempts.getText()).trim()), {
+      timeout: 30_000,
+      timeoutMsg: 'the attempts left did not drop to 2',
+    });
+    await shot(b, 'unlock-wrong-pin');
+    await (await byTestId('pin-input')).setValue(CLINICIAN_PIN);
+    const t0 = Date.now();
+    await clickTestId('pin-submit');
+    await screen(b, 'patient-list', 30_000);
+    console.log(`# quick unlock → patient list: ${Date.now() - t0} ms (debug build, WebDriver round trips included)`);
+    assert.equal(await sessionUser(), CLINICIAN.name);
+    await byTestId('pin-session-badge');
+    await openPatient();
+    await assertPatientOnPage();
+
+    // The receptionist takes the PC: the clinician's views go with the switch.
+    await switchUser();
+    await assertNothingOfTheClinician('after "Switch user"');
+    await waitForQuickUser(CLINICIAN);
+    await unlockAs(RECEPTIONIST);
+    await assertNothingOfTheClinician('while the receptionist is unlocked (password)');
+    await setPin(RECEPTIONIST_PIN);
+    await clickTestId('pin-done');
+
+    const switches = [];
+    for (let round = 0; round < 2; round++) {
+      await switchUser();
+      switches.push(await pinUnlock(CLINICIAN, CLINICIAN_PIN));
+      await openPatient();
+      await openTab('Notes');
+      await (await b.$(`//*[contains(., ${xpathString(NOTE_MARKER)})]`)).waitForExist({ timeout: WAIT });
+      await switchUser();
+      await assertNothingOfTheClinician(`round ${round}: after switching away from the clinician`);
+      switches.push(await pinUnlock(RECEPTIONIST, RECEPTIONIST_PIN));
+      await assertNothingOfTheClinician(`round ${round}: while the receptionist is unlocked (PIN)`);
+    }
+    await shot(b, 'switched-back-to-receptionist');
+    console.log(`# PIN unlocks after "Switch user": ${switches.join(', ')} ms`);
+
+    // "Lock and require password": her PIN is gone, his stays.
+    await clickTestId('user-menu');
+    await clickTestId('menu-lock-require-password');
+    await screen(b, 'unlock');
+    await waitForQuickUser(CLINICIAN);
+    assert.equal(await quickUserListed(RECEPTIONIST), false, "the receptionist's PIN was wiped");
+
+    // Suspend wipes every PIN held.
+    prepareForSleep(true);
+    await b.waitUntil(async () => !(await quickUserListed(CLINICIAN)), {
+      timeout: 10_000,
+      timeoutMsg: 'the PIN was still offered after suspend',
+    });
+    done.add('g2');
   });
 
   test('h. an unattended first-login page closes after 5 minutes without input; the new password still unlocks', async () => {
