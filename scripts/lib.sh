@@ -14,8 +14,11 @@ DEB_PACKAGES=(build-essential pkg-config libssl-dev python3
   sane-utils
 )
 # What a headless run and the end-to-end tests add: a virtual display, WebKit's
-# WebDriver, a private D-Bus with python-dbusmock's fake logind.
-E2E_DEB_PACKAGES=(xvfb xauth webkit2gtk-driver dbus libglib2.0-bin python3-dbusmock)
+# WebDriver, a private D-Bus with python-dbusmock's fake logind; for the drag and drop
+# from the desktop (specs/os-drag.test.mjs), a GTK 3 drag source in Python and xdotool
+# to move the X pointer.
+E2E_DEB_PACKAGES=(xvfb xauth webkit2gtk-driver dbus libglib2.0-bin python3-dbusmock
+  python3-gi gir1.2-gtk-3.0 xdotool)
 # What the tests add beyond the build: the scan importer's oracles (exiftool shows what
 # metadata survives, qpdf checks rewritten PDFs) and PostgreSQL 15 for the sync server's
 # storage suite (the tests start a private cluster with initdb/pg_ctl on 127.0.0.1).

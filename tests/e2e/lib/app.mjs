@@ -14,8 +14,9 @@ export const WAIT = 15_000;
 
 let shotNo = 0;
 
-/** Starts the app (a new process) and returns the WebdriverIO browser. */
-export async function startApp() {
+/** Starts the app (a new process) and returns the WebdriverIO browser; `args` go on
+ *  its command line (`['--vault', dir]`: a vault of its own). */
+export async function startApp({ args = [] } = {}) {
   let browser;
   try {
     browser = await remote({
@@ -26,7 +27,7 @@ export async function startApp() {
       connectionRetryCount: 2,
       connectionRetryTimeout: 60_000,
       capabilities: {
-        'tauri:options': { application: APP },
+        'tauri:options': { application: APP, args },
         // WebKitWebDriver speaks classic WebDriver; no BiDi.
         'wdio:enforceWebDriverClassic': true,
       },
