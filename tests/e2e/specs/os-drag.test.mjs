@@ -109,6 +109,8 @@ async function installProbe() {
             where: where(e.target),
             types: [...(e.dataTransfer?.types ?? [])],
             files: e.dataTransfer?.files?.length ?? 0,
+            // Readable in a drop only (protected mode before): which file was offered.
+            uriList: type === 'drop' ? e.dataTransfer?.getData('text/uri-list').trim() : undefined,
             x: e.clientX,
             y: e.clientY,
             n: 1,
@@ -185,6 +187,26 @@ async function screenPoint(cx, cy) {
     pointerTo(guess.x + 5, guess.y + 5);
   }
   throw new Error(`could not place the pointer at page point ${cx},${cy}`);
+}
+
+/**
+ * A diagnostic for a refused drag, not the app's code: the page takes any drag over the
+ * Scans panel (as the panel would if it did not wait for "Files"), to see what a drop
+ * would then bring. The page's own drop handler still runs (and imports what it gets).
+ */
+async function acceptAnyDragOnScans(on) {
+  await b.execute((enable) => {
+    const accept = (e) => {
+      if (e.target instanceof Element && e.target.closest('[data-panel="scans"]')) e.preventDefault();
+    };
+    if (enable && !window.__e2eAccept) {
+      window.__e2eAccept = accept;
+      for (const t of ['dragenter', 'dragover']) document.addEventListener(t, accept);
+    } else if (!enable && window.__e2eAccept) {
+      for (const t of ['dragenter', 'dragover']) document.removeEventListener(t, window.__e2eAccept);
+      delete window.__e2eAccept;
+    }
+  }, on);
 }
 
 const inside = (p, r) => p.x >= r.x && p.x < r.x + r.width && p.y >= r.y && p.y < r.y + r.height;
@@ -377,13 +399,23 @@ describe('os drag: a file from the desktop onto the Scans tab (XDND under Xvfb)'
     const overZone = page.events.filter((e) => e.type === 'dragover' && e.where === 'scans');
     assert.ok(overZone.length > 0 && rested, `XDND did not bring the drag over the Scans panel (page: ${summarize(page.events) || 'nothing'})`);
     const types = overZone.at(-1).types;
-    assert.ok(
-      types.includes('Files'),
-      `the drag reached the Scans panel (XDND works) but WebKit offered the page no files: ` +
-        `dataTransfer.types = [${types.join(', ')}], so the panel refused it and nothing was imported. ` +
-        `(WebKitGTK ${webkitVersion()}: since its fix for CVE-2025-13947 WebKitGTK gives a page no File from ` +
-        `another app's drop, see WebKit bug 323277). Page events: ${summarize(page.events)}`,
-    );
+    if (!types.includes('Files')) {
+      // Refused for want of "Files". Would a drop bring a file if the panel took it?
+      await acceptAnyDragOnScans(true);
+      const second = await dragFileTo(zone.x + zone.width / 2, zone.y + zone.height / 2, 'diagnostic: the page takes any drag');
+      await acceptAnyDragOnScans(false);
+      const drop = second.page?.events.find((e) => e.type === 'drop');
+      const then = drop
+        ? `a drop reaches the page with ${drop.files} file(s), types [${drop.types.join(', ')}], text/uri-list ${JSON.stringify(drop.uriList)}`
+        : 'no drop reaches the page';
+      assert.fail(
+        `the drag reached the Scans panel (XDND works) but WebKit offered the page no files: ` +
+          `dataTransfer.types = [${types.join(', ')}], so the panel refused it and nothing was imported; ` +
+          `with the page taking any drag (a diagnostic), ${then}. WebKitGTK ${webkitVersion()}: since its fix ` +
+          `for CVE-2025-13947 WebKitGTK gives a page no File from another app's drop (WebKit bug 323277). ` +
+          `Page events of the first drag: ${summarize(page.events)}`,
+      );
+    }
     assert.ok(overZone.at(-1).accepted, 'the Scans panel did not accept the drag');
     const drop = page.events.find((e) => e.type === 'drop');
     assert.ok(drop, `the panel accepted the drag but no drop reached the page (source: ${JSON.stringify(fromSource)})`);
