@@ -61,4 +61,6 @@ pub const ALL: &[&str] = &[
     "import_acquired",
     "discard_acquired",
     "export_scan",
+    "import_dropped",
+    "forget_dropped",
 ];

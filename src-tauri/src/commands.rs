@@ -184,14 +184,15 @@ fn describe_active(state: &AppState, a: &mut crate::state::Active) -> CmdResult<
     describe(&mut a.session, a.timers.settings, a.quick).map_err(|e| state.core_err(e))
 }
 
-/// Installs a fresh session with its settings and returns what the UI shows.
-fn start_session(state: &AppState, mut session: Session) -> CmdResult<SessionInfo> {
+/// Installs a fresh session with its settings and returns what the UI shows; `since` is
+/// the state's epoch read before the unlock began (a lock meanwhile refuses it).
+fn start_session(state: &AppState, mut session: Session, since: u64) -> CmdResult<SessionInfo> {
     let settings = session.settings().map_err(|e| state.core_err(e))?;
     let quick = session
         .quick_unlock_settings()
         .map_err(|e| state.core_err(e))?;
     let info = describe(&mut session, settings, quick).map_err(|e| state.core_err(e))?;
-    state.install(session, settings, quick);
+    state.install(session, settings, quick, since)?;
     Ok(info)
 }
 
@@ -242,11 +243,12 @@ pub fn create_vault(
             field: None,
         });
     }
+    let since = state.epoch();
     let (outcome, session) =
         clinic_vault_core::init(&state.vault_dir, &admin, &password.password(), &state.cfg)
             .map_err(|e| state.core_err(e))?;
     let enrollment = enrollment(&outcome.totp_uri)?;
-    let session = start_session(&state, session)?;
+    let session = start_session(&state, session, since)?;
     Ok(CreatedVault {
         session,
         enrollment,
@@ -272,6 +274,7 @@ pub fn unlock(
     code: String,
 ) -> CmdResult<UnlockResult> {
     state.lock(LockReason::Manual);
+    let since = state.epoch();
     let mut session = clinic_vault_core::unlock(
         &state.vault_dir,
         &user,
@@ -284,7 +287,7 @@ pub fn unlock(
         .take_enrolled_totp_uri()
         .map(|uri| enrollment(&uri))
         .transpose()?;
-    let session = start_session(&state, session)?;
+    let session = start_session(&state, session, since)?;
     Ok(UnlockResult {
         session,
         enrollment,
@@ -341,6 +344,7 @@ pub fn recover_admin(
 #[tauri::command(async)]
 pub fn finish_enrollment(state: State<'_, AppState>, code: String) -> CmdResult<SessionInfo> {
     let pending = state.take_pending()?;
+    let since = state.epoch();
     match clinic_vault_core::unlock(
         &state.vault_dir,
         &pending.user,
@@ -348,7 +352,7 @@ pub fn finish_enrollment(state: State<'_, AppState>, code: String) -> CmdResult<
         &code,
         &state.cfg,
     ) {
-        Ok(session) => start_session(&state, session),
+        Ok(session) => start_session(&state, session, since),
         Err(e) => {
             let err = state.core_err(e);
             // A wrong code may be retried; anything else ends the enrollment.
@@ -395,10 +399,10 @@ pub fn quick_unlock(
     user: String,
     pin: SecretArg,
 ) -> CmdResult<SessionInfo> {
-    let session = state
+    let (session, since) = state
         .quick_unlock(&user, pin.0.as_bytes())
         .map_err(|e| state.core_err(e))?;
-    start_session(&state, session)
+    start_session(&state, session, since)
 }
 
 #[tauri::command(async)]

@@ -28,6 +28,11 @@ pub const LOCKED_EVENT: &str = "session-locked";
 /// The event that closes a first login's or recovery's setup page whose deadline
 /// passed (payload: [`state::ExpiredEnrollment`]).
 pub const ENROLLMENT_EXPIRED_EVENT: &str = "enrollment-expired";
+/// Files were dropped on the window from the desktop (payload: [`state::DroppedFiles`]).
+pub const FILES_DROPPED_EVENT: &str = "files-dropped";
+/// Files are being dragged over the window (payload: `{x, y}` in physical pixels, or
+/// `null` when they left).
+pub const FILES_HOVER_EVENT: &str = "files-hover";
 
 /// Registers the commands. Everything else (window, plugins, watchers) is in [`run`].
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -91,6 +96,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             scans::import_acquired,
             scans::discard_acquired,
             scans::export_scan,
+            scans::import_dropped,
+            scans::forget_dropped,
         ])
         .register_asynchronous_uri_scheme_protocol(scans::SCHEME, |ctx, request, responder| {
             // Decoding a page takes a moment: off the main thread.
@@ -166,6 +173,35 @@ fn forget_cached_images<R: Runtime>(handle: &tauri::AppHandle<R>) {
     let _ = handle;
 }
 
+/// Files dragged onto the window from the desktop: while they hover the page is told
+/// where (to show the drop zone); a drop is kept in the state and the page told its
+/// token and file names.
+fn on_drag_drop<R: Runtime>(handle: &tauri::AppHandle<R>, drag: &tauri::DragDropEvent) {
+    let _ = match drag {
+        tauri::DragDropEvent::Enter { position, .. } | tauri::DragDropEvent::Over { position } => {
+            handle.emit_to(
+                MAIN_WINDOW,
+                FILES_HOVER_EVENT,
+                serde_json::json!({ "x": position.x, "y": position.y }),
+            )
+        }
+        tauri::DragDropEvent::Drop { paths, position } => {
+            let dropped = handle
+                .state::<AppState>()
+                .drop_files(paths, position.x, position.y);
+            let _ = handle.emit_to(MAIN_WINDOW, FILES_HOVER_EVENT, serde_json::Value::Null);
+            match dropped {
+                Some(dropped) => handle.emit_to(MAIN_WINDOW, FILES_DROPPED_EVENT, dropped),
+                None => Ok(()),
+            }
+        }
+        tauri::DragDropEvent::Leave => {
+            handle.emit_to(MAIN_WINDOW, FILES_HOVER_EVENT, serde_json::Value::Null)
+        }
+        _ => Ok(()),
+    };
+}
+
 /// The app's compiled configuration, capabilities and embedded UI, for any runtime
 /// (tests build the real ACL with the mock runtime).
 pub fn context<R: Runtime>() -> tauri::Context<R> {
@@ -226,18 +262,26 @@ pub fn run() {
             }));
             app.manage(state);
 
-            WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+            let window =
+                WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
                 .title("Clinic Vault")
                 .inner_size(1280.0, 800.0)
                 .min_inner_size(1024.0, 680.0)
                 .incognito(incognito())
                 .on_navigation(is_app_url)
                 .on_new_window(|_url, _features| tauri::webview::NewWindowResponse::Deny)
-                // Files dropped on a patient's Scans tab reach the page as HTML5 drops
-                // (read there and imported like picked files); a drop anywhere else is
-                // a navigation to a file:// URL, which `is_app_url` refuses.
-                .disable_drag_drop_handler()
+                // Files dragged from the desktop are taken by the native handler (wry
+                // reads GTK's drop, so WebKit neither navigates to the file nor hides it
+                // from the app: WebKitGTK 2.50 gives a page no files from another app's
+                // drop). The paths stay in Rust; the page is told the names and where
+                // they landed, and imports them into the open patient by token.
                 .build()?;
+            let handle = app.handle().clone();
+            window.on_window_event(move |event| {
+                if let tauri::WindowEvent::DragDrop(drag) = event {
+                    on_drag_drop(&handle, drag);
+                }
+            });
 
             let handle = app.handle().clone();
             std::thread::Builder::new()

@@ -176,6 +176,28 @@ pub fn open_scan(state: State<'_, AppState>, scan_id: String) -> CmdResult<Opene
     Ok(OpenedScan { opening, ..opened })
 }
 
+/// Imports file `index` of the files dropped on the window (`files-dropped`, token
+/// `token`) as a scan of `patient_id`, through core's file path (read and sanitized as
+/// `scan import` does in the CLI). The page names the drop and the patient; the paths
+/// never leave Rust, so nothing but what the user dropped can be imported this way.
+#[tauri::command(async)]
+pub fn import_dropped(
+    state: State<'_, AppState>,
+    token: String,
+    index: u32,
+    patient_id: String,
+) -> CmdResult<ScanSummary> {
+    let (path, epoch) = state.dropped_path(&token, index as usize)?;
+    state.with_session_at(epoch, |s| s.import_scan_file(&patient_id, &path))
+}
+
+/// Forgets the files dropped on the window (imported, or dropped where nothing takes
+/// them).
+#[tauri::command(async)]
+pub fn forget_dropped(state: State<'_, AppState>) {
+    state.forget_dropped();
+}
+
 /// Closes the viewer: its plaintext is wiped.
 #[tauri::command(async)]
 pub fn close_scan(state: State<'_, AppState>) -> CmdResult<()> {

@@ -123,6 +123,32 @@ struct Inner {
     /// Pages from the desk scanner waiting to be imported as one scan, for this
     /// patient (zeroized when dropped).
     acquired: Option<Acquired>,
+    /// Files dropped on the window from the desktop, until the page imports them into
+    /// the open patient or another drop, a lock or an unlock replaces them.
+    dropped: Option<Dropped>,
+}
+
+/// Files dropped on the window: the paths stay in Rust; the page gets a token and the
+/// file names, and imports them one by one ([`AppState::dropped_path`]), so it can
+/// import only what the user really dropped.
+#[derive(Debug)]
+struct Dropped {
+    token: String,
+    epoch: u64,
+    paths: Vec<PathBuf>,
+}
+
+/// A drop as the page is told of it (`files-dropped`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DroppedFiles {
+    /// Names the drop: [`AppState::dropped_path`] wants it back.
+    pub token: String,
+    /// The files' names, in the order of the drop (shown in the import's progress).
+    pub names: Vec<String>,
+    /// Where on the window they were dropped, in physical pixels from its top left.
+    pub x: f64,
+    /// The same, down.
+    pub y: f64,
 }
 
 /// Pages scanned at the desk, not yet imported.
@@ -277,20 +303,43 @@ impl AppState {
         lock_or_recover(&self.inner).active.is_some()
     }
 
+    /// Which session this is now (bumped by every lock and unlock): an unlock reads it
+    /// before its slow part and installs its session only if nothing locked meanwhile
+    /// ([`AppState::install`]).
+    pub fn epoch(&self) -> u64 {
+        lock_or_recover(&self.inner).epoch
+    }
+
     /// Installs a freshly unlocked session with its timers starting now (the session
     /// limit counted from its last full unlock: a PIN session carries that of the
     /// password unlock it came from), locking any previous one first (quick switch).
-    pub fn install(&self, session: Session, settings: Settings, quick: QuickUnlockSettings) {
+    /// `since`: the [`AppState::epoch`] read before the unlock began. If the app locked
+    /// meanwhile (the PC went to sleep, the screen locked, the user switched), the new
+    /// session is locked at once instead (`locked`): an unlock typed before a suspend
+    /// must not leave the vault open after it.
+    pub fn install(
+        &self,
+        session: Session,
+        settings: Settings,
+        quick: QuickUnlockSettings,
+        since: u64,
+    ) -> CmdResult<()> {
         let mut timers = Timers::start(self.elapsed_us(), settings);
         timers.unlocked_at_us = session.full_unlock_mono_us().min(timers.unlocked_at_us);
         let previous = {
             let mut inner = lock_or_recover(&self.inner);
+            if inner.epoch != since {
+                drop(inner);
+                let _ = session.lock_because(Some("locked_during_unlock"));
+                return Err(IpcError::locked());
+            }
             inner.pending = None;
             inner.expired = None;
             inner.known_settings = Some(settings);
             // What the previous user had open is theirs: gone with their session.
             inner.viewer = None;
             inner.acquired = None;
+            inner.dropped = None;
             inner.epoch += 1;
             inner.active.replace(Active {
                 session,
@@ -302,6 +351,7 @@ impl AppState {
         if let Some(old) = previous {
             let _ = old.session.lock_and_arm(LockReason::SwitchUser.as_str());
         }
+        Ok(())
     }
 
     /// The users who can quick-unlock now, in name order. Waits for a lock that is
@@ -313,10 +363,17 @@ impl AppState {
 
     /// Quick unlock: locks whoever is unlocked (keeping their PIN armed: a switch),
     /// then opens `user`'s session with their PIN through core's audited entry path.
-    pub fn quick_unlock(&self, user: &str, pin: &[u8]) -> clinic_vault_core::Result<Session> {
+    /// Returns the session with the [`AppState::epoch`] it began in.
+    pub fn quick_unlock(
+        &self,
+        user: &str,
+        pin: &[u8],
+    ) -> clinic_vault_core::Result<(Session, u64)> {
         self.lock(LockReason::SwitchUser);
+        let since = self.epoch();
         let _settled = lock_or_recover(&self.lock_work);
         clinic_vault_core::vault::quick_unlock(&self.vault_dir, user, pin, &self.cfg)
+            .map(|session| (session, since))
     }
 
     /// Keeps a first login's or recovery's new password until the code arrives, for at
@@ -415,6 +472,7 @@ impl AppState {
             let active = inner.active.take();
             inner.viewer = None;
             inner.acquired = None;
+            inner.dropped = None;
             inner.epoch += 1;
             if let Some(active) = &active {
                 inner.known_settings = Some(active.timers.settings);
@@ -726,6 +784,70 @@ impl AppState {
             }
             Some(other) => inner.acquired = Some(other),
         }
+    }
+
+    /// Keeps files dropped on the window (only while unlocked: a drop on the unlock
+    /// screen imports nothing) and returns what the page is told; the previous drop is
+    /// forgotten. Only absolute paths are kept (wry turns `file://` URIs into paths;
+    /// anything else is dropped here).
+    pub fn drop_files(&self, paths: &[PathBuf], x: f64, y: f64) -> Option<DroppedFiles> {
+        let paths: Vec<PathBuf> = paths.iter().filter(|p| p.is_absolute()).cloned().collect();
+        if paths.is_empty() {
+            return None;
+        }
+        let mut inner = lock_or_recover(&self.inner);
+        inner.active.as_ref()?;
+        let token: String = rand::random::<[u8; 16]>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let names = paths
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| p.display().to_string())
+            })
+            .collect();
+        inner.dropped = Some(Dropped {
+            token: token.clone(),
+            epoch: inner.epoch,
+            paths,
+        });
+        Some(DroppedFiles { token, names, x, y })
+    }
+
+    /// File `index` of the drop named `token`, with the session it was dropped in:
+    /// `locked` after a lock or an unlock since, `invalid_input` for any other token or
+    /// index.
+    pub fn dropped_path(&self, token: &str, index: usize) -> CmdResult<(PathBuf, u64)> {
+        use subtle::ConstantTimeEq;
+        let inner = lock_or_recover(&self.inner);
+        if inner.active.is_none() {
+            return Err(IpcError::locked());
+        }
+        let dropped = inner
+            .dropped
+            .as_ref()
+            .filter(|d| bool::from(d.token.as_bytes().ct_eq(token.as_bytes())))
+            .ok_or_else(|| {
+                IpcError::invalid("Those files are no longer waiting: drop them again.")
+            })?;
+        if dropped.epoch != inner.epoch {
+            return Err(IpcError::locked());
+        }
+        let path = dropped
+            .paths
+            .get(index)
+            .cloned()
+            .ok_or_else(|| IpcError::invalid("There is no such dropped file."))?;
+        Ok((path, dropped.epoch))
+    }
+
+    /// Forgets the files dropped (the page imported them, or the drop was not on a
+    /// patient's scans).
+    pub fn forget_dropped(&self) {
+        lock_or_recover(&self.inner).dropped = None;
     }
 
     /// Forgets the scanned pages (zeroized), and any page still on its way.

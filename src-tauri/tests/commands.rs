@@ -1679,3 +1679,148 @@ fn an_admin_resets_a_password_and_changes_a_role_and_either_wipes_the_pin() {
     h.ok("disable_user", json!({"name": "bob"}));
     assert_eq!(quick_users(&h), []);
 }
+
+#[test]
+fn files_dropped_on_the_window_import_by_token_only_in_the_session_they_were_dropped_in() {
+    let h = Harness::new();
+    let admin_uri = h.create();
+    h.unlock("alice", PW, &admin_uri);
+    let rita_uri = h.add_user(
+        "rita",
+        "receptionist",
+        "a long passphrase for the receptionist",
+    );
+    let patient = json!({"given": "Ada", "family": "Dropped", "dob": "1990-01-02",
+        "sex": null, "phone": null, "email": null, "address": null});
+    let id = h.ok("add_patient", json!({"patient": patient, "force": false}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let png = dir.path().join("rx-scan.png");
+    std::fs::write(&png, corpus_png()).unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a scan").unwrap();
+    let state = h.state();
+
+    // A relative path is no drop at all; two files are one drop with their names.
+    assert_eq!(state.drop_files(&["rx.png".into()], 1.0, 2.0), None);
+    let dropped = state
+        .drop_files(&[png.clone(), text.clone()], 120.0, 240.0)
+        .expect("a drop while unlocked");
+    assert_eq!(dropped.names, ["rx-scan.png", "notes.txt"]);
+    assert_eq!((dropped.x, dropped.y), (120.0, 240.0));
+    let token = dropped.token.clone();
+
+    assert_eq!(
+        h.err_code(
+            "import_dropped",
+            json!({"token": "0".repeat(32), "index": 0, "patientId": id})
+        ),
+        "invalid_input",
+        "another token imports nothing"
+    );
+    assert_eq!(
+        h.err_code(
+            "import_dropped",
+            json!({"token": token, "index": 2, "patientId": id})
+        ),
+        "invalid_input"
+    );
+    let scan = h.ok(
+        "import_dropped",
+        json!({"token": token, "index": 0, "patientId": id}),
+    );
+    assert_eq!(scan["kind"], "png");
+    let refused = h
+        .call(
+            "import_dropped",
+            json!({"token": token, "index": 1, "patientId": id}),
+        )
+        .expect_err("a text file");
+    assert_ne!(refused["code"], "internal", "{refused}");
+    assert_eq!(
+        h.ok("list_scans", json!({"patientId": id}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    h.ok("forget_dropped", json!({}));
+    assert_eq!(
+        h.err_code(
+            "import_dropped",
+            json!({"token": token, "index": 0, "patientId": id})
+        ),
+        "invalid_input",
+        "forgotten"
+    );
+
+    // A drop made in one session is not imported in the next one (a lock in between).
+    let dropped = state.drop_files(&[png.clone()], 0.0, 0.0).expect("a drop");
+    h.ok("lock", json!({}));
+    assert_eq!(
+        state.drop_files(&[png.clone()], 0.0, 0.0),
+        None,
+        "locked: no drop"
+    );
+    h.unlock("rita", "a long passphrase for the receptionist", &rita_uri);
+    assert_eq!(
+        h.err_code(
+            "import_dropped",
+            json!({"token": dropped.token, "index": 0, "patientId": id})
+        ),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn a_suspend_while_an_unlock_runs_leaves_the_vault_locked() {
+    let (h, _alice, bob_uri) = with_bob_pin();
+    let state = h.state();
+    let window = &h.window;
+    for round in 0..4 {
+        let quick = round % 2 == 1;
+        if quick {
+            // Arm bob's PIN: a password unlock, the PIN, a lock.
+            h.unlock("bob", BOB_PW, &bob_uri);
+            h.ok("set_pin", json!({"pin": BOB_PIN}));
+            h.ok("lock", json!({}));
+        }
+        h.clock.advance_us(30_000_000);
+        let code = h.code(&bob_uri);
+        let before = state.epoch();
+        let answer = std::thread::scope(|s| {
+            let unlocking = s.spawn(|| {
+                if quick {
+                    call_window(
+                        window,
+                        "quick_unlock",
+                        json!({"user": "bob", "pin": BOB_PIN}),
+                    )
+                } else {
+                    call_window(
+                        window,
+                        "unlock",
+                        json!({"user": "bob", "password": BOB_PW, "code": code}),
+                    )
+                }
+            });
+            // Once the unlock has begun (its first lock moved the epoch), the PC sleeps
+            // while its key derivation runs.
+            while state.epoch() == before {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            state.lock(LockReason::Suspend);
+            unlocking.join().expect("thread")
+        });
+        assert!(
+            !state.is_unlocked(),
+            "round {round}: unlocked after the suspend: {answer:?}"
+        );
+        if let Err(err) = &answer {
+            assert_eq!(err["code"], "locked", "round {round}: {err}");
+        }
+    }
+}

@@ -572,6 +572,31 @@ export interface ExportedCopy {
 export const exportScan = (scanId: string, opening: number) =>
   invoke<ExportedCopy>('export_scan', { scanId, opening });
 
+/** Files dropped on the window from the desktop (the `files-dropped` event). The paths
+ *  stay in the shell: the page imports them by `token` and index. */
+export interface DroppedFiles {
+  token: string;
+  /** The files' names, in the drop's order. */
+  names: string[];
+  /** Where they landed, from the window's top left (GTK's pixels, which are CSS pixels
+   *  at the app's zoom). */
+  x: number;
+  y: number;
+}
+/** A drop happened on the window while unlocked. */
+export function onFilesDropped(handler: (dropped: DroppedFiles) => void): Promise<UnlistenFn> {
+  return listen<DroppedFiles>('files-dropped', (event) => handler(event.payload));
+}
+/** Files are dragged over the window (`{x, y}`), or left it (`null`). */
+export function onFilesHover(handler: (at: { x: number; y: number } | null) => void): Promise<UnlistenFn> {
+  return listen<{ x: number; y: number } | null>('files-hover', (event) => handler(event.payload));
+}
+/** Imports file `index` of a drop as a scan of the patient. */
+export const importDropped = (token: string, index: number, patientId: string) =>
+  invoke<ScanSummary>('import_dropped', { token, index, patientId });
+/** Forgets a drop that lands nowhere. */
+export const forgetDropped = () => invoke<void>('forget_dropped');
+
 /** Image URLs of the app's `cvscan:` scheme (answered only while unlocked). */
 export const scanImage = {
   thumbnail: (scanId: string) => `cvscan://localhost/thumb/${encodeURIComponent(scanId)}`,

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Role, ScanSummary } from '../lib/ipc';
 import ScansPanel from './ScansPanel.svelte';
 import { installUpload } from '../testing/ipcMock';
+import { emit } from '@tauri-apps/api/event';
 
 afterEach(() => {
   cleanup();
@@ -195,6 +196,48 @@ describe('ScansPanel', () => {
     await fireEvent.drop(panel, { dataTransfer });
     await screen.findByText('Imported');
     expect(sent).toEqual([4]);
+  });
+
+  it("imports files dropped on it from the desktop by the shell's token, and forgets a drop elsewhere", async () => {
+    const calls: Call[] = [];
+    mockIPC(
+      (cmd, args) => {
+        calls.push({ cmd, args });
+        if (cmd === 'list_scans') return [];
+        if (cmd === 'import_dropped') {
+          if ((args as { index: number }).index === 1) throw { code: 'scan_refused', message: 'This is not a scan: a text file.' };
+          return scan();
+        }
+        return null;
+      },
+      { shouldMockEvents: true },
+    );
+    renderPanel('receptionist');
+    await screen.findByText('No scans yet');
+    await new Promise((r) => setTimeout(r, 0));
+    const panel = document.querySelector('[data-panel="scans"]') as HTMLElement;
+    panel.getBoundingClientRect = () => ({ left: 100, top: 100, right: 500, bottom: 400, width: 400, height: 300, x: 100, y: 100, toJSON: () => ({}) }) as DOMRect;
+
+    await emit('files-hover', { x: 200, y: 150 });
+    await waitFor(() => expect(panel.classList.contains('drag-over')).toBe(true));
+    await emit('files-hover', { x: 20, y: 20 });
+    await waitFor(() => expect(panel.classList.contains('drag-over')).toBe(false));
+
+    await emit('files-dropped', { token: 't-1', names: ['rx.png', 'notes.txt'], x: 200, y: 150 });
+    await screen.findByText('Imported');
+    await screen.findByText(/not a scan: a text file/);
+    expect(screen.getByText('rx.png')).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'import_dropped').map((c) => c.args)).toEqual([
+      { token: 't-1', index: 0, patientId: 'p-1' },
+      { token: 't-1', index: 1, patientId: 'p-1' },
+    ]);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'forget_dropped')).toHaveLength(1));
+
+    // Dropped beside the panel: nothing is imported, and the shell forgets the files.
+    calls.length = 0;
+    await emit('files-dropped', { token: 't-2', names: ['x.png'], x: 20, y: 20 });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'forget_dropped')).toHaveLength(1));
+    expect(calls.filter((c) => c.cmd === 'import_dropped')).toHaveLength(0);
   });
 
   it('says plainly when no scanner is attached, and scans pages into one scan when one is', async () => {
