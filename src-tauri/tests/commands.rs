@@ -1757,10 +1757,12 @@ fn files_dropped_on_the_window_import_by_token_only_in_the_session_they_were_dro
     );
 
     // A drop made in one session is not imported in the next one (a lock in between).
-    let dropped = state.drop_files(&[png.clone()], 0.0, 0.0).expect("a drop");
+    let dropped = state
+        .drop_files(std::slice::from_ref(&png), 0.0, 0.0)
+        .expect("a drop");
     h.ok("lock", json!({}));
     assert_eq!(
-        state.drop_files(&[png.clone()], 0.0, 0.0),
+        state.drop_files(std::slice::from_ref(&png), 0.0, 0.0),
         None,
         "locked: no drop"
     );

@@ -28,6 +28,7 @@ pub mod records;
 pub mod scans;
 pub mod secrets;
 pub mod settings;
+pub mod sync;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 #[cfg(feature = "test-hooks")]
