@@ -273,8 +273,7 @@ pub fn unlock(
     password: SecretArg,
     code: String,
 ) -> CmdResult<UnlockResult> {
-    state.lock(LockReason::Manual);
-    let since = state.epoch();
+    let since = state.lock_before_unlock(LockReason::Manual);
     let mut session = clinic_vault_core::unlock(
         &state.vault_dir,
         &user,
@@ -369,9 +368,15 @@ pub fn cancel_enrollment(state: State<'_, AppState>) {
     state.cancel_pending();
 }
 
+/// Locks ("step away": a PIN the user set stays armed); `reason: "switch_user"` when
+/// the page is making way for another user, so the trail says so.
 #[tauri::command(async)]
-pub fn lock(state: State<'_, AppState>) {
-    state.lock(LockReason::Manual);
+pub fn lock(state: State<'_, AppState>, reason: Option<String>) {
+    let reason = match reason.as_deref() {
+        Some("switch_user") => LockReason::SwitchUser,
+        _ => LockReason::Manual,
+    };
+    state.lock(reason);
 }
 
 /// "Lock and require password": locks and wipes this user's PIN.

@@ -369,8 +369,7 @@ impl AppState {
         user: &str,
         pin: &[u8],
     ) -> clinic_vault_core::Result<(Session, u64)> {
-        self.lock(LockReason::SwitchUser);
-        let since = self.epoch();
+        let since = self.lock_before_unlock(LockReason::SwitchUser);
         let _settled = lock_or_recover(&self.lock_work);
         clinic_vault_core::vault::quick_unlock(&self.vault_dir, user, pin, &self.cfg)
             .map(|session| (session, since))
@@ -465,8 +464,20 @@ impl AppState {
     /// [`LockReason::quick_unlock`] says what happens to quick unlock). Returns whether
     /// a session was unlocked.
     pub fn lock(&self, reason: LockReason) -> bool {
+        self.lock_counted(reason).0
+    }
+
+    /// Locks as [`AppState::lock`] does before an unlock, and returns the epoch this lock
+    /// set: any lock after it (a suspend while the unlock's key derivation runs, even one
+    /// waiting for this lock to finish arming) moves the epoch on, and
+    /// [`AppState::install`] then refuses the new session.
+    pub fn lock_before_unlock(&self, reason: LockReason) -> u64 {
+        self.lock_counted(reason).1
+    }
+
+    fn lock_counted(&self, reason: LockReason) -> (bool, u64) {
         let _work = lock_or_recover(&self.lock_work);
-        let (active, had_pending) = {
+        let (active, had_pending, epoch) = {
             let mut inner = lock_or_recover(&self.inner);
             let had_pending = inner.pending.take().is_some();
             let active = inner.active.take();
@@ -477,7 +488,7 @@ impl AppState {
             if let Some(active) = &active {
                 inner.known_settings = Some(active.timers.settings);
             }
-            (active, had_pending)
+            (active, had_pending, inner.epoch)
         };
         self.clear_copied();
         let was_unlocked = active.is_some();
@@ -510,7 +521,7 @@ impl AppState {
         if quick == QuickOnLock::WipeAll {
             self.cfg.quick.wipe_all();
         }
-        was_unlocked
+        (was_unlocked, epoch)
     }
 
     /// Copies text for the user, remembering it so that locking can clear it.

@@ -1456,6 +1456,9 @@ fn three_wrong_pins_wipe_it_even_when_eight_attempts_race() {
 #[test]
 fn two_users_switch_back_and_forth_each_with_their_own_pin() {
     let (h, alice_uri, _bob) = with_bob_pin();
+    // "Switch user" in the page: the lock says so in the trail, and bob's PIN is kept.
+    h.ok("lock", json!({"reason": "switch_user"}));
+    assert_eq!(quick_users(&h), [("bob".to_string(), 3)]);
     // alice unlocks fully: bob is locked, his PIN kept.
     let info = h.unlock("alice", PW, &alice_uri);
     assert_eq!(info["session"]["user"], "alice");
@@ -1487,7 +1490,7 @@ fn two_users_switch_back_and_forth_each_with_their_own_pin() {
         .iter()
         .filter(|e| e["detail"]["reason"] == "switch_user")
         .count();
-    assert_eq!(switches, 6);
+    assert_eq!(switches, 7, "six PIN switches and the page's own");
     // A PIN session holds no private key: what needs it asks for a full unlock.
     assert_eq!(
         h.err_code("confirm_totp", json!({"code": "000000"})),

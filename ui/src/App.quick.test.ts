@@ -54,6 +54,8 @@ describe('App: staff at the desk', () => {
     const cmds = calls.map((c) => c.cmd).filter((c) => c === 'lock' || c === 'app_status');
     // The first app_status is the start; the next comes only after the lock.
     expect(cmds).toEqual(['app_status', 'lock', 'app_status']);
+    // The audit trail records the lock as a switch.
+    expect(named(calls, 'lock')[0].args).toEqual({ reason: 'switch_user' });
     expect(named(calls, 'lock_require_password')).toHaveLength(0);
     expect(screen.getByRole('status').textContent).toMatch(/change of user/);
     // The next person is someone else: nobody is preselected.

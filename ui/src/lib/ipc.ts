@@ -165,7 +165,9 @@ export const finishEnrollment = (code: string) =>
 /** Abandons a started first login or recovery (forgets the password held in Rust). */
 export const cancelEnrollment = () => invoke<void>('cancel_enrollment');
 /** Locks; the user's PIN, if set, stays armed ("step away", also "Switch user"). */
-export const lock = () => invoke<void>('lock');
+/** Locks; `switch_user` when another user is about to unlock (the audit trail says so).
+ *  Either way a PIN this user set stays armed. */
+export const lock = (reason?: 'switch_user') => invoke<void>('lock', reason ? { reason } : {});
 /** Locks and wipes this user's PIN: the next unlock needs the password and code. */
 export const lockRequirePassword = () => invoke<void>('lock_require_password');
 /** Sets this user's PIN (6–12 digits, not guessable); it arms at the next lock.
