@@ -102,6 +102,10 @@ struct Inner {
     /// The settings of the latest session this app held. A pending enrollment gets their
     /// idle timeout: before unlock the vault's own setting cannot be read.
     known_settings: Option<Settings>,
+    /// The user of the session the latest lock took, so that "Lock and require password"
+    /// arriving just after a lock the shell made on its own (idle, the OS lock) still
+    /// wipes their PIN.
+    last_locked: Option<String>,
     /// SHA-256 of the text the app last put on the clipboard.
     clipboard: Option<[u8; 32]>,
     /// The scan open in the viewer, decrypted (zeroized when dropped: on close, on
@@ -333,6 +337,21 @@ impl AppState {
                 let _ = session.lock_because(Some("locked_during_unlock"));
                 return Err(IpcError::locked());
             }
+            // A PIN session whose limit (counted from the password unlock) has passed
+            // is not opened at all.
+            if timers.due(self.elapsed_us()) == Some(LockReason::SessionLimit) {
+                drop(inner);
+                let user = session.user_name().to_string();
+                let _ = session.lock_because(Some(LockReason::SessionLimit.as_str()));
+                self.cfg.quick.wipe_named(&user);
+                return Err(IpcError {
+                    code: "quick_unlock_unavailable",
+                    message: "The session has reached its time limit since your password unlock: unlock with your password and code.".into(),
+                    retry_after_secs: None,
+                    pc_time_utc: None,
+                    field: None,
+                });
+            }
             inner.pending = None;
             inner.expired = None;
             inner.known_settings = Some(settings);
@@ -487,6 +506,7 @@ impl AppState {
             inner.epoch += 1;
             if let Some(active) = &active {
                 inner.known_settings = Some(active.timers.settings);
+                inner.last_locked = Some(active.session.user_name().to_string());
             }
             (active, had_pending, inner.epoch)
         };
@@ -501,6 +521,15 @@ impl AppState {
             self.notify(&ShellEvent::Locked(reason));
         }
         if let Some(active) = active {
+            // Past the session limit a lock keeps no PIN, whatever its reason (the
+            // watchdog may not have run yet): the next unlock needs the password.
+            let quick = if quick == QuickOnLock::Arm
+                && active.timers.due(self.elapsed_us()) == Some(LockReason::SessionLimit)
+            {
+                QuickOnLock::WipeUser
+            } else {
+                quick
+            };
             // A failure to record the lock must not keep the vault open: the session is
             // dropped (and its keys zeroized) either way, and nothing is armed.
             let _ = match quick {
@@ -515,6 +544,13 @@ impl AppState {
                     locked
                 }
             };
+        } else if reason == LockReason::RequirePassword {
+            // Nobody was unlocked: the shell locked on its own just before (idle, the OS
+            // lock) and armed the PIN the user is now asking to wipe.
+            let last = lock_or_recover(&self.inner).last_locked.clone();
+            if let Some(user) = last {
+                self.cfg.quick.wipe_named(&user);
+            }
         }
         // The PC going to sleep or the app closing wipes every PIN held, whoever is
         // unlocked (or nobody).

@@ -1829,3 +1829,39 @@ fn a_suspend_while_an_unlock_runs_leaves_the_vault_locked() {
         }
     }
 }
+
+#[test]
+fn the_session_limit_and_a_late_lock_and_require_password_leave_no_pin() {
+    let (h, alice_uri, _bob) = with_bob_pin();
+    // "Lock and require password" a moment after the idle lock armed the PIN: wiped.
+    h.clock.advance_us(300 * 1_000_000);
+    assert_eq!(h.tick(), Some(ShellEvent::Locked(LockReason::Idle)));
+    assert_eq!(quick_users(&h), [("bob".to_string(), 3)]);
+    h.ok("lock_require_password", json!({}));
+    assert_eq!(quick_users(&h), []);
+
+    // A PIN armed just inside the session limit does not open a session past it.
+    h.unlock("alice", PW, &alice_uri);
+    h.ok(
+        "set_settings",
+        json!({"settings": {"idle_lock_secs": 3600, "session_limit_secs": 3600}}),
+    );
+    h.ok("set_pin", json!({"pin": ALICE_PIN}));
+    h.clock.advance_us(3_590 * 1_000_000);
+    h.ok("lock", json!({}));
+    assert_eq!(quick_users(&h), [("alice".to_string(), 3)]);
+    h.clock.advance_us(20 * 1_000_000);
+    let refused = h
+        .call("quick_unlock", json!({"user": "alice", "pin": ALICE_PIN}))
+        .expect_err("past the limit");
+    assert_eq!(refused["code"], "quick_unlock_unavailable", "{refused}");
+    assert!(!h.state().is_unlocked());
+    assert_eq!(quick_users(&h), []);
+
+    // A lock past the limit (before the watchdog's tick) keeps no PIN either.
+    h.unlock("alice", PW, &alice_uri);
+    h.ok("set_pin", json!({"pin": ALICE_PIN}));
+    h.clock.advance_us(3_605 * 1_000_000);
+    h.ok("lock", json!({}));
+    assert_eq!(quick_users(&h), []);
+}

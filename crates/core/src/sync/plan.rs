@@ -198,10 +198,16 @@ impl Plan {
                         anchored_seq: queue.anchored_seq,
                     });
                 }
+                if *seq > queue.head_seq {
+                    return self.halt(Halt::LocalChainCut { server_seq: *seq });
+                }
                 match local {
                     LocalAt::Missing => self.halt(Halt::LocalChainCut { server_seq: *seq }),
                     LocalAt::Differs => self.halt(Halt::Diverged { seq: *seq }),
-                    LocalAt::Same => self.succeeded().send_from(*seq, queue),
+                    // A head read is no progress: the backoff is not reset by it, so a
+                    // batch or an upload that keeps failing after a good head still waits
+                    // longer each time.
+                    LocalAt::Same => self.send_from(*seq, queue),
                 }
             }
             Answer::Stored { held_seq } => {
@@ -228,8 +234,10 @@ impl Plan {
                     (plan, Step::Synced)
                 }
             }
+            // A server's Retry-After is honoured up to the backoff's cap: a wrong or
+            // hostile value cannot stop sync for days.
             Answer::RateLimited { retry_after_secs } => {
-                self.failed(retry_after_secs.saturating_mul(1_000))
+                self.failed(retry_after_secs.saturating_mul(1_000).min(BACKOFF_CAP_MS))
             }
             Answer::Unavailable => self.failed(0),
             Answer::Refused { code, seq } => self.refused(code, *seq),
@@ -520,6 +528,26 @@ mod tests {
                 },
             ),
             (
+                "a head beyond the local chain, whatever the hash check said",
+                fresh,
+                q(5, 5, 0),
+                Some(head(9, LocalAt::Same)),
+                Step::Halt(Halt::LocalChainCut { server_seq: 9 }),
+            ),
+            (
+                "a Retry-After of days waits five minutes at most",
+                fresh,
+                q(10, 0, 0),
+                Some(Answer::RateLimited {
+                    retry_after_secs: 1_000_000,
+                }),
+                Step::Retry {
+                    attempt: 1,
+                    min_ms: 300_000,
+                    max_ms: 300_000,
+                },
+            ),
+            (
                 "a revoked device stops",
                 fresh,
                 q(10, 0, 0),
@@ -615,7 +643,12 @@ mod tests {
             attempt: 5,
             ..Plan::default()
         };
+        // A head read is not progress; a stored batch and a blob done are.
         let (plan, _) = plan.next(&q(10, 0, 0), Some(&head(0, LocalAt::Same)));
+        assert_eq!(plan.attempt, 5);
+        let (plan, _) = plan.next(&q(10, 4, 0), Some(&Answer::Stored { held_seq: 4 }));
+        assert_eq!(plan.attempt, 0);
+        let (plan, _) = Plan { attempt: 3, ..plan }.next(&q(10, 10, 1), Some(&Answer::BlobDone));
         assert_eq!(plan.attempt, 0);
 
         let (plan, step) =
