@@ -30,8 +30,9 @@ pub const LOCKED_EVENT: &str = "session-locked";
 pub const ENROLLMENT_EXPIRED_EVENT: &str = "enrollment-expired";
 /// Files were dropped on the window from the desktop (payload: [`state::DroppedFiles`]).
 pub const FILES_DROPPED_EVENT: &str = "files-dropped";
-/// Files are being dragged over the window (payload: `{x, y}` in physical pixels, or
-/// `null` when they left).
+/// Files are being dragged over the window (payload: `{x, y}` from the window's top left
+/// in GTK's widget pixels, which are the page's CSS pixels at the app's zoom, or `null`
+/// when they left). Tauri's type calls the point physical; wry passes GTK's as it is.
 pub const FILES_HOVER_EVENT: &str = "files-hover";
 
 /// Registers the commands. Everything else (window, plugins, watchers) is in [`run`].

@@ -149,7 +149,8 @@ pub struct DroppedFiles {
     pub token: String,
     /// The files' names, in the order of the drop (shown in the import's progress).
     pub names: Vec<String>,
-    /// Where on the window they were dropped, in physical pixels from its top left.
+    /// Where on the window they were dropped, from its top left, in GTK's widget pixels
+    /// (the page's CSS pixels at the app's zoom).
     pub x: f64,
     /// The same, down.
     pub y: f64,
