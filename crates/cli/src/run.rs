@@ -493,10 +493,26 @@ fn audit_command(session: &mut Session, command: &AuditCommand) -> Result<Output
         }
         AuditCommand::Head => {
             let (seq, hash) = session.audit_head()?;
-            Ok(Output::new(
-                json!({ "seq": seq, "hash": hash, "head": format!("{seq}:{hash}") }),
-                format!("{seq}:{hash}"),
-            ))
+            let mut value = json!({ "seq": seq, "hash": hash, "head": format!("{seq}:{hash}") });
+            let mut text = format!("{seq}:{hash}");
+            // The sync server's signed receipt kept in the vault, beside the local head:
+            // `audit verify` checks it; only the server itself closes the tail after it.
+            if let Some(anchor) = session.audit_anchor()? {
+                value["server_anchor"] = json!({
+                    "seq": anchor.seq,
+                    "hash": anchor.hash,
+                    "head": format!("{}:{}", anchor.seq, anchor.hash),
+                    "server_time_us": anchor.server_time_us,
+                    "server_key": anchor.server_key,
+                });
+                text.push_str(&format!(
+                    "\nanchored by the sync server at {}:{} ({} events after it not yet acknowledged)",
+                    anchor.seq,
+                    anchor.hash,
+                    seq.saturating_sub(anchor.seq)
+                ));
+            }
+            Ok(Output::new(value, text))
         }
         AuditCommand::Verify { expect_head } => {
             let report = session.audit_verify(expect_head.as_deref())?;
@@ -518,10 +534,17 @@ fn audit_command(session: &mut Session, command: &AuditCommand) -> Result<Output
             } else {
                 format!(" ({})", notes.join("; "))
             };
-            let text = format!(
+            let mut text = format!(
                 "OK: {} events verified{notes}; head {}",
                 report.n_events, report.head
             );
+            for receipt in &report.server_receipts {
+                text.push_str(&format!(
+                    "\nthe sync server's signed receipt of event {} holds (server key {}…)",
+                    receipt.seq,
+                    &receipt.server_key[..12]
+                ));
+            }
             let mut value = serde_json::to_value(&report).unwrap_or_default();
             value["ok"] = json!(true);
             Ok(Output::new(value, text))

@@ -664,6 +664,21 @@ fn a_sigkill_at_every_step_of_an_import_leaves_no_half_scan_and_loses_no_committ
         let (stored, staged) = scan_files(&d.v);
         assert!(staged.is_empty(), "killed at {point}: {staged:?}");
         assert_eq!(stored.len(), n_listed, "killed at {point}: {stored:?}");
+        // The sync outbox holds the upload of exactly the scan that committed.
+        let keys = clinic_vault_core::test_hooks::KeyHolder::open(&d.v.dir, ADMIN, ADMIN_PW)
+            .expect("the admin's key");
+        let queued = keys
+            .query_i64("SELECT count(*) FROM sync_blobs WHERE op = 'upload'")
+            .expect("queued");
+        assert_eq!(queued as usize, n_listed, "killed at {point}");
+        for name in &stored {
+            let n = keys
+                .query_i64(&format!(
+                    "SELECT count(*) FROM sync_blobs WHERE content_hash = '{name}'"
+                ))
+                .expect("queued");
+            assert_eq!(n, 1, "killed at {point}: {name} queued once");
+        }
         // The permission check's unit commits before the file is read; the import's
         // own unit commits after its file was staged.
         let staged_before = points.iter().any(|p| p == "scan.staged");

@@ -25,6 +25,8 @@ enum Fixture {
     Schema3,
     /// Schema 4, with two scans (commit 4c6e526), before screen renditions.
     Schema4,
+    /// Schema 5, with two scans (commit f4574bb), before the sync outbox.
+    Schema5,
 }
 
 impl Fixture {
@@ -33,6 +35,7 @@ impl Fixture {
             Fixture::Schema2 => "tests/fixtures/schema2",
             Fixture::Schema3 => "tests/fixtures/schema3",
             Fixture::Schema4 => "tests/fixtures/schema4",
+            Fixture::Schema5 => "tests/fixtures/schema5",
         })
     }
     fn schema(self) -> i64 {
@@ -40,6 +43,7 @@ impl Fixture {
             Fixture::Schema2 => 2,
             Fixture::Schema3 => 3,
             Fixture::Schema4 => 4,
+            Fixture::Schema5 => 5,
         }
     }
 }
@@ -475,6 +479,105 @@ fn a_schema_4_vault_upgrades_to_screen_renditions_and_keeps_its_scans_and_chain(
 }
 
 #[test]
+fn a_schema_5_vault_upgrades_to_the_sync_outbox_with_its_scans_queued_and_its_chain_kept() {
+    let (mut v, secrets) = copy_of(Fixture::Schema5);
+    assert_eq!(schema_version(&v), 5, "the fixture is the previous schema");
+    let old_head = secrets["head"]["head"].as_str().expect("head").to_string();
+    let out = v
+        .admin_batch(&[
+            &format!("audit verify --expect-head {old_head}"),
+            "audit list",
+            "scan verify",
+        ])
+        .ok();
+    assert_eq!(
+        schema_version(&v),
+        CURRENT_SCHEMA,
+        "the first unlock migrated"
+    );
+    let lines = out.json_lines();
+    let events = lines[1]["events"].as_array().expect("events").clone();
+    let old = read_fixture_json(Fixture::Schema5, "audit-list.json");
+    let old = old.as_array().expect("old listing");
+    assert_eq!(old.len() as u64, secrets["n_events"].as_u64().expect("n"));
+    for (before, now) in old.iter().zip(&events) {
+        assert_eq!(
+            *before, *now,
+            "event {} changed in the upgrade",
+            before["seq"]
+        );
+    }
+    assert_eq!(lines[2]["report"]["n_checked"], 2, "both scans verify");
+    // Both scans wait for their first upload, in import order, under their file names;
+    // the workstation is not enrolled and holds no receipt.
+    let keys = key_holder(&v);
+    assert_eq!(
+        keys.query_i64("SELECT count(*) FROM sync_blobs WHERE op = 'upload'")
+            .expect("n"),
+        2
+    );
+    assert_eq!(
+        keys.query_i64(
+            "SELECT count(*) FROM sync_blobs b JOIN scans s ON s.content_hash = b.content_hash"
+        )
+        .expect("n"),
+        2
+    );
+    // Each stored file is queued once, under its name, the older import first.
+    let mut files = 0;
+    for entry in std::fs::read_dir(std::path::Path::new(v.dir_str()).join("scans")).expect("scans")
+    {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        files += 1;
+        assert_eq!(
+            keys.query_i64(&format!(
+                "SELECT count(*) FROM sync_blobs WHERE content_hash = '{name}'"
+            ))
+            .expect("n"),
+            1,
+            "{name} is queued once"
+        );
+    }
+    assert_eq!(files, 2);
+    assert_eq!(
+        keys.query_i64(
+            "SELECT count(*) FROM sync_blobs b JOIN scans s ON s.content_hash = b.content_hash
+              WHERE b.pk = (SELECT min(pk) FROM sync_blobs) AND s.imported_us = (SELECT min(imported_us) FROM scans)"
+        )
+        .expect("n"),
+        1,
+        "the older import is first"
+    );
+    assert_eq!(
+        keys.query_i64("SELECT count(*) FROM sync_device")
+            .expect("n"),
+        0
+    );
+    assert_eq!(
+        keys.query_i64("SELECT count(*) FROM sync_receipts")
+            .expect("n"),
+        0
+    );
+    assert_eq!(
+        keys.query_i64("SELECT count(*) FROM sync_status")
+            .expect("n"),
+        1
+    );
+}
+
+#[test]
+fn a_sigkill_inside_the_outbox_migration_leaves_schema_5_and_the_next_unlock_completes_it() {
+    sigkill_inside_the_migrations(Fixture::Schema5);
+}
+
+#[test]
 fn a_sigkill_inside_the_screen_migration_leaves_schema_4_and_the_next_unlock_completes_it() {
     sigkill_inside_the_migrations(Fixture::Schema4);
 }
@@ -576,16 +679,18 @@ fn sigkill_inside_the_migrations(fixture: Fixture) {
         // fixture's are v2 already, so they count too.
         let expected_folded = 2 + match fixture {
             Fixture::Schema2 => 0,
-            Fixture::Schema3 | Fixture::Schema4 => read_fixture_json(fixture, "audit-list.json")
-                .as_array()
-                .expect("old listing")
-                .iter()
-                .filter(|e| {
-                    e["event"]["actor"] == "rita"
-                        && e["event"]["action"] == "journal.attempt"
-                        && e["event"]["outcome"] == "failure"
-                })
-                .count(),
+            Fixture::Schema3 | Fixture::Schema4 | Fixture::Schema5 => {
+                read_fixture_json(fixture, "audit-list.json")
+                    .as_array()
+                    .expect("old listing")
+                    .iter()
+                    .filter(|e| {
+                        e["event"]["actor"] == "rita"
+                            && e["event"]["action"] == "journal.attempt"
+                            && e["event"]["outcome"] == "failure"
+                    })
+                    .count()
+            }
         };
         assert_eq!(folded, expected_folded, "after a kill at {point}");
         points.push(point);

@@ -9,6 +9,7 @@ pub use crate::invalid::{Invalid, Rule};
 pub use crate::quick::error::{QuickError, Unavailable};
 pub use crate::records::error::{EntryKind, RecordError};
 pub use crate::scans::error::{ScanError, ScanProblem};
+pub use crate::sync::error::SyncError;
 pub use crate::users::error::{NameRule, UserError};
 pub use crate::vault::error::{AuthError, Denied, VaultError};
 
@@ -35,6 +36,9 @@ pub enum Error {
     /// A PIN was refused, or a quick unlock did not happen.
     #[error(transparent)]
     Quick(#[from] QuickError),
+    /// A sync operation on the vault was refused.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
     /// The vault directory cannot be created or used right now (`conflict`).
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -72,6 +76,7 @@ impl Error {
             Error::Records(e) => e.code(),
             Error::Scans(e) => e.code(),
             Error::Quick(e) => e.code(),
+            Error::Sync(e) => e.code(),
             Error::Vault(e) => e.code(),
             Error::InvalidInput(_) => "invalid_input",
             Error::VaultNotFound(_) => "vault_not_found",

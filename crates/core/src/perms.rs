@@ -146,6 +146,9 @@ pub enum Requirement {
     /// Recorded by `init` or an entry path (unlock, first login, recovery), never an
     /// operation on a session.
     EntryPath,
+    /// Recorded by the sync worker for the workstation (actor `-`) while any user is
+    /// unlocked; never an operation a user asks for.
+    SyncWorker,
 }
 
 /// The permission each action needs (DESIGN §4). Exhaustive, so a new action in the
@@ -188,7 +191,9 @@ pub fn requirement(action: Action) -> Requirement {
         | A::UserRoleChange
         | A::UserList
         | A::UserCountAdmins => P::ManageUsers,
-        A::SettingsUpdate => P::ManageSettings,
+        // Where the vault's audit trail and scans are sent is the admin's setting.
+        A::SettingsUpdate | A::DeviceEnroll | A::DeviceForget => P::ManageSettings,
+        A::SyncHalt | A::SyncError => return Requirement::SyncWorker,
         A::PatientSearch | A::PatientView => P::DemographicsRead,
         A::PatientCreate | A::PatientUpdate => P::DemographicsWrite,
         A::PatientArchive => P::DemographicsArchive,

@@ -19,6 +19,7 @@ fn who_may(action: Action) -> String {
     match requirement(action) {
         Requirement::EntryPath => "entry path (unlock, first login, recovery) or init".into(),
         Requirement::Unlocked => "any unlocked user".into(),
+        Requirement::SyncWorker => "the sync worker (actor `-`)".into(),
         Requirement::Permission(p) => {
             let roles: Vec<&str> = Role::ALL
                 .iter()

@@ -30,11 +30,13 @@ pub enum ResourceType {
     Consent,
     /// A prescription scan (the scan id, or the patient id for a list or a verify of all).
     Scan,
+    /// This workstation as a device of the clinic's sync server (its device id).
+    Device,
 }
 
 impl ResourceType {
     /// Every resource type.
-    pub const ALL: [ResourceType; 10] = [
+    pub const ALL: [ResourceType; 11] = [
         ResourceType::Vault,
         ResourceType::User,
         ResourceType::Audit,
@@ -45,6 +47,7 @@ impl ResourceType {
         ResourceType::Prescription,
         ResourceType::Consent,
         ResourceType::Scan,
+        ResourceType::Device,
     ];
 
     /// The `resource_type` field's value.
@@ -60,6 +63,7 @@ impl ResourceType {
             ResourceType::Prescription => "prescription",
             ResourceType::Consent => "consent",
             ResourceType::Scan => "scan",
+            ResourceType::Device => "device",
         }
     }
 }
@@ -269,6 +273,20 @@ catalogue! {
     UserResetPassword = "user.reset_password", User, Alert;
     /// An admin gave a user another role; the local detail keeps the old and new role.
     UserRoleChange = "user.role_change", User, Alert;
+    /// An admin enrolled this workstation with a sync server (its URL and the
+    /// workstation name in the local detail).
+    DeviceEnroll = "device.enroll", Device, Routine;
+    /// An admin made this workstation forget its sync server: it stops syncing, and
+    /// what is queued stays in the vault.
+    DeviceForget = "device.forget", Device, Alert;
+    /// Sync stopped until a person acts: the local chain was cut or rewritten, the
+    /// server holds less than it acknowledged, or it refuses this device (the code in
+    /// the local detail).
+    SyncHalt = "sync.halt", Device, Alert;
+    /// Sync failed in a new way and keeps retrying (a server that answers garbage, a
+    /// certificate that does not verify, an unreachable server): recorded once per
+    /// change of the error's code, never once per attempt.
+    SyncError = "sync.error", Device, Routine;
 }
 
 impl Action {
@@ -307,6 +325,7 @@ mod tests {
                 _ => match prefix {
                     "recovery" => "user",
                     "recovery_key" => "vault",
+                    "sync" => "device",
                     other => other,
                 },
             };
@@ -315,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn the_alert_level_actions_are_the_role_grants_the_password_reset_the_clock_override_and_the_redaction(
+    fn the_alert_level_actions_are_the_role_grants_the_password_reset_the_clock_override_the_redaction_and_the_sync_stops(
     ) {
         let alerts: Vec<&str> = Action::ALL
             .iter()
@@ -330,7 +349,9 @@ mod tests {
                 "user.enable",
                 "audit.redact",
                 "user.reset_password",
-                "user.role_change"
+                "user.role_change",
+                "device.forget",
+                "sync.halt"
             ]
         );
         assert_eq!(

@@ -63,6 +63,10 @@ export const ACTIONS = [
   { name: 'user.quick_unlock', resource: 'user', level: 'routine' },
   { name: 'user.reset_password', resource: 'user', level: 'alert' },
   { name: 'user.role_change', resource: 'user', level: 'alert' },
+  { name: 'device.enroll', resource: 'device', level: 'routine' },
+  { name: 'device.forget', resource: 'device', level: 'alert' },
+  { name: 'sync.halt', resource: 'device', level: 'alert' },
+  { name: 'sync.error', resource: 'device', level: 'routine' },
 ] as const;
 
 /** An audit action's wire name. */

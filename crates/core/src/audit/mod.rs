@@ -346,3 +346,37 @@ pub(crate) fn head(conn: &Connection, vault_id: &str) -> Result<(u64, String)> {
     let (seq, hash) = head_hash(conn, vault_id)?;
     Ok((seq, hex(&hash)))
 }
+
+/// The stored events `from_seq..=to_seq` with their stored hashes, as a device sends
+/// them to the sync server (its chain as written: the server recomputes every hash).
+pub(crate) fn chained_range(
+    conn: &Connection,
+    from_seq: u64,
+    to_seq: u64,
+) -> Result<Vec<clinic_vault_proto::ChainedEvent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map(params![from_seq as i64, to_seq as i64], row_to_event)?;
+    let mut out = Vec::with_capacity(to_seq.saturating_sub(from_seq) as usize + 1);
+    for row in rows {
+        let row = row?;
+        out.push(clinic_vault_proto::ChainedEvent {
+            event: row.event,
+            hash: hex(&row.hash),
+        });
+    }
+    Ok(out)
+}
+
+/// The stored hash of event `seq` (the genesis hash for 0), or `None` past the end.
+pub(crate) fn hash_at(conn: &Connection, vault_id: &str, seq: u64) -> Result<Option<String>> {
+    if seq == 0 {
+        return Ok(Some(hex(&genesis_hash(vault_id))));
+    }
+    let hash: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT hash FROM audit_events WHERE seq = ?1")?
+        .query_row([seq as i64], |r| r.get(0))
+        .optional()?;
+    Ok(hash.map(|h| hex(&h)))
+}

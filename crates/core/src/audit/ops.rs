@@ -14,6 +14,14 @@ impl Session {
         })
     }
 
+    /// The current sync server's signed receipt kept in the vault, if any (shown beside
+    /// the head; `audit verify` checks it).
+    pub fn audit_anchor(&mut self) -> Result<Option<crate::sync::Anchor>> {
+        self.run(op(Action::AuditHead, None), |ctx| {
+            crate::sync::vault::current_anchor(ctx.tx)
+        })
+    }
+
     /// The chain head as `(seq, hex hash)`.
     pub fn audit_head(&mut self) -> Result<(u64, String)> {
         let vault_id = self.p.vault_id.clone();
@@ -25,9 +33,13 @@ impl Session {
     /// Recomputes the chain; `corrupt` names the first bad event.
     pub fn audit_verify(&mut self, expect_head: Option<&str>) -> Result<ChainReport> {
         let vault_id = self.p.vault_id.clone();
+        let device_id = self.p.device_id.clone();
         self.run(op(Action::AuditVerify, None), |ctx| {
             let expect = expect_head.map(audit::parse_head).transpose()?;
-            audit::verify(ctx.tx, &vault_id, expect)
+            let mut report = audit::verify(ctx.tx, &vault_id, expect)?;
+            report.server_receipts =
+                crate::sync::vault::check_receipts(ctx.tx, &vault_id, &device_id)?;
+            Ok(report)
         })
     }
 }

@@ -35,6 +35,11 @@ pub struct ChainReport {
     /// The anchor that was checked, if one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anchored_at: Option<u64>,
+    /// The sync servers' signed receipts kept in the vault, each checked against the
+    /// chain (its signature, and the event it names). Someone holding the data key could
+    /// replace them: only asking the server closes the tail.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub server_receipts: Vec<crate::sync::ReceiptCheck>,
 }
 
 /// Parses `SEQ:HASH`.
@@ -297,5 +302,6 @@ pub(crate) fn verify(
         n_redacted: unsalted.len() as u64,
         head: format!("{n_events}:{}", hex(&prev)),
         anchored_at: expect_head.map(|(s, _)| s),
+        server_receipts: Vec::new(),
     })
 }

@@ -8,7 +8,7 @@ pub mod fold;
 mod ops;
 pub(crate) mod store;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

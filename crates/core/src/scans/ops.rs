@@ -223,6 +223,14 @@ impl Session {
                 let _ = std::fs::remove_file(paths.scans_staging().join(scan_id.as_str()));
                 return Err(e);
             }
+            // Queued for the sync server in the unit that inserts the row: the queue
+            // holds exactly the scans that committed.
+            crate::sync::vault::queue_blob(
+                ctx.tx,
+                crate::sync::BlobKind::Upload,
+                &row.content_hash,
+                ctx.now_us,
+            )?;
             let may_view = allows(ctx.role, Permission::ScanView);
             let event = ctx.event(Action::ScanImport);
             event.resource_id = Some(scan_id.to_string());

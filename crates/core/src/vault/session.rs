@@ -191,7 +191,7 @@ impl Session {
                 let permission = match perms::requirement(op.action) {
                     Requirement::Permission(permission) => Some(permission),
                     Requirement::Unlocked => None,
-                    Requirement::EntryPath => {
+                    Requirement::EntryPath | Requirement::SyncWorker => {
                         return Err(Error::Internal(format!(
                             "{} is not an operation on a session",
                             op.action.wire_name()
@@ -249,6 +249,48 @@ impl Session {
     }
 
     /// The open connection, for reads that need no entry point (attributing a denial).
+    /// Runs `f` as one unit of work for the workstation itself, with no permission
+    /// check and no event of its own (the sync worker's bookkeeping: a receipt kept, a
+    /// blob operation done); events `f` records name actor `-`.
+    pub(crate) fn system_unit<T>(
+        &mut self,
+        f: impl FnOnce(&mut Unit<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let now_us = self.p.cfg.clock.now_us();
+        let seen_cap = self.p.seen_cap_us();
+        let SessionParts {
+            paths,
+            conn,
+            vault_id,
+            device_id,
+            ..
+        } = &mut self.p;
+        let ids = ChainIds {
+            vault_id,
+            device_id,
+        };
+        let writer = Writer::acquire(paths)?;
+        writer.unit(conn, ids, now_us, None, |unit| {
+            unit.cap_latest_seen(seen_cap);
+            f(unit)
+        })
+    }
+
+    /// The vault's id and this device's id.
+    pub(crate) fn chain_ids(&self) -> (&str, &str) {
+        (&self.p.vault_id, &self.p.device_id)
+    }
+
+    /// The vault's directories.
+    pub(crate) fn paths(&self) -> &VaultPaths {
+        &self.p.paths
+    }
+
+    /// Now, by the session's clock (µs since the epoch).
+    pub(crate) fn now_us(&self) -> i64 {
+        self.p.cfg.clock.now_us()
+    }
+
     pub(crate) fn connection(&self) -> &Connection {
         &self.p.conn
     }
