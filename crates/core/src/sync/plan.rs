@@ -163,6 +163,9 @@ pub struct Plan {
     pub batch: u64,
     /// `chain_gap` refusals in a row.
     pub gap_retries: u32,
+    /// The last event of the batch in flight (0: none): an answer that the batch was
+    /// stored must cover it.
+    pub sent_to: u64,
 }
 
 impl Default for Plan {
@@ -171,6 +174,7 @@ impl Default for Plan {
             attempt: 0,
             batch: MAX_BATCH,
             gap_retries: 0,
+            sent_to: 0,
         }
     }
 }
@@ -211,8 +215,14 @@ impl Plan {
                 }
             }
             Answer::Stored { held_seq } => {
+                if *held_seq < self.sent_to {
+                    // The server accepted the batch and holds less than it: a server
+                    // fault. Waiting, not sending the same batch again at once forever.
+                    return Plan { sent_to: 0, ..self }.failed(0);
+                }
                 let plan = Plan {
                     gap_retries: 0,
+                    sent_to: 0,
                     ..self.succeeded()
                 };
                 if *held_seq > queue.head_seq {
@@ -257,7 +267,10 @@ impl Plan {
         if server_seq < queue.head_seq {
             let to_seq = queue.head_seq.min(server_seq.saturating_add(self.batch));
             return (
-                self,
+                Plan {
+                    sent_to: to_seq,
+                    ..self
+                },
                 Step::SendEvents {
                     from_seq: server_seq + 1,
                     to_seq,
@@ -573,6 +586,30 @@ mod tests {
                 Step::Halt(Halt::Diverged { seq: 4 }),
             ),
             (
+                "a batch answered as stored but not held is a server fault: wait",
+                Plan {
+                    sent_to: 10,
+                    ..fresh
+                },
+                q(10, 0, 0),
+                Some(Answer::Stored { held_seq: 4 }),
+                Step::Retry {
+                    attempt: 1,
+                    min_ms: 0,
+                    max_ms: BACKOFF_BASE_MS,
+                },
+            ),
+            (
+                "a batch held in full goes on",
+                Plan {
+                    sent_to: 10,
+                    ..fresh
+                },
+                q(12, 0, 0),
+                Some(Answer::Stored { held_seq: 10 }),
+                send(11, 12),
+            ),
+            (
                 "a gap asks the head again",
                 fresh,
                 q(10, 0, 0),
@@ -646,7 +683,7 @@ mod tests {
         // A head read is not progress; a stored batch and a blob done are.
         let (plan, _) = plan.next(&q(10, 0, 0), Some(&head(0, LocalAt::Same)));
         assert_eq!(plan.attempt, 5);
-        let (plan, _) = plan.next(&q(10, 4, 0), Some(&Answer::Stored { held_seq: 4 }));
+        let (plan, _) = plan.next(&q(10, 10, 0), Some(&Answer::Stored { held_seq: 10 }));
         assert_eq!(plan.attempt, 0);
         let (plan, _) = Plan { attempt: 3, ..plan }.next(&q(10, 10, 1), Some(&Answer::BlobDone));
         assert_eq!(plan.attempt, 0);

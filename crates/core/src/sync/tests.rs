@@ -16,8 +16,12 @@ type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 const SERVER_SECRET: [u8; 32] = [7; 32];
 
 fn enrolled(admin: &mut Session) -> crate::Result<Device> {
+    enrolled_with(admin, &SERVER_SECRET)
+}
+
+fn enrolled_with(admin: &mut Session, server_secret: &[u8; 32]) -> crate::Result<Device> {
     let pending = admin.sync_begin_enroll()?;
-    let server = SigningKey::from_bytes(&SERVER_SECRET);
+    let server = SigningKey::from_bytes(server_secret);
     let answer = EnrollAnswer {
         device_id: pending.device_id().to_string(),
         workstation: "Reception 1".into(),
@@ -252,5 +256,54 @@ fn scans_queue_uploads_with_their_rows() -> TestResult {
     assert_eq!(carl.sync_outbox()?.blobs_waiting, 0);
     assert!(carl.sync_next_blob()?.is_none());
     carl.lock()?;
+    Ok(())
+}
+
+#[test]
+fn enrolling_with_a_new_server_queues_every_scan_again_and_the_same_server_does_not() -> TestResult
+{
+    let f = Fixture::new();
+    let uri = f.add_user("carl", Role::Clinician, "quartz meadow lantern 1987");
+    let mut carl = f.unlock_as("carl", "quartz meadow lantern 1987", &uri)?;
+    let p = carl.add_patient(
+        &NewPatient {
+            given: "Ada".into(),
+            family: "Lovel".into(),
+            dob: "1970-12-10".into(),
+            ..NewPatient::default()
+        },
+        false,
+    )?;
+    carl.import_scan(&p.id, &corpus_png())?;
+    carl.lock()?;
+    let mut admin = f.admin();
+    let device = enrolled(&mut admin)?;
+    assert_eq!(
+        admin.sync_outbox()?.blobs_waiting,
+        1,
+        "the import queued it"
+    );
+    let op = admin.sync_next_blob()?.expect("queued");
+    admin.sync_blob_done(op.pk)?;
+    let head = admin.sync_outbox()?;
+    admin.sync_store_receipt(
+        &device,
+        &receipt(&device, head.head_seq, &head.head_hash, &SERVER_SECRET),
+    )?;
+    // Forgotten and enrolled again with the same server: it holds the scan already.
+    admin.sync_forget()?;
+    enrolled(&mut admin)?;
+    assert_eq!(admin.sync_outbox()?.blobs_waiting, 0);
+    // Another server holds nothing of this vault.
+    enrolled_with(&mut admin, &[9; 32])?;
+    let again = admin.sync_next_blob()?.expect("queued again");
+    assert_eq!(again.content_hash, op.content_hash);
+    assert_eq!(admin.sync_outbox()?.blobs_waiting, 1);
+    assert_eq!(
+        admin.sync_outbox()?.queue().anchored_seq,
+        0,
+        "no receipt from it yet"
+    );
+    admin.lock()?;
     Ok(())
 }

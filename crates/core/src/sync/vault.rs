@@ -10,8 +10,9 @@
 //!   it is kept and checked again by `audit verify` offline. Whoever holds the data key
 //!   can replace a stored receipt; only asking the server closes the chain's tail.
 //!
-//! Reads here run outside any unit (WAL readers); writes run in
-//! [`Session::system_unit`] or, for the admin's actions, [`Session::run`].
+//! Reads here run outside any unit (WAL readers); writes run in the session's
+//! `system_unit` (no permission check, no event of its own) or, for the admin's
+//! actions, its `run`.
 
 use std::path::PathBuf;
 
@@ -268,10 +269,12 @@ fn read_device(conn: &Connection, vault_id: &str, device_id: &str) -> Result<Opt
     let corrupt =
         |what: &str| Error::Corrupt(format!("the sync registration's {what} is malformed"));
     let server_key = parse_public_key(&server_key).map_err(|_| corrupt("server key"))?;
-    let secret: [u8; 32] = secret
-        .as_slice()
-        .try_into()
-        .map_err(|_| corrupt("device key"))?;
+    let secret: zeroize::Zeroizing<[u8; 32]> = zeroize::Zeroizing::new(
+        secret
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt("device key"))?,
+    );
     let signing_key = SigningKey::from_bytes(&secret);
     Ok(Some(Device {
         device_id: device_id.to_string(),
@@ -582,7 +585,8 @@ impl Session {
         let (vault_id, device_id) = (vault_id.to_string(), device_id.to_string());
         // The permission check (and a denial's event); a success records nothing yet.
         self.run(op(Action::DeviceEnroll, Some(&device_id)), |_| Ok(()))?;
-        let secret: [u8; 32] = crate::crypto::random_array();
+        let secret: zeroize::Zeroizing<[u8; 32]> =
+            zeroize::Zeroizing::new(crate::crypto::random_array());
         Ok(PendingEnrollment {
             device_id,
             vault_id,
@@ -591,7 +595,8 @@ impl Session {
     }
 
     /// The server accepted the enrollment: keep the registration (replacing an earlier
-    /// one) and record `device.enroll`.
+    /// one) and record `device.enroll`. With a server this vault holds no receipt of,
+    /// every live scan is queued for upload again.
     pub fn sync_finish_enroll(
         &mut self,
         pending: PendingEnrollment,
@@ -625,6 +630,23 @@ impl Session {
                     ctx.now_us
                 ],
             )?;
+            // A server this vault never synced with holds none of its scans: every
+            // live scan waits for its upload again (uploads are idempotent, and a
+            // server that does hold one answers that it did).
+            let known: i64 = ctx.tx.query_row(
+                "SELECT count(*) FROM sync_receipts WHERE server_key = ?1",
+                [&answer.server_public_key],
+                |r| r.get(0),
+            )?;
+            if known == 0 {
+                ctx.tx
+                    .execute("DELETE FROM sync_blobs WHERE op = 'upload'", [])?;
+                ctx.tx.execute(
+                    "INSERT INTO sync_blobs (op, content_hash, queued_us)
+                     SELECT 'upload', content_hash, ?1 FROM scans WHERE tombstone = 0 ORDER BY pk",
+                    [ctx.now_us],
+                )?;
+            }
             ctx.tx.execute(
                 "UPDATE sync_status SET last_error_code = NULL, last_error_message = NULL,
                      last_error_us = NULL, audited_error = NULL WHERE id = 1",
