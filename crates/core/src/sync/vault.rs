@@ -368,6 +368,16 @@ pub(crate) fn check_receipts(
     Ok(out)
 }
 
+/// Forgets the last error (a new registration starts clean).
+fn clear_error(tx: &Connection) -> Result<()> {
+    tx.execute(
+        "UPDATE sync_status SET last_error_code = NULL, last_error_message = NULL,
+             last_error_us = NULL, audited_error = NULL WHERE id = 1",
+        [],
+    )?;
+    Ok(())
+}
+
 /// The current server's anchor (for `audit head`).
 pub(crate) fn current_anchor(conn: &Connection) -> Result<Option<Anchor>> {
     let key: Option<String> = conn
@@ -647,11 +657,7 @@ impl Session {
                     [ctx.now_us],
                 )?;
             }
-            ctx.tx.execute(
-                "UPDATE sync_status SET last_error_code = NULL, last_error_message = NULL,
-                     last_error_us = NULL, audited_error = NULL WHERE id = 1",
-                [],
-            )?;
+            clear_error(ctx.tx)?;
             let event = ctx.event(Action::DeviceEnroll);
             event.resource_id = Some(device_id.clone());
             event.detail = Some(serde_json::json!({
@@ -688,11 +694,7 @@ impl Session {
                 return Err(SyncError::NotEnrolled.into());
             };
             ctx.tx.execute("DELETE FROM sync_device WHERE id = 1", [])?;
-            ctx.tx.execute(
-                "UPDATE sync_status SET last_error_code = NULL, last_error_message = NULL,
-                     last_error_us = NULL, audited_error = NULL WHERE id = 1",
-                [],
-            )?;
+            clear_error(ctx.tx)?;
             let event = ctx.event(Action::DeviceForget);
             event.resource_id = Some(device_id.clone());
             event.detail = Some(serde_json::json!({ "server": server }));
