@@ -98,10 +98,41 @@ pub enum SessionCommand {
     /// clinician), list, export (clinician), verify (admin), limits, devices.
     #[command(subcommand)]
     Scan(ScanCommand),
+    /// This workstation's registration with the clinic's sync server (admin).
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Run one sync cycle now: send the audit events and scans waiting, print what was
+    /// sent (admin).
+    Sync,
     /// Developer tools (only in builds with the `dev` feature).
     #[cfg(feature = "dev")]
     #[command(subcommand)]
     Dev(DevCommand),
+}
+
+/// `device …`
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Enroll this workstation with a sync server: the enrollment code from the server's
+    /// admin page, or its URL and one-time token.
+    Enroll {
+        /// The enrollment code (cvenroll1:…), holding the URL and the token.
+        #[arg(long, conflicts_with_all = ["server", "token"])]
+        code: Option<String>,
+        /// The server's URL (https://…; plain http only to 127.0.0.1 or localhost).
+        #[arg(long, value_name = "URL", requires = "token")]
+        server: Option<String>,
+        /// The one-time enrollment token.
+        #[arg(long, requires = "server")]
+        token: Option<String>,
+        /// Trust only this CA certificate (PEM) for the server, not the system's roots.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<std::path::PathBuf>,
+    },
+    /// Show the registration, what waits to be sent, and the last sync.
+    Show,
+    /// Forget the sync server: sync stops; what waits stays queued here.
+    Forget,
 }
 
 /// `user …`

@@ -15,6 +15,14 @@ pub enum Error {
     Partial(String),
     /// `scan verify` found damaged scans (`scan_damaged`); each was printed.
     Damaged(String),
+    /// Sync or enrollment did not succeed: the code (the server's, or the client's) and
+    /// the sentence.
+    Sync {
+        /// The stable code.
+        code: String,
+        /// The sentence.
+        message: String,
+    },
 }
 
 impl From<clinic_vault_core::Error> for Error {
@@ -25,13 +33,14 @@ impl From<clinic_vault_core::Error> for Error {
 
 impl Error {
     /// The stable code, as core's errors have.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> String {
         match self {
-            Error::Core(e) => e.code(),
-            Error::Usage(_) => "invalid_input",
-            Error::Io(_) => "internal",
-            Error::Partial(_) => "partial_failure",
-            Error::Damaged(_) => "scan_damaged",
+            Error::Core(e) => e.code().into(),
+            Error::Usage(_) => "invalid_input".into(),
+            Error::Io(_) => "internal".into(),
+            Error::Partial(_) => "partial_failure".into(),
+            Error::Damaged(_) => "scan_damaged".into(),
+            Error::Sync { code, .. } => code.clone(),
         }
     }
 

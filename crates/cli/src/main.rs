@@ -11,6 +11,7 @@ mod records;
 mod render;
 mod run;
 mod scans;
+mod sync;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};

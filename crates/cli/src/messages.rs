@@ -16,6 +16,7 @@ pub fn error_message(err: &Error) -> String {
         Error::Usage(text) | Error::Io(text) | Error::Partial(text) | Error::Damaged(text) => {
             text.clone()
         }
+        Error::Sync { message, .. } => message.clone(),
     }
 }
 

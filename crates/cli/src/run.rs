@@ -330,6 +330,8 @@ fn session_command(session: &mut Session, command: &SessionCommand) -> Result<Ou
         SessionCommand::Rx(cmd) => crate::records::rx_command(session, cmd),
         SessionCommand::Consent(cmd) => crate::records::consent_command(session, cmd),
         SessionCommand::Scan(cmd) => crate::scans::scan_command(session, cmd),
+        SessionCommand::Device(cmd) => crate::sync::device_command(session, cmd),
+        SessionCommand::Sync => crate::sync::sync_command(session),
         #[cfg(feature = "dev")]
         SessionCommand::Dev(cmd) => crate::records::dev_command(session, cmd),
         SessionCommand::Verify => {

@@ -12,6 +12,7 @@ mod records_cli;
 mod roles_cli;
 mod scanner_cli;
 mod scans_cli;
+mod sync_cli;
 mod tamper;
 mod tour;
 mod upgrade;

@@ -9,6 +9,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 pub mod images;
+pub mod server;
 
 pub const ADMIN: &str = "alice";
 pub const ADMIN_PW: &str = "correct horse battery staple orbit";
