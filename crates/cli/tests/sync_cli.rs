@@ -410,3 +410,75 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn a_wrong_tls_certificate_is_refused_in_plain_words_audited_and_nothing_is_dropped() {
+    use crate::common::server::self_signed;
+    let mut d = desk();
+    let genuine = self_signed();
+    let certs = tempfile::tempdir().expect("certs");
+    d.server.use_tls(certs.path(), &genuine);
+    d.server.restart();
+    let ca = certs.path().join("clinic-ca.pem");
+    std::fs::write(&ca, &genuine.0).expect("ca file");
+    let ca = ca.display().to_string();
+    let url = d.server.url();
+    assert!(url.starts_with("https://localhost:"), "{url}");
+
+    // The system's roots do not know the clinic's own certificate.
+    let token = d.server.enroll_token("Reception");
+    let refused =
+        d.v.admin(&["device", "enroll", "--server", &url, "--token", &token]);
+    assert_eq!(refused.error_code(), "tls_failed");
+    assert!(
+        refused.stderr.contains("certificate was not accepted"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(d.show()["enrolled"], false);
+
+    // With the clinic's CA file, enrollment (the token is still unspent: no request got
+    // through) and sync work over TLS.
+    let enrolled =
+        d.v.admin(&[
+            "device",
+            "enroll",
+            "--server",
+            &url,
+            "--token",
+            &token,
+            "--ca-file",
+            &ca,
+        ])
+        .ok()
+        .json();
+    let device = enrolled["device_id"].as_str().expect("id").to_string();
+    sync_ok(&mut d);
+
+    // Another certificate at the server's address (a machine in the middle).
+    let other_dir = tempfile::tempdir().expect("other");
+    d.server.use_tls(other_dir.path(), &self_signed());
+    d.server.restart();
+    d.import(2);
+    let wrong = d.sync();
+    assert_eq!(wrong.last_error_code(), "tls_failed");
+    assert!(
+        wrong.stderr.contains("certificate was not accepted"),
+        "{}",
+        wrong.stderr
+    );
+    assert_eq!(d.sync().last_error_code(), "tls_failed");
+    assert_eq!(d.events("sync.error").len(), 1);
+    let shown = d.show();
+    assert_eq!(shown["scans_waiting"], 2);
+    assert_eq!(shown["last_error"]["code"], "tls_failed");
+    assert_eq!(d.server.blobs(&device), 0);
+
+    // The genuine certificate back: everything goes, once.
+    d.server.use_tls(certs.path(), &genuine);
+    d.server.restart();
+    let back = sync_ok(&mut d);
+    assert_eq!(back["scans_sent"], 2);
+    assert_all_on_server(&mut d, &device);
+    assert_eq!(d.server.blobs(&device), 2);
+}

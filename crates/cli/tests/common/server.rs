@@ -44,6 +44,14 @@ pub struct Server {
     pub data_dir: PathBuf,
     pub addr: SocketAddr,
     child: Option<Child>,
+    /// The certificate and key files (PEM) when it speaks TLS.
+    tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// A self-signed certificate for `localhost`, as PEM: (certificate, key).
+pub fn self_signed() -> (String, String) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("rcgen");
+    (made.cert.pem(), made.key_pair.serialize_pem())
 }
 
 impl Server {
@@ -53,14 +61,27 @@ impl Server {
             data_dir: data_dir.to_path_buf(),
             addr: free_addr(),
             child: None,
+            tls: None,
         };
         server.restart();
         server
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.tls {
+            None => format!("http://{}", self.addr),
+            Some(_) => format!("https://localhost:{}", self.addr.port()),
+        }
+    }
+
+    /// From now on (after a restart) TLS with this certificate and key (PEM), kept in
+    /// `dir`.
+    pub fn use_tls(&mut self, dir: &Path, (cert, key): &(String, String)) {
+        let (cert_file, key_file) = (dir.join("server-cert.pem"), dir.join("server-key.pem"));
+        std::fs::write(&cert_file, cert).expect("cert");
+        std::fs::write(&key_file, key).expect("key");
+        self.tls = Some((cert_file, key_file));
     }
 
     fn envs(&self) -> Vec<(String, String)> {
@@ -71,6 +92,20 @@ impl Server {
             ),
             ("CLINIC_VAULT_SERVER_LISTEN".into(), self.addr.to_string()),
         ]
+        .into_iter()
+        .chain(self.tls.iter().flat_map(|(cert, key)| {
+            [
+                (
+                    "CLINIC_VAULT_SERVER_TLS_CERT_FILE".to_string(),
+                    cert.display().to_string(),
+                ),
+                (
+                    "CLINIC_VAULT_SERVER_TLS_KEY_FILE".to_string(),
+                    key.display().to_string(),
+                ),
+            ]
+        }))
+        .collect()
     }
 
     /// (Re)starts the child and waits until it accepts connections.
