@@ -63,4 +63,8 @@ pub const ALL: &[&str] = &[
     "export_scan",
     "import_dropped",
     "forget_dropped",
+    "sync_status",
+    "sync_now",
+    "enroll_device",
+    "forget_server",
 ];

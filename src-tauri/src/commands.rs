@@ -68,6 +68,9 @@ pub struct AppStatus {
     quick_users: Vec<ArmedUser>,
     pc_time_utc: String,
     version: &'static str,
+    /// A sync server the run script started on this computer (its address), whose
+    /// enrollment code the app holds; `None` otherwise.
+    offered_server: Option<String>,
 }
 
 /// A TOTP enrollment, shown once.
@@ -218,6 +221,7 @@ pub fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         quick_users: state.armed_users(),
         pc_time_utc: crate::error::iso_utc(state.now_us()),
         version: env!("CARGO_PKG_VERSION"),
+        offered_server: state.sync.offered_server(),
     })
 }
 

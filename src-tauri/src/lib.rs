@@ -12,6 +12,7 @@ pub mod error;
 pub mod logind;
 pub mod scans;
 pub mod state;
+pub mod sync;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub const FILES_DROPPED_EVENT: &str = "files-dropped";
 /// in GTK's widget pixels, which are the page's CSS pixels at the app's zoom, or `null`
 /// when they left). Tauri's type calls the point physical; wry passes GTK's as it is.
 pub const FILES_HOVER_EVENT: &str = "files-hover";
+/// The workstation's sync status changed (payload: [`sync::SyncStatus`]).
+pub const SYNC_STATUS_EVENT: &str = "sync-status";
 
 /// Registers the commands. Everything else (window, plugins, watchers) is in [`run`].
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -99,6 +102,10 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             scans::export_scan,
             scans::import_dropped,
             scans::forget_dropped,
+            sync::sync_status,
+            sync::sync_now,
+            sync::enroll_device,
+            sync::forget_server,
         ])
         .register_asynchronous_uri_scheme_protocol(scans::SCHEME, |ctx, request, responder| {
             // Decoding a page takes a moment: off the main thread.
@@ -261,7 +268,19 @@ pub fn run() {
                     }
                 };
             }));
+            // A sync server the run script started on this computer: its enrollment
+            // code is offered to the admin (one click connects).
+            if let Ok(code) = std::env::var("CLINICVAULT_SYNC_OFFER") {
+                if let Err(e) = state.sync.offer(&code) {
+                    eprintln!("clinic-vault: CLINICVAULT_SYNC_OFFER is not an enrollment code ({e}); nothing is offered");
+                }
+            }
+            let handle = app.handle().clone();
+            state.sync.set_notifier(Box::new(move |status| {
+                let _ = handle.emit_to(MAIN_WINDOW, SYNC_STATUS_EVENT, status);
+            }));
             app.manage(state);
+            sync::spawn(app.handle().clone())?;
 
             let window =
                 WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))

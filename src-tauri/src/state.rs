@@ -219,6 +219,8 @@ pub struct AppState {
     /// wrapped under the PIN (an Argon2id derivation): the page is told of the lock at
     /// once, and asking who can quick-unlock waits for the wrapping to finish.
     lock_work: Mutex<()>,
+    /// The sync worker's shared half (`sync.rs`).
+    pub sync: crate::sync::Control,
 }
 
 impl AppState {
@@ -233,6 +235,7 @@ impl AppState {
             export_dir: std::sync::OnceLock::new(),
             upload_key: rand::random(),
             lock_work: Mutex::new(()),
+            sync: crate::sync::Control::default(),
         }
     }
 
@@ -672,6 +675,17 @@ impl AppState {
         f(&mut active.session).map_err(|e| self.core_err(e))
     }
 
+    /// Runs `f` on the unlocked session if it is still session `epoch`, answering
+    /// core's result as it is; `None` when that session ended. For the sync worker,
+    /// which maps both itself (`sync.rs`).
+    pub fn session_at<T>(&self, epoch: u64, f: impl FnOnce(&mut Session) -> T) -> Option<T> {
+        let mut inner = lock_or_recover(&self.inner);
+        if inner.epoch != epoch {
+            return None;
+        }
+        inner.active.as_mut().map(|active| f(&mut active.session))
+    }
+
     /// Opens `view` in the viewer (closing any other) if session `epoch` is still the
     /// unlocked one; returns the opening's number, part of its page URLs.
     pub fn set_viewer(
@@ -917,6 +931,6 @@ fn digest(text: &str) -> [u8; 32] {
 
 /// A poisoned mutex means a command panicked mid-way; the state itself (an optional
 /// session) is still coherent, so carry on rather than wedge the app.
-fn lock_or_recover<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock_or_recover<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -1865,3 +1865,297 @@ fn the_session_limit_and_a_late_lock_and_require_password_leave_no_pin() {
     h.ok("lock", json!({}));
     assert_eq!(quick_users(&h), []);
 }
+
+// ------------------------------------------------------------------------------ sync
+
+mod common;
+
+use common::server::Server;
+
+/// A TCP gate in front of a server: connections wait, unanswered, until it opens.
+struct Gate {
+    addr: std::net::SocketAddr,
+    open: Arc<(Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl Gate {
+    fn new(to: std::net::SocketAddr) -> Gate {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let open = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let gate = open.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let gate = gate.clone();
+                std::thread::spawn(move || {
+                    let (lock, cv) = &*gate;
+                    let _open = cv.wait_while(lock.lock().unwrap(), |open| !*open).unwrap();
+                    drop(_open);
+                    let server = std::net::TcpStream::connect(to).expect("server");
+                    let (mut c_in, mut s_out) =
+                        (client.try_clone().unwrap(), server.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut c_in, &mut s_out);
+                        let _ = s_out.shutdown(std::net::Shutdown::Write);
+                    });
+                    let (mut s_in, mut c_out) = (server, client);
+                    let _ = std::io::copy(&mut s_in, &mut c_out);
+                    let _ = c_out.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Gate { addr, open }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn open(&self) {
+        let (lock, cv) = &*self.open;
+        *lock.lock().unwrap() = true;
+        cv.notify_all();
+    }
+}
+
+/// Polls `sync_status` until `done` holds (the worker runs on its own thread).
+fn wait_for_status(h: &Harness, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let status = h.ok("sync_status", json!({}));
+        if done(&status) {
+            return status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "waited for {what}: {status}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_sync_worker_enrolls_drains_goes_offline_and_drains_again() {
+    let h = Harness::new();
+    h.create();
+    let statuses = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let seen = statuses.clone();
+    h.state().sync.set_notifier(Box::new(move |s| {
+        seen.lock().unwrap().push(serde_json::to_value(s).unwrap());
+    }));
+    clinic_vault_app::sync::spawn(h.app.handle().clone()).expect("worker");
+
+    let status = h.ok("sync_status", json!({}));
+    assert_eq!(status["state"], "not_enrolled", "{status}");
+    assert_eq!(status["server_url"], Value::Null);
+    assert_eq!(status["device_id"].as_str().unwrap().len(), 36, "{status}");
+    let head = status["local_head"]["seq"].as_u64().unwrap();
+    assert!(head > 0 && status["events_waiting"] == head, "{status}");
+    assert_eq!(h.ok("app_status", json!({}))["offered_server"], Value::Null);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut server = Server::start(&tmp.path().join("server"));
+    // A code that is not one is refused in words; nothing is offered here.
+    let bad = h.call(
+        "enroll_device",
+        json!({"req": {"code": "cvenroll1:nonsense"}}),
+    );
+    assert_eq!(
+        bad.as_ref().unwrap_err()["code"],
+        "invalid_input",
+        "{bad:?}"
+    );
+    let none = h
+        .call("enroll_device", json!({"req": {"offered": true}}))
+        .unwrap_err();
+    assert_eq!(none["code"], "invalid_input");
+    assert!(
+        none["message"]
+            .as_str()
+            .unwrap()
+            .contains("enrollment code"),
+        "{none}"
+    );
+
+    let token = server.enroll_token("Reception 1");
+    let enrolled = h.ok(
+        "enroll_device",
+        json!({"req": {"url": server.url(), "token": token}}),
+    );
+    assert_eq!(enrolled["server_url"], server.url(), "{enrolled}");
+    assert_eq!(enrolled["workstation"], "Reception 1");
+    let device = enrolled["device_id"].as_str().unwrap().to_string();
+    // Another workstation is refused the spent token, in the server's words.
+    let other = Harness::new();
+    other.create();
+    let again = other
+        .call(
+            "enroll_device",
+            json!({"req": {"url": server.url(), "token": token}}),
+        )
+        .unwrap_err();
+    assert_eq!(again["code"], "enroll_token_spent", "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("used already"),
+        "{again}"
+    );
+
+    let synced = wait_for_status(&h, "synced", |s| {
+        s["state"] == "synced" && s["events_waiting"] == 0
+    });
+    let head = synced["local_head"]["seq"].as_u64().unwrap();
+    assert_eq!(synced["anchor"]["seq"], head, "{synced}");
+    assert_eq!(synced["anchor"]["hash"], synced["local_head"]["hash"]);
+    assert!(synced["last_success_us"].is_i64(), "{synced}");
+    assert_eq!(server.events(&device), (head as i64, 1, head as i64));
+    {
+        let seen = statuses.lock().unwrap();
+        assert!(seen.iter().any(|s| s["state"] == "syncing"), "{seen:?}");
+    }
+
+    // Work done since is sent on the worker's next look, without a kick.
+    h.ok("add_user", json!({"name": "bob", "role": "receptionist"}));
+    let sent = wait_for_status(&h, "the new events sent", |s| {
+        s["state"] == "synced"
+            && s["events_waiting"] == 0
+            && s["local_head"]["seq"].as_u64() > Some(head)
+    });
+    let head = sent["local_head"]["seq"].as_u64().unwrap();
+    assert_eq!(server.events(&device).2, head as i64);
+
+    // The server goes away: the work goes on, the status says offline and when it
+    // tries again; nothing is dropped.
+    server.kill();
+    h.ok("add_user", json!({"name": "carol", "role": "clinician"}));
+    h.ok("sync_now", json!({}));
+    let offline = wait_for_status(&h, "offline", |s| s["state"] == "offline");
+    assert!(offline["events_waiting"].as_u64().unwrap() > 0, "{offline}");
+    assert!(offline["next_attempt_us"].is_i64(), "{offline}");
+    assert_eq!(
+        offline["last_error"]["code"], "server_unreachable",
+        "{offline}"
+    );
+    assert!(offline["last_error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("could not be reached"));
+    assert_eq!(offline["anchor"]["seq"], head);
+
+    server.restart();
+    h.ok("sync_now", json!({}));
+    let back = wait_for_status(&h, "synced again", |s| {
+        s["state"] == "synced" && s["events_waiting"] == 0
+    });
+    assert_eq!(back["last_error"], Value::Null, "{back}");
+    let head = back["local_head"]["seq"].as_u64().unwrap();
+    assert_eq!(server.events(&device), (head as i64, 1, head as i64));
+
+    // Forgetting stops it; what is queued stays.
+    let forgotten = h.ok("forget_server", json!({}));
+    assert_eq!(forgotten["state"], "not_enrolled", "{forgotten}");
+    // No server, no receipt to count from: every event waits for the next one.
+    assert_eq!(forgotten["anchor"], Value::Null);
+    assert_eq!(
+        forgotten["events_waiting"].as_u64(),
+        Some(head + 1),
+        "{forgotten}"
+    );
+    let forgotten_again = h.call("forget_server", json!({})).unwrap_err();
+    assert_eq!(forgotten_again["code"], "not_enrolled", "{forgotten_again}");
+    server.kill();
+}
+
+#[test]
+fn only_admins_enroll_or_forget_and_a_locked_app_tells_nothing() {
+    let h = Harness::new();
+    let alice = h.create();
+    let pw_bob = "a long passphrase for the front desk";
+    let bob = h.add_user("bob", "receptionist", pw_bob);
+    let _ = alice;
+    h.unlock("bob", pw_bob, &bob);
+    let status = h.ok("sync_status", json!({}));
+    assert_eq!(status["state"], "not_enrolled");
+    h.ok("sync_now", json!({}));
+    let denied = h
+        .call(
+            "enroll_device",
+            json!({"req": {"url": "http://127.0.0.1:9", "token": "x"}}),
+        )
+        .unwrap_err();
+    assert_eq!(denied["code"], "forbidden", "{denied}");
+    assert_eq!(h.err_code("forget_server", json!({})), "forbidden");
+    h.ok("lock", json!({}));
+    for cmd in ["sync_status", "sync_now", "forget_server"] {
+        assert_eq!(h.err_code(cmd, json!({})), "locked", "{cmd}");
+    }
+    assert_eq!(
+        h.err_code("enroll_device", json!({"req": {"offered": true}})),
+        "locked"
+    );
+}
+
+#[test]
+fn an_enrollment_begun_in_one_session_never_lands_in_the_next_and_asked_again_gets_its_registration() {
+    let h = Harness::new();
+    let alice = h.create();
+    let pw_dora = "administers the clinic's computers well";
+    let dora = h.add_user("dora", "admin", pw_dora);
+    h.unlock("alice", PW, &alice);
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("server"));
+
+    // Alice's enrollment waits on the network while the app locks and Dora unlocks.
+    let gate = Gate::new(server.addr);
+    let token = server.enroll_token("Room 2");
+    let window = h.window.clone();
+    let (url, sent) = (gate.url(), token.clone());
+    let pending = std::thread::spawn(move || {
+        call_window(
+            &window,
+            "enroll_device",
+            json!({"req": {"url": url, "token": sent}}),
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    h.ok("lock", json!({}));
+    h.unlock("dora", pw_dora, &dora);
+    gate.open();
+    let answer = pending.join().unwrap().unwrap_err();
+    assert_eq!(answer["code"], "locked", "{answer}");
+    let status = h.ok("sync_status", json!({}));
+    assert_eq!(status["state"], "not_enrolled", "{status}");
+    // The server took it, though. Asked again with the same token (the same derived
+    // key), it answers with that registration instead of refusing the device as taken.
+    let again = h.ok(
+        "enroll_device",
+        json!({"req": {"url": server.url(), "token": token}}),
+    );
+    assert_eq!(again["workstation"], "Room 2", "{again}");
+    assert_eq!(server.query_i64("SELECT count(*) FROM devices"), 1);
+
+    // Two windows racing a fresh token: both are answered with the one registration.
+    let token = server.enroll_token("Room 3");
+    let barrier = std::sync::Barrier::new(2);
+    let window = &h.window;
+    let answers: Vec<Result<Value, Value>> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    call_window(
+                        window,
+                        "enroll_device",
+                        json!({"req": {"url": server.url(), "token": token}}),
+                    )
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let ok: Vec<&Value> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    assert_eq!(ok.len(), 2, "{answers:?}");
+    assert_eq!(ok[0]["device_id"], ok[1]["device_id"]);
+    // The server keeps the name of the first registration.
+    assert_eq!(ok[0]["workstation"], "Room 2", "{answers:?}");
+    assert_eq!(server.query_i64("SELECT count(*) FROM devices"), 1);
+}

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use clinic_vault_proto::ed25519_dalek::SigningKey;
 use clinic_vault_proto::{genesis_hash, EventBatch};
 use clinic_vault_server::chain::{prepare, Refusal};
 use clinic_vault_server::store::sqlite::SqliteStore;
@@ -91,20 +92,55 @@ async fn tokens_and_enrollment(store: &dyn Store) {
     assert_eq!(enrolled.head_hash, hex(&genesis_hash(&device.vault_id)));
     assert_eq!(
         store.device(&device.device_id).await.expect("q"),
-        Some(enrolled)
+        Some(enrolled.clone())
     );
+    // The same device under the same key asking again (its answer was lost) gets the
+    // same registration, with the token it spent or a fresh one, even after expiry.
     assert_eq!(
-        refused(store.enroll(&[3; 32], new_device(&device), T0 + 2).await),
+        store
+            .enroll(&[3; 32], new_device(&device), T0 + HOUR + 2)
+            .await
+            .expect("asked again"),
+        enrolled
+    );
+    // Another device cannot use the spent token.
+    let third = TestDevice::new(0x33);
+    assert_eq!(
+        refused(store.enroll(&[3; 32], new_device(&third), T0 + 2).await),
         Some(EnrollRefusal::SpentToken)
     );
-    // A second token cannot take over an enrolled device id, and is not spent by trying.
+    // A second token cannot take over an enrolled device id under another key, and is
+    // not spent by trying.
     store
         .create_enroll_token("Room 1", &[4; 32], T0 + HOUR, T0)
         .await
         .expect("token");
+    let mut thief = TestDevice::new(0x31);
+    thief.key = SigningKey::from_bytes(&[0x99; 32]);
     assert_eq!(
-        refused(store.enroll(&[4; 32], new_device(&device), T0 + 2).await),
+        refused(store.enroll(&[4; 32], new_device(&thief), T0 + 2).await),
         Some(EnrollRefusal::DeviceExists)
+    );
+    // Nor is a spent token someone else's way in under this device id.
+    assert_eq!(
+        refused(store.enroll(&[3; 32], new_device(&thief), T0 + 2).await),
+        Some(EnrollRefusal::DeviceExists)
+    );
+    // The same key with a fresh token: the same registration; that token is spent.
+    store
+        .create_enroll_token("Room 1", &[0x45; 32], T0 + HOUR, T0)
+        .await
+        .expect("token");
+    assert_eq!(
+        store
+            .enroll(&[0x45; 32], new_device(&device), T0 + 2)
+            .await
+            .expect("asked again with a fresh token"),
+        enrolled
+    );
+    assert_eq!(
+        refused(store.enroll(&[0x45; 32], new_device(&third), T0 + 3).await),
+        Some(EnrollRefusal::SpentToken)
     );
     let other = TestDevice::new(0x32);
     store
@@ -119,9 +155,39 @@ async fn tokens_and_enrollment(store: &dyn Store) {
         .revoke_device(&other.device_id, T0 + 5)
         .await
         .expect("twice"));
+    // A revoked device does not come back, not even under its own key.
+    store
+        .create_enroll_token("Room 2", &[0x46; 32], T0 + HOUR, T0)
+        .await
+        .expect("token");
+    assert_eq!(
+        refused(store.enroll(&[0x46; 32], new_device(&other), T0 + 6).await),
+        Some(EnrollRefusal::DeviceExists)
+    );
+    assert_eq!(
+        refused(store.enroll(&[4; 32], new_device(&other), T0 + 6).await),
+        Some(EnrollRefusal::DeviceExists),
+        "nor with the token it spent"
+    );
     let devices = store.devices().await.expect("devices");
     assert_eq!(devices.len(), 2);
     assert_eq!(devices[1].revoked_us, Some(T0 + 4));
+
+    // A retry racing its first try (two tokens, one key, at once): one registration,
+    // both answered with it.
+    let racer = TestDevice::new(0x34);
+    for token in [0x47, 0x48] {
+        store
+            .create_enroll_token("Room 4", &[token; 32], T0 + HOUR, T0)
+            .await
+            .expect("token");
+    }
+    let (a, b) = tokio::join!(
+        store.enroll(&[0x47; 32], new_device(&racer), T0 + 7),
+        store.enroll(&[0x48; 32], new_device(&racer), T0 + 7)
+    );
+    assert_eq!(a.expect("first"), b.expect("second"));
+    assert_eq!(store.devices().await.expect("devices").len(), 3);
 }
 
 async fn nonces(store: &dyn Store) {

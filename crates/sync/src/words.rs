@@ -40,7 +40,7 @@ pub fn failure(failure: &Failure, base: &str) -> String {
             "enroll_token_unknown" => "The sync server does not know this enrollment token: copy it again from the server's admin page.".into(),
             "enroll_token_spent" => "This enrollment token was used already: make a new one on the server's admin page.".into(),
             "enroll_token_expired" => "This enrollment token has expired: make a new one on the server's admin page.".into(),
-            "device_exists" => "The sync server already has this workstation enrolled, under the key it was given first; the registration kept here is unchanged. If sync works, nothing needs doing. A workstation the server revoked cannot enroll with that server again in this version: tell the clinic's IT admin.".into(),
+            "device_exists" => "The sync server knows this workstation under another key (the vault's data key was rotated since it enrolled), or revoked it; it refuses to change that, and the registration kept here is unchanged. Such a workstation cannot enroll with that server again in this version: tell the clinic's IT admin.".into(),
             _ => format!("The sync server refused the request ({code}: {message})."),
         },
     }

@@ -307,3 +307,29 @@ fn enrolling_with_a_new_server_queues_every_scan_again_and_the_same_server_does_
     admin.lock()?;
     Ok(())
 }
+
+#[test]
+fn an_enrollment_asked_again_brings_the_same_key_and_only_this_vault_derives_it() -> TestResult {
+    let f = Fixture::new();
+    let mut admin = f.admin();
+    let key = |s: &mut Session| -> crate::Result<String> {
+        Ok(s.sync_begin_enroll()?.request("t").public_key)
+    };
+    let first = key(&mut admin)?;
+    admin.lock()?;
+    let mut admin = f.admin();
+    assert_eq!(
+        key(&mut admin)?,
+        first,
+        "a later session asks with the same key"
+    );
+    let other = Fixture::new();
+    assert_ne!(
+        key(&mut other.admin())?,
+        first,
+        "another vault derives another"
+    );
+    admin.rekey()?;
+    assert_ne!(key(&mut admin)?, first, "a new data key derives a new one");
+    Ok(())
+}

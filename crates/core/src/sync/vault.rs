@@ -26,6 +26,9 @@ use clinic_vault_proto::{
 };
 
 use super::error::SyncError;
+
+/// The label of the device key's derivation ([`Session::sync_begin_enroll`]).
+const DEVICE_KEY_LABEL: &[u8] = b"clinic-vault sync device key v1\0";
 use super::plan::{LocalAt, Queue};
 use crate::audit::{self, NewEvent, NOBODY};
 use crate::error::{Error, Result};
@@ -588,15 +591,32 @@ impl Session {
         })
     }
 
-    /// The first half of an enrollment (admins only; a denial is audited): a fresh key
-    /// pair for the request. Nothing is stored until [`Session::sync_finish_enroll`].
+    /// The first half of an enrollment (admins only; a denial is audited): the key pair
+    /// for the request. Nothing is stored until [`Session::sync_finish_enroll`].
+    ///
+    /// The key is derived from the data key, the vault id and the device id
+    /// (HMAC-SHA256, its own label), not drawn at random: an enrollment whose answer
+    /// was lost (the network dropped it, the app locked or crashed before the answer
+    /// was stored) is asked again with the same key, and the server, which already
+    /// holds this device under that key, answers it again instead of refusing the
+    /// device as taken. Only the data key's holder can derive it; after a data key
+    /// rotation a re-enrollment brings a new key, which a server that knows the device
+    /// refuses (`device_exists`).
     pub fn sync_begin_enroll(&mut self) -> Result<PendingEnrollment> {
+        use hmac::{Hmac, Mac};
         let (vault_id, device_id) = self.chain_ids();
         let (vault_id, device_id) = (vault_id.to_string(), device_id.to_string());
         // The permission check (and a denial's event); a success records nothing yet.
         self.run(op(Action::DeviceEnroll, Some(&device_id)), |_| Ok(()))?;
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(self.p.dek.expose_bytes())
+            .expect("HMAC takes any key length");
+        mac.update(DEVICE_KEY_LABEL);
+        for part in [&vault_id, &device_id] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
         let secret: zeroize::Zeroizing<[u8; 32]> =
-            zeroize::Zeroizing::new(crate::crypto::random_array());
+            zeroize::Zeroizing::new(mac.finalize().into_bytes().into());
         Ok(PendingEnrollment {
             device_id,
             vault_id,

@@ -281,6 +281,12 @@ impl Session {
         (&self.p.vault_id, &self.p.device_id)
     }
 
+    /// This workstation's device id: every event it writes carries it, and enrolling
+    /// registers it with a sync server. Not secret.
+    pub fn device_id(&self) -> &str {
+        &self.p.device_id
+    }
+
     /// The vault's directories.
     pub(crate) fn paths(&self) -> &VaultPaths {
         &self.p.paths

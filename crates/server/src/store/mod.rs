@@ -100,9 +100,58 @@ pub enum EnrollRefusal {
     /// The token expired.
     #[error("the enrollment token expired")]
     ExpiredToken,
-    /// A device with this id is enrolled (or was, and was revoked).
+    /// A device with this id is enrolled under another key, or was revoked.
     #[error("a device with this id is enrolled already")]
     DeviceExists,
+}
+
+/// An enrollment token as a device asking again finds it (`again`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenState {
+    /// `Some(by)` when it was spent (by that device id).
+    pub used: Option<Option<String>>,
+    /// Its time is up.
+    pub expired: bool,
+}
+
+/// What an enrollment of a device id the store may know already comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Again {
+    /// A new device: store it and spend the token.
+    New,
+    /// This device under this very key: answer with its registration again (spending
+    /// the token if it is fresh). Its answer was lost (a dropped connection, a
+    /// workstation that locked or crashed before storing it) and it asks again.
+    Answer(Device),
+}
+
+/// Decides an enrollment (pure: both stores run it inside their transaction). A spent
+/// token enrolls only the device that spent it, and only under the same key; a known
+/// device id under another key, or a revoked one, is refused (`DeviceExists`) and the
+/// token is not spent: nobody takes over an enrolled device, nor brings a revoked one
+/// back.
+pub(crate) fn again(
+    known: Option<Device>,
+    asked: &NewDevice,
+    token: &TokenState,
+) -> Result<Again, EnrollRefusal> {
+    match (&token.used, &known) {
+        (Some(by), Some(_)) if by.as_deref() == Some(asked.device_id.as_str()) => {}
+        (Some(_), _) => return Err(EnrollRefusal::SpentToken),
+        (None, _) if token.expired => return Err(EnrollRefusal::ExpiredToken),
+        (None, _) => {}
+    }
+    match known {
+        None => Ok(Again::New),
+        Some(known)
+            if known.public_key == asked.public_key
+                && known.vault_id == asked.vault_id
+                && known.revoked_us.is_none() =>
+        {
+            Ok(Again::Answer(known))
+        }
+        Some(_) => Err(EnrollRefusal::DeviceExists),
+    }
 }
 
 /// An enrollment's outcome.

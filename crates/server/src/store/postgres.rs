@@ -10,9 +10,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    Acknowledged, Activity, Alert, AlertQuery, AuditQuery, BlobRelease, Delivery, Device,
-    EnrollError, EnrollRefusal, IngestError, Ingested, NewAlert, NewDevice, SchemaStatus, Store,
-    StoreError, StoredEvent,
+    again, Acknowledged, Activity, Again, Alert, AlertQuery, AuditQuery, BlobRelease, Delivery,
+    Device, EnrollError, EnrollRefusal, IngestError, Ingested, NewAlert, NewDevice, SchemaStatus,
+    Store, StoreError, StoredEvent, TokenState,
 };
 use crate::alerts::rules::{self, code, Failure, RuleState};
 use crate::chain::{link, HeldChain, Prepared};
@@ -294,7 +294,7 @@ impl Store for PgStore {
         let tx = client.transaction().await?;
         let token = tx
             .query_opt(
-                "SELECT workstation, expires_us, used_us FROM enroll_tokens \
+                "SELECT workstation, expires_us, used_us, device_id FROM enroll_tokens \
                  WHERE token_hash = $1 FOR UPDATE",
                 &[&token_hash.as_slice()],
             )
@@ -303,46 +303,66 @@ impl Store for PgStore {
         let workstation: String = token.try_get(0)?;
         let expires_us: i64 = token.try_get(1)?;
         let used_us: Option<i64> = token.try_get(2)?;
-        if used_us.is_some() {
-            return Err(EnrollRefusal::SpentToken.into());
+        let used_by: Option<String> = token.try_get(3)?;
+        let token = TokenState {
+            used: used_us.map(|_| used_by),
+            expired: now_us >= expires_us,
+        };
+        let spend = "UPDATE enroll_tokens SET used_us = $1, device_id = $2 WHERE token_hash = $3";
+        // Twice at most: a device inserted by a concurrent enrollment is decided again.
+        for _ in 0..2 {
+            let known = tx
+                .query_opt(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = $1 FOR UPDATE"
+                    ),
+                    &[&device.device_id],
+                )
+                .await?
+                .as_ref()
+                .map(device_of)
+                .transpose()?;
+            if let Again::Answer(known) = again(known, &device, &token)? {
+                if token.used.is_none() {
+                    tx.execute(spend, &[&now_us, &device.device_id, &token_hash.as_slice()])
+                        .await?;
+                }
+                tx.commit().await?;
+                return Ok(known);
+            }
+            let inserted = tx
+                .execute(
+                    "INSERT INTO devices (device_id, vault_id, workstation, public_key, \
+                     enrolled_us, head_seq, head_hash) VALUES ($1, $2, $3, $4, $5, 0, $6) \
+                     ON CONFLICT (device_id) DO NOTHING",
+                    &[
+                        &device.device_id,
+                        &device.vault_id,
+                        &workstation,
+                        &device.public_key,
+                        &now_us,
+                        &device.genesis.as_slice(),
+                    ],
+                )
+                .await?;
+            if inserted == 0 {
+                continue;
+            }
+            tx.execute(spend, &[&now_us, &device.device_id, &token_hash.as_slice()])
+                .await?;
+            tx.commit().await?;
+            return Ok(Device {
+                device_id: device.device_id,
+                vault_id: device.vault_id,
+                workstation,
+                public_key: device.public_key,
+                enrolled_us: now_us,
+                revoked_us: None,
+                head_seq: 0,
+                head_hash: hex(&device.genesis),
+            });
         }
-        if now_us >= expires_us {
-            return Err(EnrollRefusal::ExpiredToken.into());
-        }
-        let inserted = tx
-            .execute(
-                "INSERT INTO devices (device_id, vault_id, workstation, public_key, enrolled_us, \
-                 head_seq, head_hash) VALUES ($1, $2, $3, $4, $5, 0, $6) \
-                 ON CONFLICT (device_id) DO NOTHING",
-                &[
-                    &device.device_id,
-                    &device.vault_id,
-                    &workstation,
-                    &device.public_key,
-                    &now_us,
-                    &device.genesis.as_slice(),
-                ],
-            )
-            .await?;
-        if inserted == 0 {
-            return Err(EnrollRefusal::DeviceExists.into());
-        }
-        tx.execute(
-            "UPDATE enroll_tokens SET used_us = $1, device_id = $2 WHERE token_hash = $3",
-            &[&now_us, &device.device_id, &token_hash.as_slice()],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Device {
-            device_id: device.device_id,
-            vault_id: device.vault_id,
-            workstation,
-            public_key: device.public_key,
-            enrolled_us: now_us,
-            revoked_us: None,
-            head_seq: 0,
-            head_hash: hex(&device.genesis),
-        })
+        Err(EnrollRefusal::DeviceExists.into())
     }
 
     async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError> {

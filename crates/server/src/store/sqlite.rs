@@ -13,9 +13,9 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    Acknowledged, Activity, Alert, AlertQuery, AuditQuery, BlobRelease, Delivery, Device,
-    EnrollError, EnrollRefusal, IngestError, Ingested, NewAlert, NewDevice, SchemaStatus, Store,
-    StoreError, StoredEvent,
+    again, Acknowledged, Activity, Again, Alert, AlertQuery, AuditQuery, BlobRelease, Delivery,
+    Device, EnrollError, EnrollRefusal, IngestError, Ingested, NewAlert, NewDevice, SchemaStatus,
+    Store, StoreError, StoredEvent, TokenState,
 };
 use crate::alerts::rules::{self, code, Failure, RuleState};
 use crate::chain::{link, HeldChain, Prepared};
@@ -346,40 +346,58 @@ impl Store for SqliteStore {
     ) -> Result<Device, EnrollError> {
         let token_hash = token_hash.to_vec();
         self.write(move |tx| {
-            let token: Option<(String, i64, Option<i64>)> = tx
+            let token: Option<(String, i64, Option<i64>, Option<String>)> = tx
                 .query_row(
-                    "SELECT workstation, expires_us, used_us FROM enroll_tokens \
+                    "SELECT workstation, expires_us, used_us, device_id FROM enroll_tokens \
                      WHERE token_hash = ?1",
                     [&token_hash],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                 )
                 .optional()
                 .map_err(StoreError::from)?;
-            let (workstation, expires_us, used_us) = token.ok_or(EnrollRefusal::UnknownToken)?;
-            if used_us.is_some() {
-                return Err(EnrollRefusal::SpentToken.into());
-            }
-            if now_us >= expires_us {
-                return Err(EnrollRefusal::ExpiredToken.into());
-            }
-            let inserted = tx
-                .execute(
-                    "INSERT INTO devices (device_id, vault_id, workstation, public_key, \
-                     enrolled_us, head_seq, head_hash) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6) \
-                     ON CONFLICT (device_id) DO NOTHING",
-                    params![
-                        device.device_id,
-                        device.vault_id,
-                        workstation,
-                        device.public_key,
-                        now_us,
-                        device.genesis.to_vec()
-                    ],
+            let (workstation, expires_us, used_us, used_by) =
+                token.ok_or(EnrollRefusal::UnknownToken)?;
+            let known = tx
+                .query_row(
+                    &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = ?1"),
+                    [&device.device_id],
+                    device_row,
                 )
-                .map_err(StoreError::from)?;
-            if inserted == 0 {
-                return Err(EnrollRefusal::DeviceExists.into());
+                .optional()
+                .map_err(StoreError::from)?
+                .map(finish_device)
+                .transpose()?;
+            let token = TokenState {
+                used: used_us.map(|_| used_by),
+                expired: now_us >= expires_us,
+            };
+            match again(known, &device, &token)? {
+                Again::Answer(known) => {
+                    if token.used.is_none() {
+                        tx.execute(
+                            "UPDATE enroll_tokens SET used_us = ?1, device_id = ?2 \
+                             WHERE token_hash = ?3",
+                            params![now_us, device.device_id, token_hash],
+                        )
+                        .map_err(StoreError::from)?;
+                    }
+                    return Ok(known);
+                }
+                Again::New => {}
             }
+            tx.execute(
+                "INSERT INTO devices (device_id, vault_id, workstation, public_key, \
+                 enrolled_us, head_seq, head_hash) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+                params![
+                    device.device_id,
+                    device.vault_id,
+                    workstation,
+                    device.public_key,
+                    now_us,
+                    device.genesis.to_vec()
+                ],
+            )
+            .map_err(StoreError::from)?;
             tx.execute(
                 "UPDATE enroll_tokens SET used_us = ?1, device_id = ?2 WHERE token_hash = ?3",
                 params![now_us, device.device_id, token_hash],
