@@ -109,6 +109,9 @@ export interface AppStatus {
   pc_time_utc: string;
   /** App version. */
   version: string;
+  /** A local sync server the run script started, whose enrollment code the app holds
+   *  (`enrollDevice({ offered: true })` uses it); null otherwise. */
+  offered_server: string | null;
 }
 
 /** A TOTP enrollment: shown once, removed from the page when dismissed. */
@@ -610,3 +613,65 @@ export const scanImage = {
     // `pages` makes each new scan's previews new URLs (nothing is cached: no-store).
     `cvscan://localhost/acquired/${encodeURIComponent(patientId)}/${page}?of=${pages}`,
 };
+
+// ---------------------------------------------------------------------------- sync
+
+/** Where the workstation's sync with the clinic's server stands.
+ *  `waiting`: backing off after a failure that is not "offline" (e.g. 429/5xx).
+ *  `halted`: stopped until an admin acts (chain cut or rewritten, the server lost data,
+ *  this device was revoked or refused). */
+export type SyncState = 'not_enrolled' | 'synced' | 'syncing' | 'waiting' | 'offline' | 'halted';
+
+export interface SyncError {
+  code: string;
+  /** Plain words written by the shell: shown as is. */
+  message: string;
+  at_us: number;
+}
+
+/** A point of the audit chain. */
+export interface ChainPoint {
+  seq: number;
+  /** 64 hex digits. */
+  hash: string;
+}
+
+export interface SyncStatus {
+  state: SyncState;
+  /** Null when not enrolled. */
+  server_url: string | null;
+  /** The name the server's admin gave this PC's token. */
+  workstation: string | null;
+  device_id: string;
+  /** Audit events not yet acknowledged by the server. */
+  events_waiting: number;
+  /** Scan uploads and deletions waiting. */
+  scans_waiting: number;
+  /** µs since the epoch, UTC. */
+  last_success_us: number | null;
+  /** When the worker tries again (offline, waiting), else null. */
+  next_attempt_us: number | null;
+  /** Cleared by a successful sync. */
+  last_error: SyncError | null;
+  local_head: ChainPoint;
+  /** The server's signed receipt kept in the vault. */
+  anchor: (ChainPoint & { server_time_us: number }) | null;
+}
+
+/** How an admin enrolls this workstation: the one `cvenroll1:` code the server's admin
+ *  page shows, or its address and a token, or the code the run script handed the app. */
+export type EnrollRequest = { code: string } | { url: string; token: string } | { offered: true };
+
+/** Any role. */
+export const syncStatus = () => invoke<SyncStatus>('sync_status');
+/** Any role; wakes the sync worker and returns at once. */
+export const syncNow = () => invoke<SyncStatus>('sync_now');
+/** Admins only; enrolling again replaces this workstation's registration. */
+export const enrollDevice = (req: EnrollRequest) => invoke<SyncStatus>('enroll_device', { req });
+/** Admins only; the PC stops syncing (audited). What is queued stays in the vault. */
+export const forgetServer = () => invoke<SyncStatus>('forget_server');
+
+/** The sync status changed (also after every sync cycle). */
+export function onSyncStatus(handler: (status: SyncStatus) => void): Promise<UnlistenFn> {
+  return listen<SyncStatus>('sync-status', (event) => handler(event.payload));
+}

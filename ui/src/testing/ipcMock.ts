@@ -3,7 +3,7 @@
 
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import { SCAN_UPLOAD_URL, type AppStatus, type ExpiredEnrollment, type SessionInfo } from '../lib/ipc';
+import { SCAN_UPLOAD_URL, type AppStatus, type ExpiredEnrollment, type SessionInfo, type SyncStatus } from '../lib/ipc';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 export type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
@@ -16,6 +16,9 @@ export function installIpc(handlers: Handlers): Call[] {
       const args = (raw ?? {}) as Record<string, unknown>;
       calls.push({ cmd, args });
       if (cmd === 'scan_upload_key' && !handlers[cmd]) return 'test-upload-key';
+      // Every unlocked screen reads the sync status (the top bar's pill): unless a test
+      // says otherwise this workstation is not enrolled.
+      if (cmd === 'sync_status' && !handlers[cmd]) return syncStatusFixture({ state: 'not_enrolled' });
       const h = handlers[cmd];
       return h ? h(args) : undefined;
     },
@@ -56,6 +59,34 @@ export function emitEnrollmentExpired(expired: ExpiredEnrollment): Promise<void>
   return emit('enrollment-expired', expired);
 }
 
+/** Emits the shell's sync status event as the Rust side would. */
+export function emitSyncStatus(status: SyncStatus): Promise<void> {
+  return emit('sync-status', status);
+}
+
+/** A 64-hex-digit hash made of one repeated digit pattern (fictional). */
+export const HASH_A = '9f2c41d0a7be33e1'.repeat(4);
+export const HASH_B = 'abcdef0123456789'.repeat(4);
+
+/** What `sync_status` answers: enrolled with the clinic's server, synced a minute ago. */
+export function syncStatusFixture(over: Partial<SyncStatus> = {}): SyncStatus {
+  const notEnrolled = over.state === 'not_enrolled';
+  return {
+    state: 'synced',
+    server_url: notEnrolled ? null : 'https://sync.clinic.example',
+    workstation: notEnrolled ? null : 'Reception PC',
+    device_id: 'dev-7f3a9c2e',
+    events_waiting: 0,
+    scans_waiting: 0,
+    last_success_us: notEnrolled ? null : (Date.now() - 60_000) * 1000,
+    next_attempt_us: null,
+    last_error: null,
+    local_head: { seq: 4812, hash: HASH_A },
+    anchor: notEnrolled ? null : { seq: 4800, hash: HASH_B, server_time_us: (Date.now() - 60_000) * 1000 },
+    ...over,
+  };
+}
+
 export function sessionFixture(over: Partial<SessionInfo> = {}): SessionInfo {
   return {
     user: 'anna',
@@ -80,6 +111,7 @@ export function statusFixture(over: Partial<AppStatus> = {}): AppStatus {
     session: null,
     pc_time_utc: '2025-05-01T10:00:00Z',
     version: '0.1.0',
+    offered_server: null,
     ...over,
   };
 }
