@@ -9,6 +9,7 @@
 # Usage: scripts/e2e.sh
 #   E2E_APP=/path/to/clinic-vault   use this binary (must have the test-hooks feature)
 #                                   instead of building one
+#   E2E_SERVER=/path/to/clinic-vault-server  the sync spec's server (default: a debug build)
 #   E2E_KEEP=1                      keep the temporary root (its path is printed)
 #   E2E_ONLY=<regex>                run only the tests whose name matches (node --test)
 #   E2E_CMD="<command>"             run this command (in tests/e2e/) inside the harness
@@ -145,6 +146,11 @@ if [ -z "${CLINICVAULT_RENDERER:-}" ]; then
   (cd "$ROOT" && cargo build --release --locked -p clinic-vault-render --quiet)
   export CLINICVAULT_RENDERER="$CARGO_TARGET_DIR/release/clinic-vault-render"
 fi
+# The sync spec's server (its own child, on a free loopback port).
+if [ -z "${E2E_SERVER:-}" ]; then
+  (cd "$ROOT" && cargo build --locked -p clinic-vault-server --quiet)
+  E2E_SERVER="$CARGO_TARGET_DIR/debug/clinic-vault-server"
+fi
 [ -x "$E2E_APP" ] || { echo "no app binary at $E2E_APP" >&2; exit 1; }
 npm_deps "$ROOT/tests/e2e"
 
@@ -162,7 +168,7 @@ shots="$ROOT/target/e2e-screenshots"
 rm -rf "$shots"; mkdir -p "$shots"
 
 echo "== running ${E2E_CMD:-the end-to-end tests} (temporary root $E2E_ROOT)"
-export E2E_ROOT E2E_APP E2E_REPO="$ROOT" E2E_SCREENSHOTS="$shots"
+export E2E_ROOT E2E_APP E2E_SERVER E2E_REPO="$ROOT" E2E_SCREENSHOTS="$shots"
 if [ "${E2E_SYSTEM_CLOCK:-0}" = 1 ]; then
   unset CLINICVAULT_TEST_CLOCK_FILE
 else

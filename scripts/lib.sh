@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # pkg-config to find them, python3 for the outside-auditor chain check; the desktop
 # app's WebKitGTK/GTK stack (DESIGN §10); Node.js and npm for the UI; SANE's scanimage
 # for the desk scanner (its `test` backend serves the tests).
-DEB_PACKAGES=(build-essential pkg-config libssl-dev python3
+DEB_PACKAGES=(build-essential pkg-config libssl-dev python3 curl
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   sane-utils
 )

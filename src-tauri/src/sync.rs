@@ -510,7 +510,9 @@ fn sync_error(code: &str, message: String) -> IpcError {
 /// Enrolls this workstation (admins only), pinned to the session it began in.
 pub fn enroll(state: &AppState, req: EnrollRequest) -> CmdResult<SyncStatus> {
     let epoch = state.epoch();
-    state.session_at(epoch, |_| ()).ok_or_else(IpcError::locked)?;
+    state
+        .session_at(epoch, |_| ())
+        .ok_or_else(IpcError::locked)?;
     let target = match req {
         EnrollRequest::Code { code } => Target::from_code(&code),
         EnrollRequest::Parts { url, token } => Target::from_parts(&url, &token),

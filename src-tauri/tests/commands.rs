@@ -2095,7 +2095,8 @@ fn only_admins_enroll_or_forget_and_a_locked_app_tells_nothing() {
 }
 
 #[test]
-fn an_enrollment_begun_in_one_session_never_lands_in_the_next_and_asked_again_gets_its_registration() {
+fn an_enrollment_begun_in_one_session_never_lands_in_the_next_and_asked_again_gets_its_registration(
+) {
     let h = Harness::new();
     let alice = h.create();
     let pw_dora = "administers the clinic's computers well";
@@ -2158,4 +2159,30 @@ fn an_enrollment_begun_in_one_session_never_lands_in_the_next_and_asked_again_ge
     // The server keeps the name of the first registration.
     assert_eq!(ok[0]["workstation"], "Room 2", "{answers:?}");
     assert_eq!(server.query_i64("SELECT count(*) FROM devices"), 1);
+}
+
+#[test]
+fn the_server_the_run_script_offers_is_named_in_app_status_and_enrolls_in_one_call() {
+    let h = Harness::new();
+    h.create();
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("server"));
+    let code = clinic_vault_proto::EnrollCode::new(&server.url(), &server.enroll_token("Desk"))
+        .unwrap()
+        .encode();
+    assert!(h.state().sync.offer("cvenroll1:not-a-code").is_err());
+    h.state().sync.offer(&code).expect("a code");
+    assert_eq!(
+        h.ok("app_status", json!({}))["offered_server"],
+        server.url()
+    );
+    let enrolled = h.ok("enroll_device", json!({"req": {"offered": true}}));
+    assert_eq!(enrolled["server_url"], server.url(), "{enrolled}");
+    assert_eq!(enrolled["workstation"], "Desk");
+    // The code never reaches the page: only its address does.
+    let status = h.ok("app_status", json!({})).to_string();
+    assert!(
+        !status.contains(&code) && !status.contains("cvenroll_"),
+        "{status}"
+    );
 }

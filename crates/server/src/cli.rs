@@ -73,6 +73,10 @@ pub enum EnrollCommand {
         /// How long it stays valid (30m, 24h, 7d).
         #[arg(long, default_value = "24h")]
         ttl: String,
+        /// Print the enrollment code a workstation pastes (`cvenroll1:…`: this server's
+        /// CLINIC_VAULT_SERVER_PUBLIC_URL and the token) instead of the bare token.
+        #[arg(long)]
+        code: bool,
     },
 }
 
@@ -117,6 +121,9 @@ pub enum CliError {
         /// This binary's.
         latest: u32,
     },
+    /// `--code` without a usable public URL.
+    #[error("--code needs CLINIC_VAULT_SERVER_PUBLIC_URL, the address workstations reach this server at (https://…, or http:// to this computer only): {0}")]
+    NoPublicUrl(String),
     /// Writing the output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
@@ -206,9 +213,14 @@ pub async fn run(
                 .await?;
             writeln!(out, "{token}")?;
         }
-        Command::EnrollToken(EnrollCommand::Create { name, ttl }) => {
+        Command::EnrollToken(EnrollCommand::Create { name, ttl, code }) => {
             let name = checked_name(&name)?;
             let ttl_us = parse_lifetime(&ttl)?;
+            // Checked before a token exists, so a refusal leaves none behind.
+            if code {
+                clinic_vault_proto::EnrollCode::new(&settings.public_url, "check")
+                    .map_err(|e| CliError::NoPublicUrl(e.to_string()))?;
+            }
             let token = new_token(ENROLL_PREFIX);
             let now_us = clock.now_us();
             current_store(settings)
@@ -220,7 +232,13 @@ pub async fn run(
                     now_us,
                 )
                 .await?;
-            writeln!(out, "{token}")?;
+            if code {
+                let code = clinic_vault_proto::EnrollCode::new(&settings.public_url, &token)
+                    .map_err(|e| CliError::NoPublicUrl(e.to_string()))?;
+                writeln!(out, "{}", code.encode())?;
+            } else {
+                writeln!(out, "{token}")?;
+            }
         }
         Command::Device(DeviceCommand::List) => {
             for device in current_store(settings).await?.devices().await? {

@@ -112,6 +112,30 @@ fn the_commands() {
         ],
     ));
     assert!(enroll.trim().starts_with("cvenroll_"), "{enroll}");
+    // `--code` prints what a workstation pastes, and needs the public URL first.
+    let no_url = binary(
+        dir.path(),
+        &["enroll-token", "create", "--name", "Room 4", "--code"],
+    );
+    assert!(!no_url.status.success());
+    assert!(
+        String::from_utf8_lossy(&no_url.stderr).contains("CLINIC_VAULT_SERVER_PUBLIC_URL"),
+        "{}",
+        String::from_utf8_lossy(&no_url.stderr)
+    );
+    let coded = Command::new(env!("CARGO_BIN_EXE_clinic-vault-server"))
+        .args(["enroll-token", "create", "--name", "Room 4", "--code"])
+        .env("CLINIC_VAULT_SERVER_DATA_DIR", dir.path().join("data"))
+        .env(
+            "CLINIC_VAULT_SERVER_PUBLIC_URL",
+            "https://sync.clinic.example",
+        )
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    let code = clinic_vault_proto::EnrollCode::parse(stdout(&coded).trim()).expect("a code");
+    assert_eq!(code.url(), "https://sync.clinic.example");
+    assert!(code.token().starts_with("cvenroll_"), "{}", code.token());
     let bad_ttl = binary(
         dir.path(),
         &["enroll-token", "create", "--name", "R", "--ttl", "soon"],

@@ -200,6 +200,28 @@ fn nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A network failure in a few plain words (not the OS's "(os error 111)").
+fn io_words(io: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match io.kind() {
+        K::ConnectionRefused => "nothing answers at that address".into(),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+            "the connection was cut".into()
+        }
+        K::HostUnreachable | K::NetworkUnreachable | K::NetworkDown => {
+            "no network route to it".into()
+        }
+        K::AddrNotAvailable => "its address is not available from this PC".into(),
+        _ => {
+            let text = io.to_string();
+            match text.find(" (os error") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
 fn unavailable(err: ureq::Error) -> Failure {
     let (code, detail) = match &err {
         ureq::Error::Timeout(_) => ("server_timeout", err.to_string()),
@@ -215,14 +237,11 @@ fn unavailable(err: ureq::Error) -> Failure {
                     .get_ref()
                     .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
                     || text.contains("certificate");
-                (
-                    if tls {
-                        "tls_failed"
-                    } else {
-                        "server_unreachable"
-                    },
-                    text,
-                )
+                if tls {
+                    ("tls_failed", text)
+                } else {
+                    ("server_unreachable", io_words(io))
+                }
             }
         },
         ureq::Error::HostNotFound => ("server_unreachable", "host not found".into()),

@@ -30,7 +30,7 @@ pub fn failure(failure: &Failure, base: &str) -> String {
             "bad_receipt" => format!(
                 "The answer from {base} is not signed by the server this workstation enrolled with ({detail}). Nothing was marked as sent; ask the server's admin."
             ),
-            _ => format!("{} ({detail})", unreachable(base).trim_end_matches('.')),
+            _ => format!("The sync server at {base} could not be reached ({detail}). Work goes on here; everything waits and is sent when it answers."),
         },
         Failure::RateLimited { retry_after_secs } => format!(
             "The sync server asked this workstation to slow down (for {retry_after_secs} s)."

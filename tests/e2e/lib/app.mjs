@@ -163,3 +163,25 @@ export function xpathString(s) {
   if (!s.includes('"')) return `"${s}"`;
   return `concat('${s.split("'").join(`', "'", '`)}')`;
 }
+
+/** A fresh vault's onboarding, the happy path: `admin` ({name, password}) creates it,
+ *  confirms their authenticator and the recovery key, and lands on the main screen.
+ *  Returns their TOTP secret. (Scenario a of app.test.mjs walks it with every check.) */
+export async function onboardAdmin(browser, admin) {
+  const { nextTotpStep, nowSecs } = await import('./clock.mjs');
+  const { totp } = await import('./totp.mjs');
+  await screen(browser, 'onboarding', 30_000);
+  await fill(browser, 'Administrator name', admin.name);
+  await fill(browser, 'Password', admin.password);
+  await fill(browser, 'Confirm password', admin.password);
+  await press(browser, 'Create vault', 30_000);
+  const secret = (await labelledText(browser, 'Authenticator setup key')).replace(/\s+/g, '');
+  nextTotpStep();
+  await fill(browser, '6-digit code', totp(secret, nowSecs()));
+  await press(browser, 'Confirm code');
+  await labelledText(browser, 'Recovery key');
+  await (await browser.$('//label[contains(normalize-space(.), "I have stored the recovery key")]//input')).click();
+  await press(browser, 'Continue');
+  await screen(browser, 'main', 30_000);
+  return secret;
+}

@@ -22,6 +22,7 @@ import {
   field,
   fill,
   labelledText,
+  onboardAdmin,
   onScreen,
   press,
   screen,
@@ -283,18 +284,7 @@ describe('os drag: a file from the desktop onto the Scans tab (XDND under Xvfb)'
   });
 
   test('os drag a. a fresh vault: the admin onboards and adds a receptionist', async () => {
-    await screen(b, 'onboarding', 30_000);
-    await fill(b, 'Administrator name', ADMIN.name);
-    await fill(b, 'Password', ADMIN.password);
-    await fill(b, 'Confirm password', ADMIN.password);
-    await press(b, 'Create vault', 30_000);
-    secrets.set(ADMIN.name, await setupKey());
-    await fill(b, '6-digit code', freshCode(ADMIN.name));
-    await press(b, 'Confirm code');
-    await labelledText(b, 'Recovery key');
-    await (await b.$('//label[contains(normalize-space(.), "I have stored the recovery key")]//input')).click();
-    await press(b, 'Continue');
-    await screen(b, 'main', 30_000);
+    secrets.set(ADMIN.name, await onboardAdmin(b, ADMIN));
     assert.equal(await sessionUser(), ADMIN.name);
 
     await press(b, 'Users');

@@ -167,6 +167,7 @@ impl Server {
         self.command(ServerCommand::EnrollToken(EnrollCommand::Create {
             name: workstation.into(),
             ttl: "1h".into(),
+            code: false,
         }))
     }
 
