@@ -138,3 +138,27 @@ impl Session {
         Ok(())
     }
 }
+
+impl Session {
+    /// Queues `bytes` for upload as if an import had stored them as an encrypted scan
+    /// file (under its SHA-256 in the vault's scans folder, one row in `sync_blobs`), so
+    /// the sync benchmark can send a gigabyte without importing one. Unaudited on
+    /// purpose: this feature never reaches a release build.
+    pub fn bench_queue_upload(&mut self, bytes: &[u8]) -> Result<String> {
+        use sha2::Digest;
+        let hash: String = sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let dir = self.paths().scans();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| crate::error::Error::io("the scans folder", e))?;
+        std::fs::write(dir.join(&hash), bytes)
+            .map_err(|e| crate::error::Error::io("a queued scan", e))?;
+        self.bench_connection().execute(
+            "INSERT INTO sync_blobs (op, content_hash, queued_us) VALUES ('upload', ?1, 0)",
+            [&hash],
+        )?;
+        Ok(hash)
+    }
+}
