@@ -2186,3 +2186,50 @@ fn the_server_the_run_script_offers_is_named_in_app_status_and_enrolls_in_one_ca
         "{status}"
     );
 }
+
+#[test]
+fn a_lock_in_the_middle_of_a_long_drain_stops_it_and_the_next_session_finishes_it_without_gap_or_duplicate(
+) {
+    let h = Harness::new();
+    let alice = h.create();
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("server"));
+    let enrolled = h.ok(
+        "enroll_device",
+        json!({"req": {"url": server.url(), "token": server.enroll_token("Desk")}}),
+    );
+    let device = enrolled["device_id"].as_str().unwrap().to_string();
+    h.state()
+        .with_session(|s| s.bench_append(30_000, 1_000, false))
+        .expect("events");
+    clinic_vault_app::sync::spawn(h.app.handle().clone()).expect("worker");
+    // Lock once the server holds some but not all of them.
+    let started = std::time::Instant::now();
+    loop {
+        let (held, _, _) = server.events(&device);
+        if held > 1_000 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    h.ok("lock", json!({}));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (held_at_lock, _, _) = server.events(&device);
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    assert_eq!(
+        server.events(&device).0,
+        held_at_lock,
+        "nothing is sent while the vault is locked"
+    );
+    h.unlock("alice", PW, &alice);
+    let done = wait_for_status(&h, "drained after the unlock", |s| {
+        s["state"] == "synced" && s["events_waiting"] == 0
+    });
+    let head = done["local_head"]["seq"].as_i64().unwrap();
+    assert!(held_at_lock < head, "the lock came before the end");
+    assert_eq!(server.events(&device), (head, 1, head));
+}
