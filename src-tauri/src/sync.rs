@@ -513,11 +513,20 @@ pub fn enroll(state: &AppState, req: EnrollRequest) -> CmdResult<SyncStatus> {
     state
         .session_at(epoch, |_| ())
         .ok_or_else(IpcError::locked)?;
+    let unusable = |what: &str, e: &dyn std::fmt::Display| {
+        sync_error(
+            "invalid_input",
+            format!("{what} cannot be used: {e}. Copy it again from the server's admin page."),
+        )
+    };
     let target = match req {
-        EnrollRequest::Code { code } => Target::from_code(&code),
-        EnrollRequest::Parts { url, token } => Target::from_parts(&url, &token),
+        EnrollRequest::Code { code } => {
+            Target::from_code(&code).map_err(|e| unusable("This enrollment code", &e))?
+        }
+        EnrollRequest::Parts { url, token } => Target::from_parts(&url, &token)
+            .map_err(|e| unusable("This server address and token", &e))?,
         EnrollRequest::Offered { offered: true } => match state.sync.offer.get() {
-            Some(target) => Ok(target.clone()),
+            Some(target) => target.clone(),
             None => {
                 return Err(IpcError::invalid(
                     "No sync server is offered on this computer: paste the enrollment code from the server's admin page.",
@@ -527,8 +536,7 @@ pub fn enroll(state: &AppState, req: EnrollRequest) -> CmdResult<SyncStatus> {
         EnrollRequest::Offered { offered: false } => {
             return Err(IpcError::invalid("Say which server to enroll with."))
         }
-    }
-    .map_err(|e| sync_error("invalid_input", format!("{e}.")))?;
+    };
     let mut vault = AppVault { state, epoch };
     clinic_vault_sync::enroll(&mut vault, &target, None).map_err(|e| match e {
         EnrollError::Vault(CycleError::Core(e)) => state.core_err(e),

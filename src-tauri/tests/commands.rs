@@ -1965,6 +1965,14 @@ fn the_sync_worker_enrolls_drains_goes_offline_and_drains_again() {
         "invalid_input",
         "{bad:?}"
     );
+    let said = bad.as_ref().unwrap_err()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        said.starts_with("This enrollment code cannot be used: ") && said.ends_with("admin page."),
+        "{said}"
+    );
     let none = h
         .call("enroll_device", json!({"req": {"offered": true}}))
         .unwrap_err();
