@@ -28,22 +28,31 @@ if [ "${CLINICVAULT_NO_SERVER:-}" != 1 ]; then
   export CLINIC_VAULT_SERVER_LISTEN="${CLINICVAULT_SERVER_LISTEN:-127.0.0.1:8787}"
   export CLINIC_VAULT_SERVER_PUBLIC_URL="http://$CLINIC_VAULT_SERVER_LISTEN"
   mkdir -p "$CLINIC_VAULT_SERVER_DATA_DIR" && chmod 700 "$CLINIC_VAULT_SERVER_DATA_DIR"
-  if curl -fsS --max-time 2 "$CLINIC_VAULT_SERVER_PUBLIC_URL/healthz" >/dev/null 2>&1; then
+  up() { curl -fsS --max-time 1 "$CLINIC_VAULT_SERVER_PUBLIC_URL/healthz" >/dev/null 2>&1; }
+  serving=0
+  if up; then
     echo "a sync server already answers at $CLINIC_VAULT_SERVER_PUBLIC_URL: using it"
-  else
-    "$server" migrate >/dev/null
+    serving=1
+  elif "$server" migrate >/dev/null; then
     "$server" serve >>"$CLINIC_VAULT_SERVER_DATA_DIR/server.log" 2>&1 &
     server_pid=$!
     trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null' EXIT
     for _ in $(seq 100); do
-      curl -fsS --max-time 1 "$CLINIC_VAULT_SERVER_PUBLIC_URL/healthz" >/dev/null 2>&1 && break
-      kill -0 "$server_pid" 2>/dev/null || { echo "the sync server did not start: see $CLINIC_VAULT_SERVER_DATA_DIR/server.log" >&2; exit 1; }
+      if up; then serving=1; break; fi
+      kill -0 "$server_pid" 2>/dev/null || break
       sleep 0.1
     done
-    echo "sync server on $CLINIC_VAULT_SERVER_PUBLIC_URL (data in $CLINIC_VAULT_SERVER_DATA_DIR)"
   fi
-  CLINICVAULT_SYNC_OFFER="$("$server" enroll-token create --name "$(hostname)" --ttl 12h --code)"
-  export CLINICVAULT_SYNC_OFFER
+  # The app works without a server (everything waits in the vault): a server that does
+  # not start (the port taken by something else, a full disk) is said, not fatal.
+  if [ "$serving" = 1 ]; then
+    [ -n "$server_pid" ] && echo "sync server on $CLINIC_VAULT_SERVER_PUBLIC_URL (data in $CLINIC_VAULT_SERVER_DATA_DIR)"
+    if CLINICVAULT_SYNC_OFFER="$("$server" enroll-token create --name "$(hostname)" --ttl 12h --code)"; then
+      export CLINICVAULT_SYNC_OFFER
+    fi
+  else
+    echo "the sync server did not start (see $CLINIC_VAULT_SERVER_DATA_DIR/server.log; another port: CLINICVAULT_SERVER_LISTEN=127.0.0.1:PORT); starting the app without it" >&2
+  fi
 fi
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then

@@ -47,9 +47,18 @@ impl EnrollError {
 }
 
 /// Where to enroll: the admin page's code, or its URL and token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     code: EnrollCode,
+}
+
+impl std::fmt::Debug for Target {
+    // The URL only: the code holds a one-time token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("url", &self.url())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Target {

@@ -185,3 +185,57 @@ export async function onboardAdmin(browser, admin) {
   await screen(browser, 'main', 30_000);
   return secret;
 }
+
+/** A new user's first login, the happy path: one-time password → own password →
+ *  authenticator; lands on the main screen. Returns their TOTP secret. */
+export async function firstLoginWith(browser, user, oneTimePassword) {
+  const { nextTotpStep, nowSecs } = await import('./clock.mjs');
+  const { totp } = await import('./totp.mjs');
+  await screen(browser, 'unlock');
+  await press(browser, 'First login with a one-time password');
+  await choose(browser, 'User', user.name);
+  await fill(browser, 'One-time password', oneTimePassword);
+  await fill(browser, 'New password', user.password);
+  await fill(browser, 'Confirm new password', user.password);
+  await press(browser, 'Set password', 30_000);
+  const secret = (await labelledText(browser, 'Authenticator setup key')).replace(/\s+/g, '');
+  nextTotpStep();
+  await fill(browser, '6-digit code', totp(secret, nowSecs()));
+  await press(browser, 'Confirm code');
+  await screen(browser, 'main', 30_000);
+  return secret;
+}
+
+/** Adds `patient` ({given, family, dob}, sex Female) from the patient list and waits for
+ *  their record (past a possible-duplicate question). */
+export async function addPatient(browser, patient) {
+  await screen(browser, 'patient-list');
+  await press(browser, 'Add patient');
+  await screen(browser, 'patient-form');
+  await fill(browser, 'Given name', patient.given);
+  await fill(browser, 'Family name', patient.family);
+  const dob = await field(browser, 'Date of birth');
+  await dob.setValue(patient.dob);
+  if ((await dob.getValue()) !== patient.dob) {
+    // WebKitGTK's segmented date fields take keys differently; set it as a picker would.
+    await browser.execute(
+      (el, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      },
+      dob,
+      patient.dob,
+    );
+  }
+  await choose(browser, 'Sex', 'Female');
+  await press(browser, 'Save patient');
+  await browser.waitUntil(
+    async () =>
+      (await onScreen(browser, 'patient-detail')) ||
+      (await browser.$('//button[normalize-space(.)="Add anyway"]').isDisplayed()),
+    { timeout: WAIT, timeoutMsg: 'saving the patient led nowhere' },
+  );
+  if (!(await onScreen(browser, 'patient-detail'))) await press(browser, 'Add anyway');
+  await screen(browser, 'patient-detail');
+}

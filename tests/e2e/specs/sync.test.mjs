@@ -14,23 +14,20 @@ import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
+  addPatient,
   choose,
-  field,
   fill,
+  firstLoginWith,
   labelledText,
   onboardAdmin,
-  onScreen,
   press,
-  screen,
   shot,
   startApp,
   stopApp,
   waitFor,
   WAIT,
 } from '../lib/app.mjs';
-import { nextTotpStep, nowSecs } from '../lib/clock.mjs';
 import { scanForTerms } from '../lib/system.mjs';
-import { totp } from '../lib/totp.mjs';
 
 const ROOT = join(process.env.E2E_ROOT ?? '/tmp/clinic-vault-e2e', 'sync');
 const SERVER_BIN = process.env.E2E_SERVER;
@@ -214,45 +211,8 @@ describe('sync: a workstation and its clinic server (real server, SIGKILLed midw
     await press(b, 'Lock');
 
     // The receptionist's first login and a new patient, all while the server is away.
-    await screen(b, 'unlock');
-    await press(b, 'First login with a one-time password');
-    await choose(b, 'User', RECEPTIONIST.name);
-    await fill(b, 'One-time password', oneTime);
-    await fill(b, 'New password', RECEPTIONIST.password);
-    await fill(b, 'Confirm new password', RECEPTIONIST.password);
-    await press(b, 'Set password', 30_000);
-    const secret = (await labelledText(b, 'Authenticator setup key')).replace(/\s+/g, '');
-    nextTotpStep();
-    await fill(b, '6-digit code', totp(secret, nowSecs()));
-    await press(b, 'Confirm code');
-    await screen(b, 'main', 30_000);
-    await screen(b, 'patient-list');
-    await press(b, 'Add patient');
-    await screen(b, 'patient-form');
-    await fill(b, 'Given name', PATIENT.given);
-    await fill(b, 'Family name', PATIENT.family);
-    const dob = await field(b, 'Date of birth');
-    await dob.setValue(PATIENT.dob);
-    if ((await dob.getValue()) !== PATIENT.dob) {
-      // WebKitGTK's segmented date fields take keys differently; set it as a picker would.
-      await b.execute(
-        (el, v) => {
-          el.value = v;
-          el.dispatchEvent(new Event('input', { bubbles: true }));
-          el.dispatchEvent(new Event('change', { bubbles: true }));
-        },
-        dob,
-        PATIENT.dob,
-      );
-    }
-    await choose(b, 'Sex', 'Female');
-    await press(b, 'Save patient');
-    await b.waitUntil(
-      async () => (await onScreen(b, 'patient-detail')) || (await b.$('//button[normalize-space(.)="Add anyway"]').isDisplayed()),
-      { timeout: WAIT, timeoutMsg: 'saving the patient led nowhere' },
-    );
-    if (!(await onScreen(b, 'patient-detail'))) await press(b, 'Add anyway');
-    await screen(b, 'patient-detail');
+    await firstLoginWith(b, RECEPTIONIST, oneTime);
+    await addPatient(b, PATIENT);
     const waiting = await waitForSyncState('offline');
     assert.match(waiting, /^Offline · [1-9]\d* waiting$/);
     await shot(b, 'sync-offline-receptionist');
