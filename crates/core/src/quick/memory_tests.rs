@@ -77,9 +77,10 @@ fn occurrences(masked_needle: &[u8]) -> std::io::Result<usize> {
     Ok(n_found)
 }
 
-/// Whether some pass of up to five finds `masked_needle`.
+/// Whether some pass of up to twenty finds `masked_needle` (a fresh-clone CI run saw
+/// five passes miss a key in use, with other test threads churning Argon2id buffers).
 fn seen(masked_needle: &[u8]) -> std::io::Result<bool> {
-    for _ in 0..5 {
+    for _ in 0..20 {
         if occurrences(masked_needle)? >= 1 {
             return Ok(true);
         }
@@ -104,7 +105,7 @@ fn after_an_armed_lock_no_unwrapped_key_is_left_in_memory(
     );
     // The search finds the keys while they are in use, so it is able to find them. A
     // region another test thread unmaps mid-read (Argon2id's large buffers) ends that
-    // region's read early, so a pass may miss a key: up to five passes.
+    // region's read early, so a pass may miss a key: up to twenty passes.
     assert!(seen(&dek)?, "the search cannot see the data key");
     assert!(seen(&private_key)?, "the search cannot see the private key");
     assert_eq!(alice.lock_and_arm("idle")?, ArmOutcome::Armed);
