@@ -482,3 +482,60 @@ fn a_wrong_tls_certificate_is_refused_in_plain_words_audited_and_nothing_is_drop
     assert_all_on_server(&mut d, &device);
     assert_eq!(d.server.blobs(&device), 2);
 }
+
+/// The encrypted scan files in the vault (named by their content hash).
+fn scan_files(d: &Desk) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(d.v.dir.join("scans"))
+        .expect("scans dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_damaged_or_missing_scan_file_halts_in_plain_words_while_the_scan_beside_it_still_goes() {
+    let mut d = desk();
+    let device = d.enroll();
+    sync_ok(&mut d);
+    // Two scans, so both are in flight together whichever of them is damaged.
+    d.import(2);
+    let files = scan_files(&d);
+    assert_eq!(files.len(), 2, "{files:?}");
+    let damaged = &files[1];
+    let original = std::fs::read(damaged).expect("read scan");
+    let mut flipped = original.clone();
+    flipped[original.len() / 2] ^= 0x01;
+    std::fs::write(damaged, &flipped).expect("damage");
+
+    let run = d.sync();
+    assert_eq!(run.last_error_code(), "scan_file_damaged");
+    assert!(
+        run.stderr.contains("does not match its name"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(d.events("sync.halt").len(), 1);
+    // The other scan went and left the queue; the damaged one stays queued, unsent.
+    assert_eq!(d.server.blobs(&device), 1);
+    assert_eq!(d.show()["scans_waiting"], 1);
+
+    // Missing (moved away by hand): the same, named as missing.
+    std::fs::remove_file(damaged).expect("remove");
+    let run = d.sync();
+    assert_eq!(run.last_error_code(), "scan_file_missing");
+    assert_eq!(d.show()["scans_waiting"], 1);
+    assert_eq!(d.server.blobs(&device), 1);
+
+    // Put back as it was: it goes, once, and the whole trail is on the server.
+    std::fs::write(damaged, &original).expect("restore");
+    let back = sync_ok(&mut d);
+    assert_eq!(back["scans_sent"], 1);
+    assert_eq!(d.server.blobs(&device), 2);
+    assert_all_on_server(&mut d, &device);
+}

@@ -31,7 +31,7 @@ pub use enroll_code::{EnrollCode, EnrollCodeError, ENROLL_CODE_PREFIX};
 pub use jcs::{canonical_json, CanonicalError};
 pub use redaction::SeqList;
 pub use signing::{
-    parse_public_key, public_key_hex, HeadReceipt, RequestToSign, SignedHead, SigningError,
+    parse_public_key, public_key_hex, Body, HeadReceipt, RequestToSign, SignedHead, SigningError,
 };
 pub use wire::{
     to_canonical, BatchAnswer, BlobReceipt, ChainedEvent, EncodeError, EnrollAnswer, EnrollRequest,

@@ -83,8 +83,31 @@ pub struct RequestToSign<'a> {
     pub timestamp_us: i64,
     /// The nonce header's value.
     pub nonce: &'a str,
-    /// The body bytes.
-    pub body: &'a [u8],
+    /// The body, or its SHA-256 when the caller already has it.
+    pub body: Body<'a>,
+}
+
+/// A request's body as its signature takes it. The signed text holds only the body's
+/// SHA-256, so a caller that has already hashed the bytes (a scan, whose content
+/// address is that hash; the server, which compares the same hash with the address)
+/// passes the hash and the bytes are not hashed again. Whoever passes
+/// [`Body::Sha256`] answers for it being the hash of the bytes sent or received.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// The body bytes, hashed here.
+    Bytes(&'a [u8]),
+    /// The SHA-256 of the body bytes, computed by the caller.
+    Sha256([u8; 32]),
+}
+
+impl Body<'_> {
+    /// The SHA-256 of the body.
+    pub fn sha256(&self) -> [u8; 32] {
+        match self {
+            Body::Bytes(bytes) => Sha256::digest(bytes).into(),
+            Body::Sha256(hash) => *hash,
+        }
+    }
 }
 
 fn plain(text: &str) -> bool {
@@ -106,7 +129,7 @@ impl RequestToSign<'_> {
         if !is_lower_hex(self.nonce, 2 * NONCE_LEN) {
             return Err(SigningError::BadNonce);
         }
-        let body_hash = hex(&Sha256::digest(self.body));
+        let body_hash = hex(&self.body.sha256());
         Ok(format!(
             "{REQUEST_DOMAIN}\n{}\n{}\n{}\n{}\n{}\n{body_hash}",
             self.method, self.path, self.query, self.timestamp_us, self.nonce
@@ -227,7 +250,7 @@ mod tests {
             query: "",
             timestamp_us: 1_732_000_000_000_000,
             nonce: "00112233445566778899aabbccddeeff",
-            body,
+            body: Body::Bytes(body),
         }
     }
 
@@ -270,6 +293,29 @@ mod tests {
         let other = SigningKey::from_bytes(&[8; 32]).verifying_key();
         assert_eq!(
             request(b"{}").verify(&other, &signature),
+            Err(SigningError::SignatureMismatch)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_body_given_by_its_hash_signs_as_its_bytes() -> Result<(), SigningError> {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let public = key.verifying_key();
+        let body = b"the scan's encrypted bytes";
+        let by_hash = RequestToSign {
+            body: Body::Sha256(Sha256::digest(body).into()),
+            ..request(b"")
+        };
+        assert_eq!(by_hash.message()?, request(body).message()?);
+        by_hash.verify(&public, &request(body).sign(&key)?)?;
+        request(body).verify(&public, &by_hash.sign(&key)?)?;
+        let other = RequestToSign {
+            body: Body::Sha256(Sha256::digest(b"other bytes").into()),
+            ..request(b"")
+        };
+        assert_eq!(
+            other.verify(&public, &request(body).sign(&key)?),
             Err(SigningError::SignatureMismatch)
         );
         Ok(())

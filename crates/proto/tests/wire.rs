@@ -10,8 +10,8 @@
 use clinic_vault_proto::ed25519_dalek::SigningKey;
 use clinic_vault_proto::{
     chain_hash, detail_digest, genesis_hash, public_key_hex, to_canonical, AuditEvent, BatchAnswer,
-    BlobReceipt, ChainedEvent, EnrollAnswer, EnrollRequest, ErrorAnswer, EventBatch, HeadReceipt,
-    RequestToSign, SignedHead,
+    BlobReceipt, Body, ChainedEvent, EnrollAnswer, EnrollRequest, ErrorAnswer, EventBatch,
+    HeadReceipt, RequestToSign, SignedHead,
 };
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -103,7 +103,7 @@ fn request(body: &[u8]) -> RequestToSign<'_> {
         query: "",
         timestamp_us: TIMESTAMP_US,
         nonce: NONCE,
-        body,
+        body: Body::Bytes(body),
     }
 }
 

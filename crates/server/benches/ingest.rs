@@ -102,7 +102,7 @@ impl Client {
             query: "",
             timestamp_us,
             nonce: &nonce,
-            body: &body,
+            body: clinic_vault_proto::Body::Bytes(&body),
         }
         .sign(&self.key)
         .expect("sign");

@@ -114,7 +114,7 @@ impl Device {
             query: "",
             timestamp_us,
             nonce: &nonce,
-            body: &body,
+            body: clinic_vault_proto::Body::Bytes(&body),
         }
         .sign(&self.key)
         .expect("sign");

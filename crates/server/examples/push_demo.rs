@@ -14,7 +14,7 @@ use clinic_vault_proto::signing::{
     HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
 };
 use clinic_vault_proto::{
-    chain_hash, genesis_hash, public_key_hex, to_canonical, AuditEvent, ChainedEvent,
+    chain_hash, genesis_hash, public_key_hex, to_canonical, AuditEvent, Body, ChainedEvent,
     EnrollRequest, EventBatch, RequestToSign,
 };
 use http_body_util::{BodyExt, Full};
@@ -57,7 +57,7 @@ impl Workstation {
             query: "",
             timestamp_us,
             nonce: &nonce,
-            body: &body,
+            body: Body::Bytes(&body),
         }
         .sign(&self.key)?;
         let stream = tokio::net::TcpStream::connect(&self.addr).await?;

@@ -92,13 +92,15 @@ fn location(hash: &str) -> Path {
 }
 
 impl Blobs {
-    /// Blobs in a local directory (created when missing).
+    /// Blobs in a local directory (created when missing), written durably.
     pub fn local(dir: &std::path::Path) -> Result<Blobs, object_store::Error> {
         std::fs::create_dir_all(dir).map_err(|source| object_store::Error::Generic {
             store: "local",
             source: Box::new(source),
         })?;
-        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
+        // Synced (the file, then its directory) before a put returns: an upload is
+        // acknowledged only once it would survive a power cut, as its hold row does.
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?.with_fsync(true);
         Ok(Blobs::new(Arc::new(store)))
     }
 

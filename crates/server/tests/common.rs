@@ -207,7 +207,7 @@ impl TestDevice {
             query,
             timestamp_us: now_us,
             nonce,
-            body: &body,
+            body: clinic_vault_proto::Body::Bytes(&body),
         }
         .sign(&self.key)
         .expect("sign");

@@ -20,7 +20,7 @@ use clinic_vault_proto::signing::{
     HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, NONCE_LEN,
 };
 use clinic_vault_proto::{
-    to_canonical, BatchAnswer, BlobReceipt, EnrollAnswer, EnrollCode, EnrollCodeError,
+    to_canonical, BatchAnswer, BlobReceipt, Body, EnrollAnswer, EnrollCode, EnrollCodeError,
     EnrollRequest, ErrorAnswer, EventBatch, RequestToSign, SignedHead, SigningError,
 };
 use serde::de::DeserializeOwned;
@@ -299,13 +299,16 @@ impl Client {
         &self.base
     }
 
-    /// One signed call; the status, the `Retry-After` and the body.
+    /// One signed call; the status, the `Retry-After` and the body. `body_sha256`, when
+    /// given, is the body's SHA-256 as the caller computed it (the signature takes it
+    /// instead of hashing the bytes again).
     fn call(
         &self,
         signer: &dyn Signer,
         method: &str,
         path: &str,
         body: &[u8],
+        body_sha256: Option<[u8; 32]>,
     ) -> Result<(u16, Option<u64>, Vec<u8>), Failure> {
         let timestamp_us = real_now_us();
         let nonce = nonce();
@@ -315,7 +318,7 @@ impl Client {
             query: "",
             timestamp_us,
             nonce: &nonce,
-            body,
+            body: body_sha256.map_or(Body::Bytes(body), Body::Sha256),
         };
         let signature = signer.sign(&to_sign).map_err(|e| Failure::Unavailable {
             code: "server_garbage",
@@ -384,8 +387,9 @@ impl Client {
         method: &str,
         path: &str,
         body: &[u8],
+        body_sha256: Option<[u8; 32]>,
     ) -> Result<T, Failure> {
-        let (status, retry_after, body) = self.call(signer, method, path, body)?;
+        let (status, retry_after, body) = self.call(signer, method, path, body, body_sha256)?;
         if (200..300).contains(&status) {
             return serde_json::from_slice(&body)
                 .map_err(|_| Failure::garbage(status, "not the expected answer"));
@@ -404,12 +408,12 @@ impl Client {
             code: "server_garbage",
             detail: e.to_string(),
         })?;
-        self.json(pending, "POST", "/v1/enroll", &body)
+        self.json(pending, "POST", "/v1/enroll", &body, None)
     }
 
     /// `GET /v1/audit/head`: the head the server holds (not yet verified).
     pub fn head(&self, device: &dyn Signer) -> Result<SignedHead, Failure> {
-        self.json(device, "GET", "/v1/audit/head", b"")
+        self.json(device, "GET", "/v1/audit/head", b"", None)
     }
 
     /// `POST /v1/audit/batches`.
@@ -422,23 +426,32 @@ impl Client {
             code: "server_garbage",
             detail: e.to_string(),
         })?;
-        self.json(device, "POST", "/v1/audit/batches", &body)
+        self.json(device, "POST", "/v1/audit/batches", &body, None)
     }
 
-    /// `PUT /v1/blobs/{hash}` with the encrypted file's bytes.
+    /// `PUT /v1/blobs/{hash}` with the encrypted file's bytes, whose SHA-256 the caller
+    /// has checked is `sha256` (the content address, as `hash` in hex): it signs the
+    /// request without hashing the bytes again.
     pub fn put_blob(
         &self,
         device: &dyn Signer,
         hash: &str,
         bytes: &[u8],
+        sha256: [u8; 32],
     ) -> Result<BlobReceipt, Failure> {
-        self.json(device, "PUT", &format!("/v1/blobs/{hash}"), bytes)
+        self.json(
+            device,
+            "PUT",
+            &format!("/v1/blobs/{hash}"),
+            bytes,
+            Some(sha256),
+        )
     }
 
     /// `DELETE /v1/blobs/{hash}`: done when the server answers that it holds none.
     pub fn delete_blob(&self, device: &dyn Signer, hash: &str) -> Result<(), Failure> {
         let (status, retry_after, body) =
-            self.call(device, "DELETE", &format!("/v1/blobs/{hash}"), b"")?;
+            self.call(device, "DELETE", &format!("/v1/blobs/{hash}"), b"", None)?;
         if (200..300).contains(&status) || status == 404 {
             return Ok(());
         }

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use clinic_vault_core::sync::plan::{Answer, Halt, LocalAt, Plan, Step};
-use clinic_vault_core::sync::{BlobKind, CycleEnd, Device};
+use clinic_vault_core::sync::{BlobKind, BlobOp, CycleEnd, Device};
 use clinic_vault_core::Session;
 use clinic_vault_proto::EventBatch;
 use rand::Rng;
@@ -340,65 +340,132 @@ fn send_events<V: Vault>(
     }
 }
 
+/// How many uploads are in flight at once: while the server stores one scan, the next
+/// is read, checked and sent.
+pub const UPLOADS_IN_FLIGHT: usize = 2;
+
+/// Sends the oldest queued blob operation; when it is an upload, also the uploads queued
+/// right after it (up to [`UPLOADS_IN_FLIGHT`], distinct scans, none past a deletion, so
+/// a deletion is never sent before an upload it follows). Each confirmed one leaves the
+/// queue; the first failure is the answer.
 fn send_blob<V: Vault>(
     vault: &mut V,
     client: &Client,
     device: &Device,
     report: &mut Report,
 ) -> Result<Answer, Stop> {
-    let Some(op) = vault.with(|s| s.sync_next_blob())? else {
+    let ops = vault.with(|s| s.sync_next_blobs(UPLOADS_IN_FLIGHT))?;
+    let Some(first) = ops.first() else {
         return Ok(Answer::BlobDone);
     };
-    match op.kind {
-        BlobKind::Delete => {
-            client
-                .delete_blob(device, &op.content_hash)
-                .map_err(Stop::Failed)?;
-            report.deletions += 1;
+    if first.kind == BlobKind::Delete {
+        client
+            .delete_blob(device, &first.content_hash)
+            .map_err(Stop::Failed)?;
+        report.deletions += 1;
+        vault.with(|s| s.sync_blob_done(first.pk))?;
+        return Ok(Answer::BlobDone);
+    }
+    let mut uploads: Vec<(&BlobOp, std::path::PathBuf)> = Vec::new();
+    for op in &ops {
+        if op.kind != BlobKind::Upload
+            || uploads
+                .iter()
+                .any(|(u, _)| u.content_hash == op.content_hash)
+        {
+            break;
         }
-        BlobKind::Upload => {
-            let path = vault.with(|s| Ok(s.sync_blob_file(&op.content_hash)))?;
-            let bytes = match std::fs::read(&path) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    // An erasure may have taken the scan (and its upload) meanwhile.
-                    let still = vault.with(|s| s.sync_next_blob())?;
-                    if still.map(|o| o.pk) != Some(op.pk) {
-                        return Ok(Answer::BlobDone);
-                    }
-                    return Err(Stop::Halt(halted(
+        let path = vault.with(|s| Ok(s.sync_blob_file(&op.content_hash)))?;
+        uploads.push((op, path));
+    }
+    let outcomes: Vec<Result<u64, Upload>> = std::thread::scope(|scope| {
+        let running: Vec<_> = uploads
+            .iter()
+            .map(|(op, path)| scope.spawn(move || upload(client, device, op, path)))
+            .collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join().unwrap_or_else(|_| {
+                    Err(Upload::Failed(Failure::Unavailable {
+                        code: "server_garbage",
+                        detail: "the upload stopped unexpectedly".into(),
+                    }))
+                })
+            })
+            .collect()
+    });
+    let mut first_failure = None;
+    for ((op, _), outcome) in uploads.iter().zip(outcomes) {
+        match outcome {
+            Ok(size) => {
+                vault.with(|s| s.sync_blob_done(op.pk))?;
+                report.scans_sent += 1;
+                report.scan_bytes += size;
+            }
+            Err(Upload::Unreadable(e)) => {
+                // An erasure may have taken the scan (and its upload) meanwhile.
+                let queued = vault.with(|s| s.sync_next_blobs(UPLOADS_IN_FLIGHT))?;
+                if queued.iter().any(|o| o.pk == op.pk) {
+                    first_failure.get_or_insert(Stop::Halt(halted(
                         "scan_file_missing".into(),
                         words::scan_file(&op.content_hash, &e.to_string()),
                         false,
                     )));
                 }
-            };
-            let actual: String = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            if actual != op.content_hash {
-                return Err(Stop::Halt(halted(
+            }
+            Err(Upload::Damaged) => {
+                first_failure.get_or_insert(Stop::Halt(halted(
                     "scan_file_damaged".into(),
                     words::scan_file(&op.content_hash, "its content does not match its name"),
                     false,
                 )));
             }
-            let receipt = client
-                .put_blob(device, &op.content_hash, &bytes)
-                .map_err(Stop::Failed)?;
-            if receipt.hash != op.content_hash || receipt.size != bytes.len() as u64 {
-                return Err(Stop::Failed(Failure::Unavailable {
-                    code: "server_garbage",
-                    detail: "its receipt names another scan".into(),
-                }));
+            Err(Upload::Failed(failure)) => {
+                first_failure.get_or_insert(Stop::Failed(failure));
             }
-            report.scans_sent += 1;
-            report.scan_bytes += bytes.len() as u64;
         }
     }
-    vault.with(|s| s.sync_blob_done(op.pk))?;
-    Ok(Answer::BlobDone)
+    match first_failure {
+        Some(stop) => Err(stop),
+        None => Ok(Answer::BlobDone),
+    }
+}
+
+/// Why one upload did not go through.
+enum Upload {
+    /// The scan's file could not be read.
+    Unreadable(std::io::Error),
+    /// The file does not hash to its name.
+    Damaged,
+    /// The server refused or could not be reached.
+    Failed(Failure),
+}
+
+/// Reads the scan's file, checks it hashes to its address (that hash is also the one
+/// the request's signature takes) and uploads it; its size when the server holds it.
+fn upload(
+    client: &Client,
+    device: &Device,
+    op: &BlobOp,
+    path: &std::path::Path,
+) -> Result<u64, Upload> {
+    let bytes = std::fs::read(path).map_err(Upload::Unreadable)?;
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+    let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    if actual != op.content_hash {
+        return Err(Upload::Damaged);
+    }
+    let receipt = client
+        .put_blob(device, &op.content_hash, &bytes, digest)
+        .map_err(Upload::Failed)?;
+    if receipt.hash != op.content_hash || receipt.size != bytes.len() as u64 {
+        return Err(Upload::Failed(Failure::Unavailable {
+            code: "server_garbage",
+            detail: "its receipt names another scan".into(),
+        }));
+    }
+    Ok(bytes.len() as u64)
 }
 
 /// Sends the events from `from` on (one batch at most), for the server to refuse and

@@ -458,29 +458,35 @@ impl Session {
 
     /// The oldest queued blob operation.
     pub fn sync_next_blob(&self) -> Result<Option<BlobOp>> {
-        let row = self
+        Ok(self.sync_next_blobs(1)?.pop())
+    }
+
+    /// The first `limit` blob operations waiting, in the order they were queued.
+    pub fn sync_next_blobs(&self, limit: usize) -> Result<Vec<BlobOp>> {
+        let mut statement = self
             .connection()
-            .query_row(
-                "SELECT pk, op, content_hash FROM sync_blobs ORDER BY pk LIMIT 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
+            .prepare_cached("SELECT pk, op, content_hash FROM sync_blobs ORDER BY pk LIMIT ?1")?;
+        let rows = statement.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut ops = Vec::new();
+        for row in rows {
+            let (pk, op, content_hash) = row?;
+            ops.push(BlobOp {
+                pk,
+                kind: if op == "delete" {
+                    BlobKind::Delete
+                } else {
+                    BlobKind::Upload
                 },
-            )
-            .optional()?;
-        Ok(row.map(|(pk, op, content_hash)| BlobOp {
-            pk,
-            kind: if op == "delete" {
-                BlobKind::Delete
-            } else {
-                BlobKind::Upload
-            },
-            content_hash,
-        }))
+                content_hash,
+            });
+        }
+        Ok(ops)
     }
 
     /// The encrypted file of a queued upload (as stored: the server never sees more).

@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
 use clinic_vault_proto::{BlobReceipt, ErrorAnswer};
-use sha2::{Digest, Sha256};
 
 use crate::auth::SignedRequest;
 use crate::error::ApiError;
@@ -50,7 +49,8 @@ pub async fn put_blob(
     signed: SignedRequest,
 ) -> Result<Json<BlobReceipt>, ApiError> {
     checked(&hash)?;
-    if hex(&Sha256::digest(&signed.body)) != hash {
+    // The signature's own hash of the body: the bytes are hashed once.
+    if hex(&signed.body_sha256) != hash {
         tracing::warn!(device_id = %signed.device.device_id, "blob refused: hash mismatch");
         return Err(ApiError::BlobHashMismatch);
     }
