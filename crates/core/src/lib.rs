@@ -25,6 +25,7 @@ pub mod perms;
 pub mod policy;
 pub mod quick;
 pub mod records;
+pub mod replica;
 pub mod scans;
 pub mod secrets;
 pub mod settings;

@@ -14,6 +14,7 @@ pub mod detail;
 pub mod enroll_code;
 pub mod jcs;
 pub mod redaction;
+pub mod roster;
 pub mod signing;
 pub mod wire;
 

@@ -155,7 +155,7 @@ pub fn is_lower_hex(text: &str, len: usize) -> bool {
     text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-fn parse_signature(text: &str) -> Result<Signature, SigningError> {
+pub(crate) fn parse_signature(text: &str) -> Result<Signature, SigningError> {
     if !is_lower_hex(text, 128) {
         return Err(SigningError::BadSignatureEncoding);
     }
